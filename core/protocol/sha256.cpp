@@ -1,0 +1,275 @@
+#include "warden/protocol/sha256.h"
+
+#include <string.h>
+
+namespace Warden {
+namespace Protocol {
+
+namespace {
+
+// FIPS 180-4, 4.2.2: the first 32 bits of the fractional parts of the cube roots of the
+// first 64 primes.
+const uint32_t kRoundConstants[64]
+        = {0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+           0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+           0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+           0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+           0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+           0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+           0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+           0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+           0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+           0xc67178f2};
+
+// FIPS 180-4, 5.3.3.
+const uint32_t kInitialState[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+
+inline uint32_t rotr(uint32_t x, unsigned n)
+{
+    return (x >> n) | (x << (32 - n));
+}
+
+inline uint32_t readBe32(const uint8_t *p)
+{
+    return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3];
+}
+
+void compressOne(uint32_t state[8], const uint8_t *block)
+{
+    // A 16-word rolling schedule keeps the stack at 64 bytes instead of 256 (the ATmega328P
+    // has 2 KiB of RAM in all).
+    uint32_t w[16];
+    for (unsigned i = 0; i < 16; ++i)
+        w[i] = readBe32(block + 4 * i);
+
+    uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
+    uint32_t e = state[4], f = state[5], g = state[6], h = state[7];
+    for (unsigned i = 0; i < 64; ++i) {
+        uint32_t wi;
+        if (i < 16) {
+            wi = w[i];
+        } else {
+            const uint32_t w15 = w[(i - 15) & 15];
+            const uint32_t w2 = w[(i - 2) & 15];
+            const uint32_t s0 = rotr(w15, 7) ^ rotr(w15, 18) ^ (w15 >> 3);
+            const uint32_t s1 = rotr(w2, 17) ^ rotr(w2, 19) ^ (w2 >> 10);
+            wi = w[i & 15] = w[i & 15] + s0 + w[(i - 7) & 15] + s1;
+        }
+        const uint32_t t1 = h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g))
+                            + kRoundConstants[i] + wi;
+        const uint32_t t2
+                = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+        h = g;
+        g = f;
+        f = e;
+        e = d + t1;
+        d = c;
+        c = b;
+        b = a;
+        a = t1 + t2;
+    }
+    state[0] += a;
+    state[1] += b;
+    state[2] += c;
+    state[3] += d;
+    state[4] += e;
+    state[5] += f;
+    state[6] += g;
+    state[7] += h;
+    secureZero(w, sizeof w);
+}
+
+} // namespace
+
+void PortableSha256::compress(uint32_t state[8], const uint8_t *blocks, size_t blockCount)
+{
+    for (size_t i = 0; i < blockCount; ++i)
+        compressOne(state, blocks + i * kSha256BlockSize);
+}
+
+void sha256InitialState(uint32_t state[8])
+{
+    memcpy(state, kInitialState, sizeof kInitialState);
+}
+
+void sha256StateToBytes(const uint32_t state[8], uint8_t out[kSha256DigestSize])
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ \
+        && !defined(__AVR__)
+    for (unsigned i = 0; i < 8; ++i) {
+        const uint32_t be = __builtin_bswap32(state[i]);
+        memcpy(out + 4 * i, &be, 4);
+    }
+#else
+    for (unsigned i = 0; i < 8; ++i) {
+        out[4 * i] = uint8_t(state[i] >> 24);
+        out[4 * i + 1] = uint8_t(state[i] >> 16);
+        out[4 * i + 2] = uint8_t(state[i] >> 8);
+        out[4 * i + 3] = uint8_t(state[i]);
+    }
+#endif
+}
+
+Sha256::Sha256(Sha256Compressor &backend)
+    : m_backend(backend)
+{
+    reset();
+}
+
+Sha256::~Sha256()
+{
+    secureZero(m_state, sizeof m_state);
+    secureZero(m_buffer, sizeof m_buffer);
+}
+
+void Sha256::reset()
+{
+    sha256InitialState(m_state);
+    m_total = 0;
+    m_buffered = 0;
+}
+
+void Sha256::resetFromMidstate(const uint32_t state[8], uint32_t bytesHashed)
+{
+    memcpy(m_state, state, sizeof m_state);
+    m_total = bytesHashed;
+    m_buffered = 0;
+}
+
+void Sha256::update(const void *data, size_t length)
+{
+    const uint8_t *p = static_cast<const uint8_t *>(data);
+    m_total += uint32_t(length);
+    if (m_buffered > 0) {
+        const size_t take
+                = length < kSha256BlockSize - m_buffered ? length : kSha256BlockSize - m_buffered;
+        memcpy(m_buffer + m_buffered, p, take);
+        m_buffered = uint8_t(m_buffered + take);
+        p += take;
+        length -= take;
+        if (m_buffered < kSha256BlockSize)
+            return;
+        m_backend.compress(m_state, m_buffer, 1);
+        m_buffered = 0;
+    }
+    const size_t whole = length / kSha256BlockSize;
+    if (whole > 0) {
+        m_backend.compress(m_state, p, whole);
+        p += whole * kSha256BlockSize;
+        length -= whole * kSha256BlockSize;
+    }
+    if (length > 0) {
+        memcpy(m_buffer, p, length);
+        m_buffered = uint8_t(length);
+    }
+}
+
+void Sha256::finish(uint8_t out[kSha256DigestSize])
+{
+    const uint32_t bits = m_total * 8u; // fits: inputs here stay below 512 MiB
+    const uint32_t bitsHigh = m_total >> 29;
+    m_buffer[m_buffered++] = 0x80;
+    if (m_buffered > kSha256BlockSize - 8) {
+        memset(m_buffer + m_buffered, 0, kSha256BlockSize - m_buffered);
+        m_backend.compress(m_state, m_buffer, 1);
+        m_buffered = 0;
+    }
+    memset(m_buffer + m_buffered, 0, kSha256BlockSize - 8 - m_buffered);
+    for (unsigned i = 0; i < 4; ++i) {
+        m_buffer[56 + i] = uint8_t(bitsHigh >> (24 - 8 * i));
+        m_buffer[60 + i] = uint8_t(bits >> (24 - 8 * i));
+    }
+    m_backend.compress(m_state, m_buffer, 1);
+    sha256StateToBytes(m_state, out);
+    secureZero(m_buffer, sizeof m_buffer);
+    reset();
+}
+
+void Sha256::hash(Sha256Compressor &backend, const void *data, size_t length,
+                  uint8_t out[kSha256DigestSize])
+{
+    Sha256 h(backend);
+    h.update(data, length);
+    h.finish(out);
+}
+
+HmacSha256Key::HmacSha256Key()
+    : m_set(false)
+{
+    memset(m_inner, 0, sizeof m_inner);
+    memset(m_outer, 0, sizeof m_outer);
+}
+
+HmacSha256Key::~HmacSha256Key()
+{
+    clear();
+}
+
+void HmacSha256Key::setKey(Sha256Compressor &backend, const uint8_t *key, size_t length)
+{
+    uint8_t block[kSha256BlockSize];
+    memset(block, 0, sizeof block);
+    if (length > kSha256BlockSize)
+        Sha256::hash(backend, key, length, block);
+    else if (length > 0)
+        memcpy(block, key, length);
+
+    for (unsigned i = 0; i < kSha256BlockSize; ++i)
+        block[i] ^= 0x36;
+    sha256InitialState(m_inner);
+    backend.compress(m_inner, block, 1);
+
+    for (unsigned i = 0; i < kSha256BlockSize; ++i)
+        block[i] ^= 0x36 ^ 0x5c;
+    sha256InitialState(m_outer);
+    backend.compress(m_outer, block, 1);
+
+    secureZero(block, sizeof block);
+    m_set = true;
+}
+
+void HmacSha256Key::clear()
+{
+    secureZero(m_inner, sizeof m_inner);
+    secureZero(m_outer, sizeof m_outer);
+    m_set = false;
+}
+
+void HmacSha256Key::mac(Sha256Compressor &backend, const void *message, size_t length,
+                        uint8_t out[kSha256DigestSize]) const
+{
+    uint8_t innerDigest[kSha256DigestSize];
+    Sha256 h(backend);
+    h.resetFromMidstate(m_inner, kSha256BlockSize);
+    h.update(message, length);
+    h.finish(innerDigest);
+    h.resetFromMidstate(m_outer, kSha256BlockSize);
+    h.update(innerDigest, sizeof innerDigest);
+    h.finish(out);
+    secureZero(innerDigest, sizeof innerDigest);
+}
+
+void secureZero(void *data, size_t length)
+{
+#if defined(__GNUC__)
+    memset(data, 0, length);
+    __asm__ __volatile__("" : : "r"(data) : "memory");
+#else
+    volatile uint8_t *p = static_cast<volatile uint8_t *>(data);
+    while (length--)
+        *p++ = 0;
+#endif
+}
+
+bool constantTimeEqual(const uint8_t *a, const uint8_t *b, size_t length)
+{
+    uint8_t diff = 0;
+    for (size_t i = 0; i < length; ++i)
+        diff |= uint8_t(a[i] ^ b[i]);
+    // Reduce without a data-dependent branch.
+    return ((uint16_t(diff) - 1u) >> 8) & 1u;
+}
+
+} // namespace Protocol
+} // namespace Warden

@@ -1,0 +1,21 @@
+// The subcommands of wardenctl. Each takes the parsed command line (options of that
+// subcommand only) and its arguments after the subcommand name, and returns an exit code.
+#pragma once
+
+#include "cli.h"
+
+#include <QtCore/QStringList>
+
+namespace Warden::Tools {
+
+int runDecode(Cli &cli, const QCommandLineParser &parser, const QStringList &args);
+int runRs485(Cli &cli, const QCommandLineParser &parser, const QStringList &args);
+int runLine(Cli &cli, const QCommandLineParser &parser, const QStringList &args);
+int runSign(Cli &cli, const QCommandLineParser &parser, const QStringList &args);
+int runVerify(Cli &cli, const QCommandLineParser &parser, const QStringList &args);
+int runKeygen(Cli &cli, const QCommandLineParser &parser, const QStringList &args);
+int runSerialgen(Cli &cli, const QCommandLineParser &parser, const QStringList &args);
+/// demo.cpp: the simulated signed exchange with attacks.
+int runDemo(Cli &cli, const QCommandLineParser &parser, const QStringList &args);
+
+} // namespace Warden::Tools
