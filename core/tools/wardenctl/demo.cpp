@@ -124,6 +124,8 @@ private:
     Checked<Nonce> nonceRoundTrip(Node &node, uint8_t child);
     /// The node signs @p message as its tables say; returns the wire bytes.
     Checked<QByteArray> signAndSend(Node &node, Protocol::Message message, const Nonce &nonce);
+    /// Nonce round trip for @p message's child, then signAndSend.
+    Checked<QByteArray> signedFrame(Node &node, const Protocol::Message &message);
     Protocol::Message reading(const Node &node);
 
     Checked<void> attack(const QString &name, const QString &description, Verdict expected,
@@ -299,6 +301,14 @@ Checked<Nonce> Demo::nonceRoundTrip(Node &node, uint8_t child)
     return nonce;
 }
 
+Checked<QByteArray> Demo::signedFrame(Node &node, const Protocol::Message &message)
+{
+    const auto nonce = nonceRoundTrip(node, message.sensor());
+    if (!nonce)
+        return tl::unexpected(nonce.error());
+    return signAndSend(node, message, *nonce);
+}
+
 Checked<QByteArray> Demo::signAndSend(Node &node, Protocol::Message message, const Nonce &nonce)
 {
     const bool salt = node.doWhitelist.isRequired(kGateway);
@@ -355,10 +365,7 @@ Checked<void> Demo::honestTraffic()
             m_cli.line();
         presentations(node);
         const Protocol::Message value = reading(node);
-        const auto nonce = nonceRoundTrip(node, value.sensor());
-        if (!nonce)
-            return tl::unexpected(nonce.error());
-        const auto bytes = signAndSend(node, value, *nonce);
+        const auto bytes = signedFrame(node, value);
         if (!bytes)
             return tl::unexpected(bytes.error());
         ++m_honestSent;
@@ -437,10 +444,7 @@ Checked<void> Demo::attacks()
                  Verdict::BadSignature,
                  [&]() -> Checked<Verdict> {
                      const Protocol::Message value = reading(second);
-                     const auto nonce = nonceRoundTrip(second, value.sensor());
-                     if (!nonce)
-                         return tl::unexpected(nonce.error());
-                     auto bytes = signAndSend(second, value, *nonce);
+                     auto bytes = signedFrame(second, value);
                      if (!bytes)
                          return tl::unexpected(bytes.error());
                      (*bytes)[qsizetype(Protocol::kHeaderSize)] ^= 0x01;
@@ -464,10 +468,7 @@ Checked<void> Demo::attacks()
                          [&]() -> Checked<Verdict> {
                              presentations(outsider);
                              const Protocol::Message value = reading(outsider);
-                             const auto nonce = nonceRoundTrip(outsider, value.sensor());
-                             if (!nonce)
-                                 return tl::unexpected(nonce.error());
-                             const auto bytes = signAndSend(outsider, value, *nonce);
+                             const auto bytes = signedFrame(outsider, value);
                              if (!bytes)
                                  return tl::unexpected(bytes.error());
                              return gatewayReceives(*bytes, now());
@@ -484,10 +485,7 @@ Checked<void> Demo::attacks()
                  Verdict::NonceExpired,
                  [&]() -> Checked<Verdict> {
                      const Protocol::Message value = reading(third);
-                     const auto nonce = nonceRoundTrip(third, value.sensor());
-                     if (!nonce)
-                         return tl::unexpected(nonce.error());
-                     const auto bytes = signAndSend(third, value, *nonce);
+                     const auto bytes = signedFrame(third, value);
                      if (!bytes)
                          return tl::unexpected(bytes.error());
                      say(QStringLiteral("attacker"),
@@ -522,10 +520,7 @@ Checked<void> Demo::attacks()
                              impostor.doSign = first.doSign;
                              impostor.doWhitelist = first.doWhitelist;
                              const Protocol::Message value = reading(first);
-                             const auto nonce = nonceRoundTrip(impostor, value.sensor());
-                             if (!nonce)
-                                 return tl::unexpected(nonce.error());
-                             const auto bytes = signAndSend(impostor, value, *nonce);
+                             const auto bytes = signedFrame(impostor, value);
                              if (!bytes)
                                  return tl::unexpected(bytes.error());
                              return gatewayReceives(*bytes, now());
@@ -549,10 +544,7 @@ Checked<void> Demo::attacks()
                      impostor.doSign = first.doSign;
                      impostor.doWhitelist = first.doWhitelist;
                      const Protocol::Message value = reading(first);
-                     const auto nonce = nonceRoundTrip(impostor, value.sensor());
-                     if (!nonce)
-                         return tl::unexpected(nonce.error());
-                     const auto bytes = signAndSend(impostor, value, *nonce);
+                     const auto bytes = signedFrame(impostor, value);
                      if (!bytes)
                          return tl::unexpected(bytes.error());
                      return gatewayReceives(*bytes, now());
