@@ -2,8 +2,8 @@
 # The one script behind the README's two commands on a Debian 12 machine:
 #
 #   installer/bootstrap.sh run [args...]  install what is missing, build the release preset and
-#                                         run `wardenctl demo [args...]` (a signed exchange on
-#                                         a simulated pair of nodes)
+#                                         run `wardenctl demo [args...]` (a gateway and
+#                                         simulated nodes exchanging signed frames, then attacks)
 #   installer/bootstrap.sh test           install what is missing, then every test, in stages:
 #                                         format, ci, asan, avr, fuzz (fails at the first broken one)
 #   installer/bootstrap.sh deps           only install what is missing
