@@ -35,6 +35,7 @@ private slots:
     void specExamples();
     void headerRoundTrip();
     void enumNames();
+    void enumsMatchNames();
     void typedPayloads();
     void setPayloadRejects();
     void setSignedClearsSignature();
@@ -167,6 +168,132 @@ void tst_Message::enumNames()
     QVERIFY(!lookupType(1, "S_LIGHT", t));
     QVERIFY(!lookupType(1, "V_NOPE", t));
     QVERIFY(!lookupCommand("C_NOPE", t));
+}
+
+void tst_Message::enumsMatchNames()
+{
+    // The C++ enumerators and the name tables are two artifacts of the spec's tables; every
+    // enumerator must carry the value its MySensors name has.
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::Door))), QByteArray("S_DOOR"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::Motion))), QByteArray("S_MOTION"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::Smoke))), QByteArray("S_SMOKE"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::Binary))), QByteArray("S_BINARY"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::Dimmer))), QByteArray("S_DIMMER"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::Cover))), QByteArray("S_COVER"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::Temp))), QByteArray("S_TEMP"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::Hum))), QByteArray("S_HUM"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::Baro))), QByteArray("S_BARO"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::Wind))), QByteArray("S_WIND"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::Rain))), QByteArray("S_RAIN"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::Uv))), QByteArray("S_UV"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::Weight))), QByteArray("S_WEIGHT"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::Power))), QByteArray("S_POWER"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::Heater))), QByteArray("S_HEATER"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::Distance))), QByteArray("S_DISTANCE"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::LightLevel))), QByteArray("S_LIGHT_LEVEL"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::ArduinoNode))),
+             QByteArray("S_ARDUINO_NODE"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::ArduinoRepeaterNode))),
+             QByteArray("S_ARDUINO_REPEATER_NODE"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::Lock))), QByteArray("S_LOCK"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::Ir))), QByteArray("S_IR"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::Water))), QByteArray("S_WATER"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::AirQuality))), QByteArray("S_AIR_QUALITY"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::Custom))), QByteArray("S_CUSTOM"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::Dust))), QByteArray("S_DUST"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::SceneController))),
+             QByteArray("S_SCENE_CONTROLLER"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::RgbLight))), QByteArray("S_RGB_LIGHT"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::RgbwLight))), QByteArray("S_RGBW_LIGHT"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::ColorSensor))),
+             QByteArray("S_COLOR_SENSOR"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::Hvac))), QByteArray("S_HVAC"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::Multimeter))), QByteArray("S_MULTIMETER"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::Sprinkler))), QByteArray("S_SPRINKLER"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::WaterLeak))), QByteArray("S_WATER_LEAK"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::Sound))), QByteArray("S_SOUND"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::Vibration))), QByteArray("S_VIBRATION"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::Moisture))), QByteArray("S_MOISTURE"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::Info))), QByteArray("S_INFO"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::Gas))), QByteArray("S_GAS"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::Gps))), QByteArray("S_GPS"));
+    QCOMPARE(QByteArray(sensorTypeName(uint8_t(Sensor::WaterQuality))),
+             QByteArray("S_WATER_QUALITY"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Temp))), QByteArray("V_TEMP"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Hum))), QByteArray("V_HUM"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Status))), QByteArray("V_STATUS"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Percentage))), QByteArray("V_PERCENTAGE"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Pressure))), QByteArray("V_PRESSURE"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Forecast))), QByteArray("V_FORECAST"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Rain))), QByteArray("V_RAIN"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Rainrate))), QByteArray("V_RAINRATE"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Wind))), QByteArray("V_WIND"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Gust))), QByteArray("V_GUST"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Direction))), QByteArray("V_DIRECTION"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Uv))), QByteArray("V_UV"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Weight))), QByteArray("V_WEIGHT"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Distance))), QByteArray("V_DISTANCE"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Impedance))), QByteArray("V_IMPEDANCE"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Armed))), QByteArray("V_ARMED"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Tripped))), QByteArray("V_TRIPPED"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Watt))), QByteArray("V_WATT"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Kwh))), QByteArray("V_KWH"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::SceneOn))), QByteArray("V_SCENE_ON"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::SceneOff))), QByteArray("V_SCENE_OFF"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::HvacFlowState))),
+             QByteArray("V_HVAC_FLOW_STATE"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::HvacSpeed))), QByteArray("V_HVAC_SPEED"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::LightLevel))), QByteArray("V_LIGHT_LEVEL"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Var1))), QByteArray("V_VAR1"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Var2))), QByteArray("V_VAR2"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Var3))), QByteArray("V_VAR3"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Var4))), QByteArray("V_VAR4"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Var5))), QByteArray("V_VAR5"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Up))), QByteArray("V_UP"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Down))), QByteArray("V_DOWN"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Stop))), QByteArray("V_STOP"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::IrSend))), QByteArray("V_IR_SEND"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::IrReceive))), QByteArray("V_IR_RECEIVE"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Flow))), QByteArray("V_FLOW"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Volume))), QByteArray("V_VOLUME"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::LockStatus))), QByteArray("V_LOCK_STATUS"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Level))), QByteArray("V_LEVEL"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Voltage))), QByteArray("V_VOLTAGE"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Current))), QByteArray("V_CURRENT"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Rgb))), QByteArray("V_RGB"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Rgbw))), QByteArray("V_RGBW"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Id))), QByteArray("V_ID"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::UnitPrefix))), QByteArray("V_UNIT_PREFIX"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::HvacSetpointCool))),
+             QByteArray("V_HVAC_SETPOINT_COOL"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::HvacSetpointHeat))),
+             QByteArray("V_HVAC_SETPOINT_HEAT"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::HvacFlowMode))),
+             QByteArray("V_HVAC_FLOW_MODE"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Text))), QByteArray("V_TEXT"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Custom))), QByteArray("V_CUSTOM"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Position))), QByteArray("V_POSITION"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::IrRecord))), QByteArray("V_IR_RECORD"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Ph))), QByteArray("V_PH"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Orp))), QByteArray("V_ORP"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Ec))), QByteArray("V_EC"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Var))), QByteArray("V_VAR"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::Va))), QByteArray("V_VA"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::PowerFactor))), QByteArray("V_POWER_FACTOR"));
+    QCOMPARE(QByteArray(valueTypeName(uint8_t(Value::MultiMessage))),
+             QByteArray("V_MULTI_MESSAGE"));
+    QCOMPARE(QByteArray(internalTypeName(uint8_t(Internal::NonceResponse))),
+             QByteArray("I_NONCE_RESPONSE"));
+    QCOMPARE(QByteArray(internalTypeName(uint8_t(Internal::PostSleepNotification))),
+             QByteArray("I_POST_SLEEP_NOTIFICATION"));
+    QCOMPARE(QByteArray(streamTypeName(uint8_t(Stream::FirmwareResponseRle))),
+             QByteArray("ST_FIRMWARE_RESPONSE_RLE"));
+    QCOMPARE(QByteArray(commandName(uint8_t(Command::Stream))), QByteArray("C_STREAM"));
+    QCOMPARE(QByteArray(payloadTypeName(uint8_t(PayloadType::Float32))), QByteArray("P_FLOAT32"));
+    QCOMPARE(uint8_t(Sensor::WaterQuality), kLastSensorType);
+    QCOMPARE(uint8_t(Value::MultiMessage), kLastValueType);
+    QCOMPARE(uint8_t(Internal::PostSleepNotification), kLastInternalType);
+    QCOMPARE(uint8_t(Stream::FirmwareResponseRle), kLastStreamType);
 }
 
 void tst_Message::typedPayloads()
