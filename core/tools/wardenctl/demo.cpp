@@ -126,6 +126,10 @@ private:
     Checked<QByteArray> signAndSend(Node &node, Protocol::Message message, const Nonce &nonce);
     /// Nonce round trip for @p message's child, then signAndSend.
     Checked<QByteArray> signedFrame(Node &node, const Protocol::Message &message);
+    /// A device posing as @p victim signs one of its readings with @p key, salted with the
+    /// victim's serial when @p knowsSerial (else with a random serial of its own); returns
+    /// the gateway's verdict.
+    Checked<Verdict> impostorSends(const Node &victim, const SecretBytes &key, bool knowsSerial);
     Protocol::Message reading(const Node &node);
 
     Checked<void> attack(const QString &name, const QString &description, Verdict expected,
@@ -307,6 +311,22 @@ Checked<QByteArray> Demo::signedFrame(Node &node, const Protocol::Message &messa
     if (!nonce)
         return tl::unexpected(nonce.error());
     return signAndSend(node, message, *nonce);
+}
+
+Checked<Verdict> Demo::impostorSends(const Node &victim, const SecretBytes &key, bool knowsSerial)
+{
+    auto made = makeNode(victim.id, key, QStringLiteral("impostor"));
+    if (!made)
+        return tl::unexpected(made.error());
+    Node impostor = std::move(*made);
+    if (knowsSerial)
+        impostor.serial = victim.serial;
+    impostor.doSign = victim.doSign;
+    impostor.doWhitelist = victim.doWhitelist;
+    const auto bytes = signedFrame(impostor, reading(victim));
+    if (!bytes)
+        return tl::unexpected(bytes.error());
+    return gatewayReceives(*bytes, now());
 }
 
 Checked<QByteArray> Demo::signAndSend(Node &node, Protocol::Message message, const Nonce &nonce)
@@ -506,25 +526,12 @@ Checked<void> Demo::attacks()
         wrongKey = SecretBytes(raw, sizeof raw);
         Protocol::secureZero(raw, sizeof raw);
     }
-    if (auto ok = attack(QStringLiteral("wrong-key"),
-                         QStringLiteral("an impostor signs as %1, with its serial but another key "
-                                        "(fingerprint %2)")
-                                 .arg(first.label, wrongKey.fingerprint()),
-                         Verdict::BadSignature,
-                         [&]() -> Checked<Verdict> {
-                             auto made = makeNode(first.id, wrongKey, QStringLiteral("impostor"));
-                             if (!made)
-                                 return tl::unexpected(made.error());
-                             Node impostor = std::move(*made);
-                             impostor.serial = first.serial;
-                             impostor.doSign = first.doSign;
-                             impostor.doWhitelist = first.doWhitelist;
-                             const Protocol::Message value = reading(first);
-                             const auto bytes = signedFrame(impostor, value);
-                             if (!bytes)
-                                 return tl::unexpected(bytes.error());
-                             return gatewayReceives(*bytes, now());
-                         });
+    if (auto ok
+        = attack(QStringLiteral("wrong-key"),
+                 QStringLiteral("an impostor signs as %1, with its serial but another key "
+                                "(fingerprint %2)")
+                         .arg(first.label, wrongKey.fingerprint()),
+                 Verdict::BadSignature, [&] { return impostorSends(first, wrongKey, true); });
         !ok)
         return ok;
 
@@ -535,20 +542,7 @@ Checked<void> Demo::attacks()
                  QStringLiteral("an impostor signs as %1 with the stolen network key but not its "
                                 "serial")
                          .arg(first.label),
-                 Verdict::BadSignature,
-                 [&]() -> Checked<Verdict> {
-                     auto made = makeNode(first.id, m_networkKey, QStringLiteral("impostor"));
-                     if (!made)
-                         return tl::unexpected(made.error());
-                     Node impostor = std::move(*made); // its own random serial
-                     impostor.doSign = first.doSign;
-                     impostor.doWhitelist = first.doWhitelist;
-                     const Protocol::Message value = reading(first);
-                     const auto bytes = signedFrame(impostor, value);
-                     if (!bytes)
-                         return tl::unexpected(bytes.error());
-                     return gatewayReceives(*bytes, now());
-                 });
+                 Verdict::BadSignature, [&] { return impostorSends(first, m_networkKey, false); });
         !ok)
         return ok;
 
