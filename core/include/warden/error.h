@@ -20,6 +20,8 @@ enum class ErrorCode {
 class WARDEN_CORE_EXPORT Error
 {
 public:
+    /// An empty error; exists so that Error can travel in signals and QVariant.
+    Error() = default;
     Error(ErrorCode code, QString message)
         : m_code(code)
         , m_message(std::move(message))
@@ -28,7 +30,7 @@ public:
     const QString &message() const { return m_message; }
 
 private:
-    ErrorCode m_code;
+    ErrorCode m_code = ErrorCode::InvalidArgument;
     QString m_message;
 };
 

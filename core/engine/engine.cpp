@@ -1,0 +1,874 @@
+#include <warden/engine.h>
+#include <warden/signer.h>
+
+#include <warden/protocol/signing.h>
+#include <warden/protocol/textcodec.h>
+
+#include <QtCore/QDateTime>
+#include <QtCore/QElapsedTimer>
+#include <QtCore/QLoggingCategory>
+#include <QtCore/QPointer>
+#include <QtCore/QTimer>
+
+#include <deque>
+#include <map>
+#include <vector>
+
+using namespace Qt::StringLiterals;
+
+namespace Warden {
+
+Q_LOGGING_CATEGORY(lcEngine, "warden.core.engine")
+
+using Protocol::Command;
+using Protocol::Internal;
+using Protocol::Message;
+using Protocol::PayloadType;
+
+namespace {
+
+constexpr quint8 kGatewayId = 0;
+constexpr quint8 kBroadcast = 255;
+constexpr quint8 kNodeSensor = 255;
+constexpr int kRawLimit = 128; // bytes of a malformed unit kept for the traffic view
+
+Message internalMessage(quint8 destination, Internal type, quint8 sensor = kNodeSensor)
+{
+    Message m;
+    m.setHeader(kGatewayId, destination, Command::Internal, uint8_t(type), sensor);
+    return m;
+}
+
+void setText(Message &m, const QByteArray &text)
+{
+    m.setString(text.constData(), size_t(std::min<qsizetype>(text.size(), 25)));
+}
+
+} // namespace
+
+const char *frameVerdictName(FrameVerdict verdict)
+{
+    switch (verdict) {
+    case FrameVerdict::Verified:
+        return "verified";
+    case FrameVerdict::UnsignedAllowed:
+        return "unsigned-allowed";
+    case FrameVerdict::GatewayChecked:
+        return "gateway-checked";
+    case FrameVerdict::Outgoing:
+        return "outgoing";
+    case FrameVerdict::BadSignature:
+        return "bad-signature";
+    case FrameVerdict::NoNonce:
+        return "no-nonce";
+    case FrameVerdict::ExpiredNonce:
+        return "expired-nonce";
+    case FrameVerdict::NotSigned:
+        return "not-signed";
+    case FrameVerdict::NotWhitelisted:
+        return "not-whitelisted";
+    case FrameVerdict::RevokedSender:
+        return "revoked-sender";
+    case FrameVerdict::NodeLocked:
+        return "node-locked";
+    case FrameVerdict::Malformed:
+        return "malformed";
+    }
+    return "?";
+}
+
+bool isAccepted(FrameVerdict verdict)
+{
+    return verdict == FrameVerdict::Verified || verdict == FrameVerdict::UnsignedAllowed
+           || verdict == FrameVerdict::GatewayChecked || verdict == FrameVerdict::Outgoing;
+}
+
+// --- private --------------------------------------------------------------------------------
+
+struct Outgoing
+{
+    quint64 id;
+    Message message;
+};
+
+struct NodeState
+{
+    std::unique_ptr<Protocol::LegacySigner> linkSigner;
+    std::optional<quint32> epoch;
+    std::array<uint8_t, Protocol::kSerialSize> serial {};
+    bool hasSerial = false;
+    bool revoked = false;
+    bool locked = false;
+    bool used = false; ///< id seen or reserved: never handed out
+    Protocol::NonceSlot nonce; ///< the nonce this gateway issued to the node
+    int failures = 0;
+    int nonceRequests = 0;
+    QPointer<Link> link; ///< where the node was last heard
+    // Signing towards the node: one session at a time, the rest waits in order.
+    std::deque<Outgoing> outbox;
+    bool awaitingNonce = false;
+    quint32 nonceRequestedAt = 0;
+};
+
+class EnginePrivate
+{
+public:
+    EnginePrivate(Engine *owner, EngineOptions engineOptions)
+        : q(owner)
+        , options(std::move(engineOptions))
+    {
+        clockStart.start();
+        clock = [this] { return quint32(clockStart.elapsed()); };
+        nodes[kGatewayId].used = true;
+        nodes[kBroadcast].used = true;
+    }
+
+    void onUnit(Link *link, const QByteArray &unit);
+    void onFrame(Link *link, const QByteArray &unit);
+    void onLine(Link *link, const QByteArray &unit);
+    void handleAccepted(Link *link, const Message &m);
+    void handleInternal(Link *link, const Message &m);
+    FrameVerdict verify(NodeState &node, const Message &m, QString &detail);
+    void countFailure(quint8 sender, NodeState &node, FrameVerdict verdict);
+    void lock(quint8 sender, NodeState &node, SecurityAlert::Kind kind, int count);
+
+    Protocol::LegacySigner *signerFor(const NodeState &node);
+    void transmit(quint8 destination, const Message &m, Link *via = nullptr);
+    void transmitLine(Link *link, const Message &m);
+    void startSigning(quint8 destination);
+    void finishSigning(quint8 sender, const Message &nonceResponse);
+    void checkTimeouts();
+    Result<quint8> allocateId();
+    void record(Link *link, bool outgoing, FrameVerdict verdict, const Message *m,
+                const QByteArray *raw = nullptr, QString detail = {});
+
+    Engine *q;
+    EngineOptions options;
+    std::vector<QPointer<Link>> links;
+    std::vector<QMetaObject::Connection> connections;
+    std::array<NodeState, 256> nodes;
+    std::map<quint32, std::unique_ptr<Protocol::LegacySigner>> networkSigners;
+    std::optional<quint32> active;
+    Protocol::RequirementTable doSign; // nodes that require the gateway to sign to them
+    Protocol::RequirementTable doWhitelist; // nodes that require the gateway to salt
+    std::array<uint8_t, Protocol::kSerialSize> gatewaySerial {};
+    bool hasGatewaySerial = false;
+    std::function<Result<quint8>()> allocator;
+    std::function<quint32()> clock;
+    QElapsedTimer clockStart;
+    QTimer *timeoutTimer = nullptr;
+    quint64 nextSendId = 1;
+    EngineStatistics stats;
+};
+
+void EnginePrivate::record(Link *link, bool outgoing, FrameVerdict verdict, const Message *m,
+                           const QByteArray *raw, QString detail)
+{
+    ++stats.verdicts[size_t(verdict)];
+    if (outgoing)
+        ++stats.framesOut;
+    else
+        ++stats.framesIn;
+    TrafficRecord r;
+    r.timestampMs = QDateTime::currentMSecsSinceEpoch();
+    if (link)
+        r.link = link->name();
+    r.outgoing = outgoing;
+    r.verdict = verdict;
+    if (m)
+        r.message = *m;
+    if (raw)
+        r.raw = raw->left(kRawLimit);
+    r.detail = std::move(detail);
+    Q_EMIT q->traffic(r);
+}
+
+void EnginePrivate::onUnit(Link *link, const QByteArray &unit)
+{
+    if (options.mode == GatewayMode::HostGateway)
+        onFrame(link, unit);
+    else
+        onLine(link, unit);
+}
+
+void EnginePrivate::onFrame(Link *link, const QByteArray &unit)
+{
+    Message m;
+    const auto error = Message::decode(reinterpret_cast<const uint8_t *>(unit.constData()),
+                                       size_t(unit.size()), m);
+    if (error != Protocol::DecodeError::None) {
+        record(link, false, FrameVerdict::Malformed, nullptr, &unit,
+               QString::fromLatin1(Protocol::decodeErrorText(error)));
+        return;
+    }
+    const quint8 sender = m.sender();
+    NodeState &node = nodes[sender];
+    if (node.revoked) {
+        record(link, false, FrameVerdict::RevokedSender, &m, nullptr,
+               u"node %1 is revoked"_s.arg(sender));
+        return;
+    }
+    if (sender == kGatewayId) {
+        record(link, false, FrameVerdict::Malformed, &m, nullptr,
+               u"a frame claims the gateway's own id 0 as sender"_s);
+        return;
+    }
+    if (sender != kBroadcast) {
+        node.link = link;
+        node.used = true;
+    }
+    if (node.locked) {
+        record(link, false, FrameVerdict::NodeLocked, &m, nullptr,
+               u"node %1 is locked after repeated failures"_s.arg(sender));
+        return;
+    }
+    const quint8 destination = m.destination();
+    if (destination != kGatewayId && destination != kBroadcast) {
+        // Routed through the gateway: signatures are end to end, the destination checks.
+        record(link, false, FrameVerdict::UnsignedAllowed, &m, nullptr,
+               u"relayed to node %1"_s.arg(destination));
+        Message relayed = m;
+        transmit(destination, relayed);
+        return;
+    }
+    QString detail;
+    FrameVerdict verdict = FrameVerdict::UnsignedAllowed;
+    const bool mustVerify = destination == kGatewayId && !Protocol::isSigningExempt(m)
+                            && (options.requireSignatures || doSign.isRequired(sender));
+    if (mustVerify)
+        verdict = verify(node, m, detail);
+    record(link, false, verdict, &m, nullptr, detail);
+    if (!isAccepted(verdict)) {
+        if (verdict != FrameVerdict::NotSigned)
+            countFailure(sender, node, verdict);
+        return;
+    }
+    if (verdict == FrameVerdict::Verified) {
+        node.failures = 0;
+        node.nonceRequests = 0;
+    }
+    Message accepted = m;
+    accepted.setSigned(false); // the controller sees only the payload (spec 2.7)
+    handleAccepted(link, accepted);
+}
+
+FrameVerdict EnginePrivate::verify(NodeState &node, const Message &m, QString &detail)
+{
+    Protocol::LegacySigner *signer = signerFor(node);
+    if (!signer && !m.isSigned()) {
+        detail = u"a signature is required"_s;
+        return FrameVerdict::NotSigned;
+    }
+    if (!signer) {
+        // Still consume a nonce so that the frame cannot be retried once a key arrives.
+        uint8_t scratch[Protocol::kNonceSize];
+        node.nonce.take(clock(), scratch);
+        Protocol::secureZero(scratch, sizeof scratch);
+        detail = u"no key on file for node %1"_s.arg(m.sender());
+        return FrameVerdict::BadSignature;
+    }
+    Protocol::WhitelistEntry entry {};
+    Protocol::WhitelistView view {&entry, 0};
+    const Protocol::WhitelistView *whitelist = nullptr;
+    if (options.requireWhitelisting) {
+        if (node.hasSerial) {
+            entry.nodeId = m.sender();
+            std::copy(node.serial.begin(), node.serial.end(), entry.serial);
+            view.count = 1;
+        }
+        whitelist = &view;
+    }
+    const Protocol::Verdict v
+            = Protocol::verifyReceived(*signer, m, node.nonce, clock(), whitelist);
+    Protocol::secureZero(&entry, sizeof entry);
+    switch (v) {
+    case Protocol::Verdict::Verified:
+        return FrameVerdict::Verified;
+    case Protocol::Verdict::Exempt:
+        return FrameVerdict::UnsignedAllowed;
+    case Protocol::Verdict::NotSigned:
+        detail = u"a signature is required"_s;
+        return FrameVerdict::NotSigned;
+    case Protocol::Verdict::NoNonce:
+        detail = u"no nonce outstanding (replayed or unsolicited)"_s;
+        return FrameVerdict::NoNonce;
+    case Protocol::Verdict::NonceExpired:
+        detail = u"signed after the 5 s nonce window"_s;
+        return FrameVerdict::ExpiredNonce;
+    case Protocol::Verdict::NotWhitelisted:
+        detail = u"no serial on file for node %1"_s.arg(m.sender());
+        return FrameVerdict::NotWhitelisted;
+    case Protocol::Verdict::NoRoom:
+    case Protocol::Verdict::BadIdentifier:
+    case Protocol::Verdict::BadSignature:
+    case Protocol::Verdict::NoKey:
+        detail = QString::fromLatin1(Protocol::verdictText(v));
+        return FrameVerdict::BadSignature;
+    }
+    return FrameVerdict::BadSignature;
+}
+
+void EnginePrivate::countFailure(quint8 sender, NodeState &node, FrameVerdict verdict)
+{
+    Q_UNUSED(verdict);
+    if (sender == kBroadcast)
+        return;
+    ++node.failures;
+    if (node.failures >= options.lockThreshold)
+        lock(sender, node, SecurityAlert::Kind::RepeatedFailures, node.failures);
+}
+
+void EnginePrivate::lock(quint8 sender, NodeState &node, SecurityAlert::Kind kind, int count)
+{
+    node.locked = true;
+    node.nonce.purge();
+    const QString text
+            = kind == SecurityAlert::Kind::RepeatedFailures
+                      ? u"node %1 locked: %2 failed verifications in a row"_s.arg(sender).arg(count)
+                      : u"node %1 locked: %2 nonce requests without a signed frame"_s.arg(sender)
+                                .arg(count);
+    qCWarning(lcEngine).noquote() << text;
+    Q_EMIT q->alert(SecurityAlert {kind, sender, count, text});
+}
+
+Protocol::LegacySigner *EnginePrivate::signerFor(const NodeState &node)
+{
+    if (node.linkSigner)
+        return node.linkSigner.get();
+    const std::optional<quint32> epoch = node.epoch ? node.epoch : active;
+    if (!epoch)
+        return nullptr;
+    const auto it = networkSigners.find(*epoch);
+    return it == networkSigners.end() ? nullptr : it->second.get();
+}
+
+void EnginePrivate::handleAccepted(Link *link, const Message &m)
+{
+    if (m.command() == Command::Internal && !m.isEcho()) {
+        handleInternal(link, m);
+        return;
+    }
+    Q_EMIT q->controllerMessage(m);
+}
+
+void EnginePrivate::handleInternal(Link *link, const Message &m)
+{
+    const quint8 sender = m.sender();
+    NodeState &node = nodes[sender];
+    const bool host = options.mode == GatewayMode::HostGateway;
+    switch (Internal(m.type())) {
+    case Internal::NonceRequest: {
+        if (!host || m.destination() != kGatewayId)
+            return;
+        uint8_t random[Protocol::kNoncePayloadSize];
+        if (!systemRandom(random, sizeof random)) {
+            qCCritical(lcEngine) << "no randomness for a nonce; request of node" << sender
+                                 << "dropped";
+            return;
+        }
+        node.nonce.issue(random, clock());
+        Protocol::secureZero(random, sizeof random);
+        ++stats.noncesIssued;
+        if (++node.nonceRequests >= options.lockThreshold * 4) {
+            // Legitimate nodes follow each request with a signed frame, which resets the count.
+            lock(sender, node, SecurityAlert::Kind::NonceFlood, node.nonceRequests);
+            return;
+        }
+        Message reply = internalMessage(sender, Internal::NonceResponse);
+        reply.setPayload(PayloadType::Custom, node.nonce.payload(), Protocol::kNoncePayloadSize);
+        transmit(sender, reply, link);
+        return;
+    }
+    case Internal::NonceResponse:
+        if (host)
+            finishSigning(sender, m);
+        return;
+    case Internal::SigningPresentation: {
+        if (!host)
+            return;
+        Protocol::SigningPreferences prefs {};
+        if (!Protocol::parseSigningPresentation(m, prefs))
+            return;
+        Protocol::applySigningPresentation(doSign, doWhitelist, sender, prefs, false);
+        Message reply;
+        Protocol::makeSigningPresentation(reply, kGatewayId, sender,
+                                          {options.requireSignatures, options.requireWhitelisting});
+        transmit(sender, reply, link);
+        return;
+    }
+    case Internal::IdRequest: {
+        const auto id = allocateId();
+        if (!id) {
+            qCWarning(lcEngine).noquote() << "no node id for a new node:" << id.error().message();
+            return;
+        }
+        Message reply = internalMessage(kBroadcast, Internal::IdResponse, m.sensor());
+        setText(reply, QByteArray::number(*id));
+        transmit(kBroadcast, reply, link);
+        Q_EMIT q->nodeIdAssigned(*id);
+        Q_EMIT q->controllerMessage(m);
+        return;
+    }
+    case Internal::FindParentRequest:
+        if (host) {
+            Message reply = internalMessage(sender, Internal::FindParentResponse);
+            reply.setByte(0);
+            transmit(sender, reply, link);
+        }
+        return;
+    case Internal::Ping:
+        if (host && m.destination() == kGatewayId) {
+            Message reply = internalMessage(sender, Internal::Pong);
+            reply.setByte(1);
+            transmit(sender, reply, link);
+        }
+        return;
+    case Internal::Config: {
+        Message reply = internalMessage(sender, Internal::Config);
+        setText(reply, options.metric ? "M"_ba : "I"_ba);
+        (void)q->send(reply);
+        Q_EMIT q->controllerMessage(m);
+        return;
+    }
+    case Internal::Time: {
+        Message reply = internalMessage(sender, Internal::Time);
+        setText(reply, QByteArray::number(QDateTime::currentSecsSinceEpoch()));
+        (void)q->send(reply);
+        return;
+    }
+    case Internal::RegistrationRequest: {
+        if (!host)
+            return;
+        uint8_t version = 0;
+        Message reply = internalMessage(sender, Internal::RegistrationResponse);
+        reply.setByte(m.getByte(version) && version >= 2 ? 1 : 0);
+        (void)q->send(reply);
+        return;
+    }
+    case Internal::Pong:
+    case Internal::SignalReportRequest:
+    case Internal::SignalReportReverse:
+    case Internal::FindParentResponse:
+    case Internal::DiscoverRequest:
+        return; // consumed by the gateway (spec 2.7)
+    default:
+        Q_EMIT q->controllerMessage(m);
+        return;
+    }
+}
+
+void EnginePrivate::onLine(Link *link, const QByteArray &unit)
+{
+    Protocol::ControllerLine line {};
+    uint8_t badField = Protocol::kNoBadField;
+    const auto error
+            = Protocol::parseControllerLine(unit.constData(), size_t(unit.size()), line, &badField);
+    if (error != Protocol::LineError::None) {
+        QString detail = QString::fromLatin1(Protocol::lineErrorText(error));
+        if (badField != Protocol::kNoBadField)
+            detail += u" (field %1)"_s.arg(badField);
+        record(link, false, FrameVerdict::Malformed, nullptr, &unit, detail);
+        return;
+    }
+    // The line is the gateway's rendering: node = sender, ack = is-echo. Build the frame the
+    // gateway received, as far as the text says.
+    const bool echo = line.ack;
+    line.ack = false;
+    Message m;
+    const auto convert = Protocol::controllerLineToMessage(line, m);
+    if (convert != Protocol::LineError::None) {
+        record(link, false, FrameVerdict::Malformed, nullptr, &unit,
+               QString::fromLatin1(Protocol::lineErrorText(convert)));
+        return;
+    }
+    m.setSender(line.nodeId);
+    m.setDestination(kGatewayId);
+    m.setEcho(echo);
+    NodeState &node = nodes[line.nodeId];
+    if (node.revoked) {
+        record(link, false, FrameVerdict::RevokedSender, &m, nullptr,
+               u"node %1 is revoked"_s.arg(line.nodeId));
+        return;
+    }
+    if (line.nodeId != kBroadcast) {
+        node.link = link;
+        node.used = true;
+    }
+    record(link, false, FrameVerdict::GatewayChecked, &m);
+    handleAccepted(link, m);
+}
+
+void EnginePrivate::transmit(quint8 destination, const Message &m, Link *via)
+{
+    Link *link = via;
+    if (destination != kBroadcast && nodes[destination].link)
+        link = nodes[destination].link;
+    if (!link) {
+        for (const auto &l : links) {
+            if (l) {
+                link = l;
+                break;
+            }
+        }
+    }
+    if (!link) {
+        qCWarning(lcEngine) << "no link to send to node" << destination;
+        return;
+    }
+    if (options.mode == GatewayMode::Classic) {
+        transmitLine(link, m);
+        return;
+    }
+    const QByteArray bytes(reinterpret_cast<const char *>(m.data()), qsizetype(m.size()));
+    const auto sent = link->send(bytes);
+    if (!sent) {
+        qCWarning(lcEngine).noquote() << sent.error().message();
+        return;
+    }
+    record(link, true, FrameVerdict::Outgoing, &m);
+}
+
+void EnginePrivate::transmitLine(Link *link, const Message &m)
+{
+    // Controller -> gateway: node = destination, ack = request-echo (spec 2.1).
+    Protocol::ControllerLine line {};
+    line.nodeId = m.destination();
+    line.childSensorId = m.sensor();
+    line.command = uint8_t(m.command());
+    line.ack = m.requestEcho();
+    line.type = m.type();
+    const size_t n = Protocol::formatPayloadText(m, line.payload, sizeof line.payload);
+    line.payloadLength = uint8_t(n);
+    char text[Protocol::kMaxControllerLineSize + 1];
+    const size_t length = Protocol::formatControllerLine(line, text, sizeof text);
+    if (length == 0)
+        return;
+    // formatControllerLine ends the line with '\n'; the link adds its own terminator.
+    const QByteArray unit(text, qsizetype(length) - 1);
+    const auto sent = link->send(unit);
+    if (!sent) {
+        qCWarning(lcEngine).noquote() << sent.error().message();
+        return;
+    }
+    record(link, true, FrameVerdict::Outgoing, &m);
+}
+
+void EnginePrivate::startSigning(quint8 destination)
+{
+    NodeState &node = nodes[destination];
+    if (node.awaitingNonce || node.outbox.empty())
+        return;
+    node.awaitingNonce = true;
+    node.nonceRequestedAt = clock();
+    Message request = internalMessage(destination, Internal::NonceRequest,
+                                      node.outbox.front().message.sensor());
+    request.setString("", 0);
+    transmit(destination, request);
+    if (!timeoutTimer->isActive())
+        timeoutTimer->start();
+}
+
+void EnginePrivate::finishSigning(quint8 sender, const Message &response)
+{
+    NodeState &node = nodes[sender];
+    if (!node.awaitingNonce || node.outbox.empty() || response.destination() != kGatewayId
+        || response.payloadLength() != Protocol::kNoncePayloadSize)
+        return;
+    node.awaitingNonce = false;
+    Outgoing out = std::move(node.outbox.front());
+    node.outbox.pop_front();
+    uint8_t nonce[Protocol::kNonceSize];
+    Protocol::nonceFromPayload(response.payload(), nonce);
+    Protocol::LegacySigner *signer = signerFor(node);
+    const bool salt = doWhitelist.isRequired(sender);
+    Protocol::SignResult result = Protocol::SignResult::NoKey;
+    if (signer && (!salt || hasGatewaySerial))
+        result = signer->sign(out.message, nonce, salt ? gatewaySerial.data() : nullptr);
+    Protocol::secureZero(nonce, sizeof nonce);
+    if (result != Protocol::SignResult::Ok) {
+        const QString why
+                = !signer ? u"no key on file for node %1"_s.arg(sender)
+                  : (salt && !hasGatewaySerial)
+                          ? u"node %1 requires whitelisting and the gateway has no serial"_s.arg(
+                                  sender)
+                          : QString::fromLatin1(Protocol::signResultName(result));
+        Q_EMIT q->sendFailed(out.id, Error(ErrorCode::Refused, u"not signed: "_s + why));
+    } else {
+        transmit(sender, out.message);
+        Q_EMIT q->sendDone(out.id);
+    }
+    startSigning(sender);
+}
+
+void EnginePrivate::checkTimeouts()
+{
+    bool waiting = false;
+    const quint32 now = clock();
+    for (size_t i = 0; i < nodes.size(); ++i) {
+        NodeState &node = nodes[i];
+        if (!node.awaitingNonce)
+            continue;
+        if (quint32(now - node.nonceRequestedAt) < Protocol::kVerificationTimeoutMs) {
+            waiting = true;
+            continue;
+        }
+        node.awaitingNonce = false;
+        ++stats.signingTimeouts;
+        const Outgoing out = std::move(node.outbox.front());
+        node.outbox.pop_front();
+        Q_EMIT q->sendFailed(out.id,
+                             Error(ErrorCode::Refused,
+                                   u"node %1 did not answer the nonce request in 5 s"_s.arg(i)));
+        startSigning(quint8(i));
+        waiting = waiting || node.awaitingNonce;
+    }
+    if (!waiting)
+        timeoutTimer->stop();
+}
+
+Result<quint8> EnginePrivate::allocateId()
+{
+    if (allocator) {
+        auto id = allocator();
+        if (id && *id > 0 && *id < kBroadcast) {
+            nodes[*id].used = true;
+            return id;
+        }
+        if (!id)
+            return id;
+        return fail(ErrorCode::Refused, u"the id allocator returned %1"_s.arg(*id));
+    }
+    for (int id = 1; id < kBroadcast; ++id) {
+        if (!nodes[size_t(id)].used) {
+            nodes[size_t(id)].used = true;
+            return quint8(id);
+        }
+    }
+    return fail(ErrorCode::Refused, u"all node ids 1..254 are in use or quarantined"_s);
+}
+
+// --- public ---------------------------------------------------------------------------------
+
+Engine::Engine(EngineOptions options, QObject *parent)
+    : QObject(parent)
+    , d(std::make_unique<EnginePrivate>(this, std::move(options)))
+{
+    qRegisterMetaType<TrafficRecord>();
+    qRegisterMetaType<SecurityAlert>();
+    qRegisterMetaType<Protocol::Message>();
+    d->timeoutTimer = new QTimer(this);
+    d->timeoutTimer->setInterval(100);
+    connect(d->timeoutTimer, &QTimer::timeout, this, [this] { d->checkTimeouts(); });
+}
+
+Engine::~Engine()
+{
+    for (const auto &c : d->connections)
+        disconnect(c);
+}
+
+const EngineOptions &Engine::options() const
+{
+    return d->options;
+}
+
+Result<void> Engine::addLink(Link *link)
+{
+    if (!link)
+        return fail(ErrorCode::InvalidArgument, u"no link given"_s);
+    const LinkFraming wanted = d->options.mode == GatewayMode::HostGateway
+                                       ? LinkFraming::RadioFrames
+                                       : LinkFraming::ControllerLines;
+    if (link->framing() != wanted)
+        return fail(ErrorCode::InvalidArgument,
+                    u"link %1 carries %2, the %3 mode needs %4"_s.arg(
+                            link->name(), QString::fromLatin1(linkFramingName(link->framing())),
+                            d->options.mode == GatewayMode::HostGateway ? u"host-gateway"_s
+                                                                        : u"classic"_s,
+                            QString::fromLatin1(linkFramingName(wanted))));
+    for (const auto &l : d->links) {
+        if (l == link)
+            return fail(ErrorCode::Refused, u"link %1 is already attached"_s.arg(link->name()));
+    }
+    d->links.emplace_back(link);
+    d->connections.push_back(
+            connect(link, &Link::unitReceived, this,
+                    [this, link](const QByteArray &unit) { d->onUnit(link, unit); }));
+    return {};
+}
+
+void Engine::removeLink(Link *link)
+{
+    disconnect(link, nullptr, this, nullptr);
+    d->links.erase(std::remove(d->links.begin(), d->links.end(), link), d->links.end());
+}
+
+Result<void> Engine::setNetworkKey(quint32 epoch, const SecretBytes &key)
+{
+    if (key.size() != Protocol::kSigningKeySize)
+        return fail(ErrorCode::InvalidArgument,
+                    u"a network key has 32 bytes, this one %1"_s.arg(key.size()));
+    auto signer = std::make_unique<Protocol::LegacySigner>(Signer::hostSha256());
+    signer->setKey(key.data());
+    d->networkSigners[epoch] = std::move(signer);
+    if (!d->active)
+        d->active = epoch;
+    return {};
+}
+
+Result<void> Engine::activateEpoch(quint32 epoch)
+{
+    if (!d->networkSigners.count(epoch))
+        return fail(ErrorCode::Refused, u"no network key for epoch %1"_s.arg(epoch));
+    d->active = epoch;
+    return {};
+}
+
+void Engine::retireEpoch(quint32 epoch)
+{
+    d->networkSigners.erase(epoch);
+    if (d->active == epoch)
+        d->active.reset();
+}
+
+std::optional<quint32> Engine::activeEpoch() const
+{
+    return d->active;
+}
+
+void Engine::setNodeEpoch(quint8 node, quint32 epoch)
+{
+    d->nodes[node].epoch = epoch;
+}
+
+Result<void> Engine::setNodeKey(quint8 node, const SecretBytes &key)
+{
+    if (key.size() != Protocol::kSigningKeySize)
+        return fail(ErrorCode::InvalidArgument,
+                    u"a link key has 32 bytes, this one %1"_s.arg(key.size()));
+    if (d->nodes[node].revoked)
+        return fail(ErrorCode::Refused, u"node %1 is revoked"_s.arg(node));
+    auto signer = std::make_unique<Protocol::LegacySigner>(Signer::hostSha256());
+    signer->setKey(key.data());
+    d->nodes[node].linkSigner = std::move(signer);
+    return {};
+}
+
+void Engine::clearNodeKey(quint8 node)
+{
+    d->nodes[node].linkSigner.reset();
+}
+
+Result<void> Engine::setNodeSerial(quint8 node, QByteArrayView serial)
+{
+    if (serial.size() != qsizetype(Protocol::kSerialSize))
+        return fail(ErrorCode::InvalidArgument,
+                    u"a serial has 9 bytes, this one %1"_s.arg(serial.size()));
+    NodeState &n = d->nodes[node];
+    std::copy(serial.begin(), serial.end(), n.serial.begin());
+    n.hasSerial = true;
+    return {};
+}
+
+void Engine::clearNodeSerial(quint8 node)
+{
+    NodeState &n = d->nodes[node];
+    Protocol::secureZero(n.serial.data(), n.serial.size());
+    n.hasSerial = false;
+}
+
+Result<void> Engine::setGatewaySerial(QByteArrayView serial)
+{
+    if (serial.size() != qsizetype(Protocol::kSerialSize))
+        return fail(ErrorCode::InvalidArgument,
+                    u"a serial has 9 bytes, this one %1"_s.arg(serial.size()));
+    std::copy(serial.begin(), serial.end(), d->gatewaySerial.begin());
+    d->hasGatewaySerial = true;
+    return {};
+}
+
+void Engine::revoke(quint8 node, const QString &reason)
+{
+    NodeState &n = d->nodes[node];
+    n.revoked = true;
+    n.used = true;
+    n.linkSigner.reset();
+    Protocol::secureZero(n.serial.data(), n.serial.size());
+    n.hasSerial = false;
+    n.nonce.purge();
+    n.awaitingNonce = false;
+    while (!n.outbox.empty()) {
+        const quint64 id = n.outbox.front().id;
+        n.outbox.pop_front();
+        Q_EMIT sendFailed(id, Error(ErrorCode::Refused, u"node %1 was revoked"_s.arg(node)));
+    }
+    qCWarning(lcEngine).noquote() << "node" << node << "revoked:" << reason;
+}
+
+bool Engine::isRevoked(quint8 node) const
+{
+    return d->nodes[node].revoked;
+}
+
+void Engine::unlockNode(quint8 node)
+{
+    NodeState &n = d->nodes[node];
+    n.locked = false;
+    n.failures = 0;
+    n.nonceRequests = 0;
+}
+
+bool Engine::isLocked(quint8 node) const
+{
+    return d->nodes[node].locked;
+}
+
+void Engine::setUsedNodeIds(const QList<quint8> &ids)
+{
+    for (const quint8 id : ids)
+        d->nodes[id].used = true;
+}
+
+void Engine::setNodeIdAllocator(std::function<Result<quint8>()> allocator)
+{
+    d->allocator = std::move(allocator);
+}
+
+void Engine::setClock(std::function<quint32()> clock)
+{
+    d->clock = std::move(clock);
+}
+
+Result<quint64> Engine::send(const Protocol::Message &message)
+{
+    const quint8 destination = message.destination();
+    if (destination == kGatewayId)
+        return fail(ErrorCode::InvalidArgument, u"a message to the gateway itself is not sent"_s);
+    NodeState &node = d->nodes[destination];
+    if (destination != kBroadcast && node.revoked)
+        return fail(ErrorCode::Refused, u"node %1 is revoked"_s.arg(destination));
+    const quint64 id = d->nextSendId++;
+    Message m = message;
+    m.setSender(kGatewayId);
+    m.setLast(kGatewayId);
+    const bool sign = d->options.mode == GatewayMode::HostGateway && destination != kBroadcast
+                      && d->doSign.isRequired(destination) && !Protocol::isSigningExempt(m);
+    if (!sign) {
+        m.setSigned(false);
+        d->transmit(destination, m);
+        // After the caller has the id.
+        QMetaObject::invokeMethod(
+                this, [this, id] { Q_EMIT sendDone(id); }, Qt::QueuedConnection);
+        return id;
+    }
+    node.outbox.push_back(Outgoing {id, m});
+    d->startSigning(destination);
+    return id;
+}
+
+EngineStatistics Engine::statistics() const
+{
+    return d->stats;
+}
+
+} // namespace Warden

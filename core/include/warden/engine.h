@@ -1,0 +1,175 @@
+// The network brain. In host-gateway mode the engine is node 0 behind a radio modem: it answers
+// nonce requests, verifies every signed frame, signs what it sends, and applies whitelists,
+// revocations and node lock the moment they change. In classic mode it is the controller of a
+// stock MySensors gateway (which checks signatures itself). Both modes assign node ids, answer
+// time and configuration requests, and give every frame a verdict.
+#pragma once
+
+#include <warden/error.h>
+#include <warden/link.h>
+#include <warden/protocol/message.h>
+#include <warden/secretbytes.h>
+
+#include <QtCore/QObject>
+
+#include <array>
+#include <functional>
+#include <memory>
+#include <optional>
+
+namespace Warden {
+
+enum class GatewayMode : quint8 {
+    Classic, ///< a stock gateway on the link; units are controller lines
+    HostGateway, ///< a radio modem or the simulated bus on the link; units are frames
+};
+
+/// What happened to one frame. Names (frameVerdictName) are stable: logs, JSON, the console.
+enum class FrameVerdict : quint8 {
+    Verified, ///< signed, and the signature is right
+    UnsignedAllowed, ///< not signed, and nothing required it (or the type is never signed)
+    GatewayChecked, ///< classic mode: the stock gateway checks signatures before the controller
+    Outgoing, ///< sent by the engine (signed when the node requires it)
+    BadSignature, ///< MAC mismatch: forged, wrong key, wrong serial, tampered
+    NoNonce, ///< signed, but no nonce outstanding for the sender: a replay or unsolicited
+    ExpiredNonce, ///< signed after the 5 s window
+    NotSigned, ///< unsigned where a signature is required
+    NotWhitelisted, ///< whitelisting required and the sender has no serial on file
+    RevokedSender, ///< the sender id is revoked (quarantined)
+    NodeLocked, ///< the sender is locked after repeated failed verifications
+    Malformed, ///< the bytes or line do not parse; the detail says why
+};
+
+WARDEN_CORE_EXPORT const char *frameVerdictName(FrameVerdict verdict);
+/// True for the verdicts under which the frame is handed on.
+WARDEN_CORE_EXPORT bool isAccepted(FrameVerdict verdict);
+
+/// One frame in or out, as the traffic view, the counters and the audit log see it.
+struct TrafficRecord
+{
+    qint64 timestampMs = 0; ///< UTC milliseconds since the epoch
+    QString link;
+    bool outgoing = false;
+    FrameVerdict verdict = FrameVerdict::Malformed;
+    Protocol::Message message; ///< as received (signature intact); empty when Malformed
+    QByteArray raw; ///< only when Malformed: the offending bytes or line (bounded)
+    QString detail; ///< why, for rejected frames
+};
+
+/// A security event worth an operator's attention.
+struct SecurityAlert
+{
+    enum class Kind : quint8 {
+        RepeatedFailures, ///< failed verifications from one node reached the lock threshold
+        NonceFlood, ///< nonce requests without signed frames reached the threshold
+        RevokedActivity, ///< a revoked id keeps talking
+    };
+    Kind kind;
+    quint8 node;
+    int count;
+    QString text;
+};
+
+struct EngineOptions
+{
+    GatewayMode mode = GatewayMode::HostGateway;
+    /// Host gateway: require signed frames from every node (else only from nodes that
+    /// announce they require signatures themselves, as weak security does).
+    bool requireSignatures = true;
+    /// Host gateway: require whitelisting (salted signatures) from every node.
+    bool requireWhitelisting = false;
+    /// Consecutive failed verifications (or unanswered nonce requests) after which a node is
+    /// locked and an alert raised (MySensors' MY_NODE_LOCK_COUNTER_MAX is 5).
+    int lockThreshold = 5;
+    bool metric = true;
+    /// The version string the gateway reports (I_VERSION) and presents itself with.
+    QString libraryVersion = QStringLiteral("2.3.2");
+};
+
+struct EngineStatistics
+{
+    quint64 framesIn = 0;
+    quint64 framesOut = 0;
+    std::array<quint64, 12> verdicts {}; ///< indexed by FrameVerdict
+    quint64 noncesIssued = 0;
+    quint64 signingTimeouts = 0;
+};
+
+class EnginePrivate;
+
+class WARDEN_CORE_EXPORT Engine : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit Engine(EngineOptions options, QObject *parent = nullptr);
+    ~Engine() override;
+
+    const EngineOptions &options() const;
+
+    /// Attaches a link (not owned; it must outlive the engine or be removed first). Its
+    /// framing must match the mode: frames for a host gateway, lines for classic mode.
+    Result<void> addLink(Link *link);
+    void removeLink(Link *link);
+
+    // --- keys and policy (host gateway) -------------------------------------------------------
+
+    /// The shared network key of @p epoch. Nodes without a link key sign with the key of the
+    /// epoch they hold (setNodeEpoch, default: the active epoch).
+    Result<void> setNetworkKey(quint32 epoch, const SecretBytes &key);
+    Result<void> activateEpoch(quint32 epoch);
+    void retireEpoch(quint32 epoch);
+    std::optional<quint32> activeEpoch() const;
+    void setNodeEpoch(quint8 node, quint32 epoch);
+    /// A per-node link key: that node signs and is verified with it alone.
+    Result<void> setNodeKey(quint8 node, const SecretBytes &key);
+    void clearNodeKey(quint8 node);
+    /// The node's 9-byte serial: salts its signatures when whitelisting is required.
+    Result<void> setNodeSerial(quint8 node, QByteArrayView serial);
+    void clearNodeSerial(quint8 node);
+    /// The gateway's own serial: salts what it signs for nodes that require whitelisting.
+    Result<void> setGatewaySerial(QByteArrayView serial);
+    /// Revokes at once: every later frame from @p node is dropped as RevokedSender, its link
+    /// key and serial are forgotten, its id is quarantined (never assigned again).
+    void revoke(quint8 node, const QString &reason);
+    bool isRevoked(quint8 node) const;
+    void unlockNode(quint8 node);
+    bool isLocked(quint8 node) const;
+
+    /// Ids the engine must never hand out (revoked, quarantined, reserved), in addition to
+    /// those it has seen. The inventory feeds this at start.
+    void setUsedNodeIds(const QList<quint8> &ids);
+    /// Replaces the id allocator (the inventory's persistent one); returns an id 1..254.
+    void setNodeIdAllocator(std::function<Result<quint8>()> allocator);
+
+    /// Milliseconds for nonce timing; tests set a clock they control.
+    void setClock(std::function<quint32()> clock);
+
+    // --- sending ------------------------------------------------------------------------------
+
+    /// Sends @p message (sender 0) to its destination. In host-gateway mode it is signed
+    /// first if the destination requires signatures: the nonce round trip happens here, and
+    /// sendFailed() reports a timeout. Returns an id for sendFailed/sendDone.
+    Result<quint64> send(const Protocol::Message &message);
+
+    EngineStatistics statistics() const;
+
+Q_SIGNALS:
+    void traffic(const Warden::TrafficRecord &record);
+    /// An accepted message that a controller would see (spec 2.7), signature stripped.
+    void controllerMessage(const Warden::Protocol::Message &message);
+    void alert(const Warden::SecurityAlert &alert);
+    void nodeIdAssigned(quint8 node);
+    void sendDone(quint64 id);
+    void sendFailed(quint64 id, const Warden::Error &error);
+
+private:
+    std::unique_ptr<EnginePrivate> d;
+    friend class EnginePrivate;
+};
+
+} // namespace Warden
+
+Q_DECLARE_METATYPE(Warden::Protocol::Message)
+Q_DECLARE_METATYPE(Warden::TrafficRecord)
+Q_DECLARE_METATYPE(Warden::SecurityAlert)

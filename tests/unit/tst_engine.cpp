@@ -1,0 +1,449 @@
+// The engine against nodes built on core/protocol, over a loopback link: every verdict of the
+// host-gateway pipeline, signing towards nodes, node lock, revocation, id assignment, and the
+// classic mode's controller duties.
+#include "loopbacklink.h"
+
+#include <warden/engine.h>
+#include <warden/protocol/signing.h>
+
+#include <QtTest/QSignalSpy>
+#include <QtTest/QTest>
+
+using namespace Warden;
+using namespace Warden::Protocol;
+using Warden::Test::LoopbackLink;
+
+namespace {
+
+SecretBytes keyOf(uint8_t seed)
+{
+    uint8_t k[32];
+    for (int i = 0; i < 32; ++i)
+        k[i] = uint8_t(seed + i);
+    return SecretBytes(k, sizeof k);
+}
+
+QByteArray bytesOf(const Message &m)
+{
+    return QByteArray(reinterpret_cast<const char *>(m.data()), qsizetype(m.size()));
+}
+
+Message decoded(const QByteArray &bytes)
+{
+    Message m;
+    const auto e = Message::decode(reinterpret_cast<const uint8_t *>(bytes.constData()),
+                                   size_t(bytes.size()), m);
+    if (e != DecodeError::None)
+        qFatal("engine wrote an undecodable frame");
+    return m;
+}
+
+/// A node on the far side of the link, with its own signer.
+struct TestNode
+{
+    TestNode(uint8_t nodeId, const SecretBytes &key)
+        : id(nodeId)
+        , signer(backend)
+    {
+        signer.setKey(key.data());
+        for (int i = 0; i < 9; ++i)
+            serial[i] = uint8_t(0x10 * nodeId + i);
+    }
+
+    Message temperature(float value) const
+    {
+        Message m;
+        m.setHeader(id, 0, Command::Set, uint8_t(Value::Temp), 1);
+        m.setFloat32(value, 2);
+        return m;
+    }
+
+    /// Asks the engine for a nonce; returns it (32 bytes) from the engine's response.
+    bool fetchNonce(LoopbackLink &link, uint8_t nonce[kNonceSize]) const
+    {
+        Message request;
+        request.setHeader(id, 0, Command::Internal, uint8_t(Internal::NonceRequest), 1);
+        request.setString("", 0);
+        link.takeWritten();
+        link.inject(bytesOf(request));
+        const QByteArrayList out = link.takeWritten();
+        for (const QByteArray &frame : out) {
+            const Message r = decoded(frame);
+            if (r.command() == Command::Internal && r.type() == uint8_t(Internal::NonceResponse)
+                && r.destination() == id) {
+                nonceFromPayload(r.payload(), nonce);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    Message signedFrame(LoopbackLink &link, Message m, bool salt = false)
+    {
+        uint8_t nonce[kNonceSize];
+        if (!fetchNonce(link, nonce))
+            qFatal("no nonce from the engine");
+        if (signer.sign(m, nonce, salt ? serial : nullptr) != SignResult::Ok)
+            qFatal("signing failed");
+        return m;
+    }
+
+    uint8_t id;
+    PortableSha256 backend;
+    LegacySigner signer;
+    uint8_t serial[9];
+};
+
+} // namespace
+
+class tst_Engine : public QObject
+{
+    Q_OBJECT
+
+private:
+    struct Rig
+    {
+        explicit Rig(EngineOptions options = {})
+            : link(LinkFraming::RadioFrames)
+            , engine(options)
+            , spy(&engine, &Engine::traffic)
+        {
+            engine.setClock([this] { return now; });
+            if (!engine.addLink(&link))
+                qFatal("addLink");
+            link.open();
+        }
+        /// The verdict of the last incoming frame.
+        FrameVerdict lastIncoming()
+        {
+            for (qsizetype i = spy.size() - 1; i >= 0; --i) {
+                const auto r = spy.at(i).at(0).value<TrafficRecord>();
+                if (!r.outgoing)
+                    return r.verdict;
+            }
+            return FrameVerdict::Outgoing;
+        }
+        TrafficRecord lastIncomingRecord()
+        {
+            for (qsizetype i = spy.size() - 1; i >= 0; --i) {
+                const auto r = spy.at(i).at(0).value<TrafficRecord>();
+                if (!r.outgoing)
+                    return r;
+            }
+            return {};
+        }
+        LoopbackLink link;
+        Engine engine;
+        QSignalSpy spy;
+        quint32 now = 1000;
+    };
+
+private Q_SLOTS:
+    void verifiedFrameReachesTheController()
+    {
+        Rig rig;
+        QVERIFY(rig.engine.setNetworkKey(1, keyOf(1)));
+        TestNode node(5, keyOf(1));
+        QSignalSpy controller(&rig.engine, &Engine::controllerMessage);
+        rig.link.inject(bytesOf(node.signedFrame(rig.link, node.temperature(21.5f))));
+        QCOMPARE(rig.lastIncoming(), FrameVerdict::Verified);
+        QCOMPARE(controller.size(), 1);
+        const auto m = controller.at(0).at(0).value<Message>();
+        QVERIFY(!m.isSigned()); // the controller sees only the payload
+        QCOMPARE(m.sender(), uint8_t(5));
+        QCOMPARE(rig.engine.statistics().noncesIssued, quint64(1));
+    }
+
+    void rejectedFrames_data()
+    {
+        QTest::addColumn<QString>("attack");
+        QTest::addColumn<int>("verdict");
+        QTest::newRow("forged (wrong key)") << "forged" << int(FrameVerdict::BadSignature);
+        QTest::newRow("tampered payload") << "tampered" << int(FrameVerdict::BadSignature);
+        QTest::newRow("replayed") << "replayed" << int(FrameVerdict::NoNonce);
+        QTest::newRow("expired") << "expired" << int(FrameVerdict::ExpiredNonce);
+        QTest::newRow("unsigned") << "unsigned" << int(FrameVerdict::NotSigned);
+        QTest::newRow("revoked") << "revoked" << int(FrameVerdict::RevokedSender);
+        QTest::newRow("malformed") << "malformed" << int(FrameVerdict::Malformed);
+    }
+
+    void rejectedFrames()
+    {
+        QFETCH(QString, attack);
+        QFETCH(int, verdict);
+        Rig rig;
+        QVERIFY(rig.engine.setNetworkKey(1, keyOf(1)));
+        TestNode node(5, keyOf(1));
+        TestNode thief(5, keyOf(99));
+        QSignalSpy controller(&rig.engine, &Engine::controllerMessage);
+        if (attack == u"forged") {
+            rig.link.inject(bytesOf(thief.signedFrame(rig.link, thief.temperature(1.0f))));
+        } else if (attack == u"tampered") {
+            Message m = node.signedFrame(rig.link, node.temperature(21.5f));
+            m.mutableData()[kHeaderSize] ^= 0x01;
+            rig.link.inject(bytesOf(m));
+        } else if (attack == u"replayed") {
+            const Message m = node.signedFrame(rig.link, node.temperature(21.5f));
+            rig.link.inject(bytesOf(m));
+            QCOMPARE(rig.lastIncoming(), FrameVerdict::Verified);
+            QCOMPARE(controller.size(), 1);
+            controller.clear();
+            rig.link.inject(bytesOf(m));
+        } else if (attack == u"expired") {
+            const Message m = node.signedFrame(rig.link, node.temperature(21.5f));
+            rig.now += kVerificationTimeoutMs + 1;
+            rig.link.inject(bytesOf(m));
+        } else if (attack == u"unsigned") {
+            rig.link.inject(bytesOf(node.temperature(21.5f)));
+        } else if (attack == u"revoked") {
+            const Message m = node.signedFrame(rig.link, node.temperature(21.5f));
+            rig.engine.revoke(5, QStringLiteral("stolen"));
+            rig.link.inject(bytesOf(m));
+            QVERIFY(rig.engine.isRevoked(5));
+        } else if (attack == u"malformed") {
+            rig.link.inject(QByteArray::fromHex("0505001a"));
+            QVERIFY(!rig.lastIncomingRecord().detail.isEmpty());
+            QCOMPARE(rig.lastIncomingRecord().raw, QByteArray::fromHex("0505001a"));
+        }
+        QCOMPARE(int(rig.lastIncoming()), verdict);
+        QCOMPARE(controller.size(), 0);
+        QVERIFY(!isAccepted(FrameVerdict(verdict)));
+    }
+
+    void whitelisting()
+    {
+        EngineOptions options;
+        options.requireWhitelisting = true;
+        Rig rig(options);
+        QVERIFY(rig.engine.setNetworkKey(1, keyOf(1)));
+        TestNode node(7, keyOf(1));
+        // No serial on file: not whitelisted.
+        rig.link.inject(bytesOf(node.signedFrame(rig.link, node.temperature(3.0f), true)));
+        QCOMPARE(rig.lastIncoming(), FrameVerdict::NotWhitelisted);
+        QVERIFY(rig.engine.setNodeSerial(7, QByteArrayView(node.serial, 9)));
+        rig.link.inject(bytesOf(node.signedFrame(rig.link, node.temperature(3.0f), true)));
+        QCOMPARE(rig.lastIncoming(), FrameVerdict::Verified);
+        // A copy of the key without the serial (another node's salt) fails.
+        TestNode other(7, keyOf(1));
+        other.serial[0] ^= 0xFF;
+        rig.link.inject(bytesOf(other.signedFrame(rig.link, other.temperature(3.0f), true)));
+        QCOMPARE(rig.lastIncoming(), FrameVerdict::BadSignature);
+        QVERIFY(!QTest::currentTestFailed());
+    }
+
+    void perNodeKeysIsolateAStolenNode()
+    {
+        Rig rig;
+        QVERIFY(rig.engine.setNodeKey(5, keyOf(50)));
+        QVERIFY(rig.engine.setNodeKey(6, keyOf(60)));
+        TestNode five(5, keyOf(50));
+        TestNode six(6, keyOf(60));
+        // Node 5's key, node 6's id: a thief with node 5's key cannot speak for node 6.
+        TestNode impostor(6, keyOf(50));
+        rig.link.inject(bytesOf(five.signedFrame(rig.link, five.temperature(1.0f))));
+        QCOMPARE(rig.lastIncoming(), FrameVerdict::Verified);
+        rig.link.inject(bytesOf(impostor.signedFrame(rig.link, impostor.temperature(1.0f))));
+        QCOMPARE(rig.lastIncoming(), FrameVerdict::BadSignature);
+        rig.engine.revoke(5, QStringLiteral("stolen"));
+        rig.link.inject(bytesOf(six.signedFrame(rig.link, six.temperature(1.0f))));
+        QCOMPARE(rig.lastIncoming(), FrameVerdict::Verified);
+    }
+
+    void epochs()
+    {
+        Rig rig;
+        QVERIFY(rig.engine.setNetworkKey(1, keyOf(1)));
+        QVERIFY(rig.engine.setNetworkKey(2, keyOf(2)));
+        QCOMPARE(rig.engine.activeEpoch(), std::optional<quint32>(1));
+        TestNode oldKey(5, keyOf(1));
+        TestNode newKey(5, keyOf(2));
+        rig.link.inject(bytesOf(newKey.signedFrame(rig.link, newKey.temperature(1.0f))));
+        QCOMPARE(rig.lastIncoming(), FrameVerdict::BadSignature);
+        rig.engine.setNodeEpoch(5, 2); // node 5 acknowledged the new key
+        rig.link.inject(bytesOf(newKey.signedFrame(rig.link, newKey.temperature(1.0f))));
+        QCOMPARE(rig.lastIncoming(), FrameVerdict::Verified);
+        rig.link.inject(bytesOf(oldKey.signedFrame(rig.link, oldKey.temperature(1.0f))));
+        QCOMPARE(rig.lastIncoming(), FrameVerdict::BadSignature);
+        QVERIFY(!rig.engine.activateEpoch(9));
+    }
+
+    void nodeLockAfterRepeatedFailures()
+    {
+        Rig rig;
+        QVERIFY(rig.engine.setNetworkKey(1, keyOf(1)));
+        TestNode thief(5, keyOf(99));
+        TestNode node(5, keyOf(1));
+        QSignalSpy alerts(&rig.engine, &Engine::alert);
+        for (int i = 0; i < 5; ++i)
+            rig.link.inject(bytesOf(thief.signedFrame(rig.link, thief.temperature(1.0f))));
+        QCOMPARE(alerts.size(), 1);
+        const auto alert = alerts.at(0).at(0).value<SecurityAlert>();
+        QCOMPARE(alert.kind, SecurityAlert::Kind::RepeatedFailures);
+        QCOMPARE(alert.node, quint8(5));
+        QVERIFY(rig.engine.isLocked(5));
+        // Even the right key is refused while locked, and no nonce is handed out.
+        uint8_t nonce[kNonceSize];
+        QVERIFY(!node.fetchNonce(rig.link, nonce));
+        QCOMPARE(rig.lastIncoming(), FrameVerdict::NodeLocked);
+        rig.engine.unlockNode(5);
+        rig.link.inject(bytesOf(node.signedFrame(rig.link, node.temperature(1.0f))));
+        QCOMPARE(rig.lastIncoming(), FrameVerdict::Verified);
+    }
+
+    void successResetsTheFailureCount()
+    {
+        Rig rig;
+        QVERIFY(rig.engine.setNetworkKey(1, keyOf(1)));
+        TestNode thief(5, keyOf(99));
+        TestNode node(5, keyOf(1));
+        for (int round = 0; round < 3; ++round) {
+            for (int i = 0; i < 4; ++i)
+                rig.link.inject(bytesOf(thief.signedFrame(rig.link, thief.temperature(1.0f))));
+            rig.link.inject(bytesOf(node.signedFrame(rig.link, node.temperature(1.0f))));
+            QCOMPARE(rig.lastIncoming(), FrameVerdict::Verified);
+        }
+        QVERIFY(!rig.engine.isLocked(5));
+    }
+
+    void unsignedAllowedWithoutRequirement()
+    {
+        EngineOptions options;
+        options.requireSignatures = false;
+        Rig rig(options);
+        TestNode node(5, keyOf(1));
+        rig.link.inject(bytesOf(node.temperature(4.0f)));
+        QCOMPARE(rig.lastIncoming(), FrameVerdict::UnsignedAllowed);
+        // A node that announces it requires signatures is then verified (weak-security rule).
+        Message presentation;
+        makeSigningPresentation(presentation, 5, 0, {true, false});
+        rig.link.inject(bytesOf(presentation));
+        rig.link.inject(bytesOf(node.temperature(4.0f)));
+        QCOMPARE(rig.lastIncoming(), FrameVerdict::NotSigned);
+    }
+
+    void signsTowardsNodesThatRequireIt()
+    {
+        Rig rig;
+        QVERIFY(rig.engine.setNetworkKey(1, keyOf(1)));
+        TestNode node(5, keyOf(1));
+        Message presentation;
+        makeSigningPresentation(presentation, 5, 0, {true, false});
+        rig.link.takeWritten();
+        rig.link.inject(bytesOf(presentation));
+        // The gateway answers with its own presentation: signatures required.
+        const QByteArrayList answer = rig.link.takeWritten();
+        QCOMPARE(answer.size(), 1);
+        SigningPreferences prefs {};
+        QVERIFY(parseSigningPresentation(decoded(answer.at(0)), prefs));
+        QVERIFY(prefs.requiresSignatures);
+
+        QSignalSpy done(&rig.engine, &Engine::sendDone);
+        Message command;
+        command.setHeader(0, 5, Command::Set, uint8_t(Value::Status), 3);
+        command.setByte(1);
+        const auto id = rig.engine.send(command);
+        QVERIFY(id);
+        // The engine asks the node for a nonce first.
+        QByteArrayList out = rig.link.takeWritten();
+        QCOMPARE(out.size(), 1);
+        const Message request = decoded(out.at(0));
+        QCOMPARE(request.type(), uint8_t(Internal::NonceRequest));
+        QCOMPARE(request.destination(), uint8_t(5));
+        // The node answers with a nonce from its slot and verifies what comes back.
+        NonceSlot slot;
+        uint8_t random[kNoncePayloadSize];
+        for (size_t i = 0; i < sizeof random; ++i)
+            random[i] = uint8_t(i * 7);
+        slot.issue(random, 0);
+        Message response;
+        response.setHeader(5, 0, Command::Internal, uint8_t(Internal::NonceResponse), 255);
+        response.setPayload(PayloadType::Custom, slot.payload(), kNoncePayloadSize);
+        rig.link.inject(bytesOf(response));
+        out = rig.link.takeWritten();
+        QCOMPARE(out.size(), 1);
+        const Message signedCommand = decoded(out.at(0));
+        QVERIFY(signedCommand.isSigned());
+        QCOMPARE(verifyReceived(node.signer, signedCommand, slot, 100, nullptr), Verdict::Verified);
+        QCOMPARE(done.size(), 1);
+        QCOMPARE(done.at(0).at(0).toULongLong(), *id);
+    }
+
+    void signingTimesOut()
+    {
+        Rig rig;
+        QVERIFY(rig.engine.setNetworkKey(1, keyOf(1)));
+        Message presentation;
+        makeSigningPresentation(presentation, 5, 0, {true, false});
+        rig.link.inject(bytesOf(presentation));
+        QSignalSpy failed(&rig.engine, &Engine::sendFailed);
+        Message command;
+        command.setHeader(0, 5, Command::Set, uint8_t(Value::Status), 3);
+        command.setByte(1);
+        QVERIFY(rig.engine.send(command));
+        rig.now += kVerificationTimeoutMs + 10;
+        QVERIFY(failed.wait(2000));
+        QCOMPARE(failed.size(), 1);
+        QVERIFY(failed.at(0).at(1).value<Error>().message().contains(u"nonce"));
+        QCOMPARE(rig.engine.statistics().signingTimeouts, quint64(1));
+    }
+
+    void assignsIdsNeverReusingQuarantined()
+    {
+        Rig rig;
+        rig.engine.setUsedNodeIds({1, 2});
+        rig.engine.revoke(3, QStringLiteral("stolen"));
+        QSignalSpy assigned(&rig.engine, &Engine::nodeIdAssigned);
+        Message request;
+        request.setHeader(255, 0, Command::Internal, uint8_t(Internal::IdRequest), 42);
+        request.setString("", 0);
+        rig.link.takeWritten();
+        rig.link.inject(bytesOf(request));
+        QCOMPARE(assigned.size(), 1);
+        QCOMPARE(assigned.at(0).at(0).value<quint8>(), quint8(4));
+        const QByteArrayList out = rig.link.takeWritten();
+        QCOMPARE(out.size(), 1);
+        const Message response = decoded(out.at(0));
+        QCOMPARE(response.type(), uint8_t(Internal::IdResponse));
+        QCOMPARE(response.destination(), uint8_t(255));
+        QCOMPARE(response.sensor(), uint8_t(42)); // the node's token
+        QCOMPARE(QByteArray(reinterpret_cast<const char *>(response.payload()),
+                            response.payloadLength()),
+                 QByteArray("4"));
+    }
+
+    void classicModeAnswersTheGatewaysNodes()
+    {
+        EngineOptions options;
+        options.mode = GatewayMode::Classic;
+        LoopbackLink link(LinkFraming::ControllerLines);
+        Engine engine(options);
+        QVERIFY(engine.addLink(&link));
+        link.open();
+        QSignalSpy traffic(&engine, &Engine::traffic);
+        QSignalSpy controller(&engine, &Engine::controllerMessage);
+        link.inject("255;7;3;0;3;");
+        QCOMPARE(link.takeWritten(), QByteArrayList {"255;7;3;0;4;1"});
+        link.inject("1;255;3;0;6;0");
+        QCOMPARE(link.takeWritten(), QByteArrayList {"1;255;3;0;6;M"});
+        link.inject("1;1;1;0;0;21.5");
+        QCOMPARE(controller.last().at(0).value<Message>().sender(), uint8_t(1));
+        link.inject("1;1;1;0;0");
+        link.inject("garbage;;");
+        QCOMPARE(traffic.last().at(0).value<TrafficRecord>().verdict, FrameVerdict::Malformed);
+        engine.revoke(1, QStringLiteral("stolen"));
+        link.inject("1;1;1;0;0;22.0");
+        QCOMPARE(traffic.last().at(0).value<TrafficRecord>().verdict, FrameVerdict::RevokedSender);
+    }
+
+    void refusesALinkOfTheWrongFraming()
+    {
+        Engine engine(EngineOptions {});
+        LoopbackLink lines(LinkFraming::ControllerLines);
+        const auto r = engine.addLink(&lines);
+        QVERIFY(!r);
+        QVERIFY(r.error().message().contains(u"radio-frames"));
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_Engine)
+#include "tst_engine.moc"
