@@ -406,12 +406,12 @@ std::vector<Message> validTransfer(const ManagementKeys &keys, Op op, uint32_t c
 
 QString docPath()
 {
-    return QStringLiteral(WARDEN_TEST_DATA_DIR "/../../firmware/docs/management-channel.md");
+    return QStringLiteral(WARDEN_SOURCE_DIR "/firmware/docs/management-channel.md");
 }
 
 QString corpusPath()
 {
-    return QStringLiteral(WARDEN_TEST_DATA_DIR "/../fuzz/corpus/management");
+    return QStringLiteral(WARDEN_SOURCE_DIR "/tests/fuzz/corpus/management");
 }
 
 /// "name: value" lines of the fenced blocks between the worked-example markers.
