@@ -1,4 +1,5 @@
 #include <warden/engine.h>
+#include <warden/inventory.h>
 #include <warden/signer.h>
 
 #include <warden/protocol/signing.h>
@@ -21,7 +22,7 @@ namespace Warden {
 Q_LOGGING_CATEGORY(lcEngine, "warden.core.engine")
 
 using Protocol::Command;
-using Protocol::Internal;
+using InternalType = Protocol::Internal;
 using Protocol::Message;
 using Protocol::PayloadType;
 
@@ -32,7 +33,7 @@ constexpr quint8 kBroadcast = 255;
 constexpr quint8 kNodeSensor = 255;
 constexpr int kRawLimit = 128; // bytes of a malformed unit kept for the traffic view
 
-Message internalMessage(quint8 destination, Internal type, quint8 sensor = kNodeSensor)
+Message internalMessage(quint8 destination, InternalType type, quint8 sensor = kNodeSensor)
 {
     Message m;
     m.setHeader(kGatewayId, destination, Command::Internal, uint8_t(type), sensor);
@@ -127,6 +128,7 @@ public:
     void onFrame(Link *link, const QByteArray &unit);
     void onLine(Link *link, const QByteArray &unit);
     void handleAccepted(Link *link, const Message &m);
+    void noteInInventory(const Message &m);
     void handleInternal(Link *link, const Message &m);
     FrameVerdict verify(NodeState &node, const Message &m, QString &detail);
     void countFailure(quint8 sender, NodeState &node, FrameVerdict verdict);
@@ -157,6 +159,7 @@ public:
     std::function<quint32()> clock;
     QElapsedTimer clockStart;
     QTimer *timeoutTimer = nullptr;
+    Inventory *inventory = nullptr;
     quint64 nextSendId = 1;
     EngineStatistics stats;
 };
@@ -180,6 +183,8 @@ void EnginePrivate::record(Link *link, bool outgoing, FrameVerdict verdict, cons
     if (raw)
         r.raw = raw->left(kRawLimit);
     r.detail = std::move(detail);
+    if (inventory && !outgoing && m && m->sender() != kBroadcast && m->sender() != kGatewayId)
+        inventory->noteFrame(m->sender(), m->sensor(), frameVerdictName(verdict), r.timestampMs);
     Q_EMIT q->traffic(r);
 }
 
@@ -342,8 +347,75 @@ Protocol::LegacySigner *EnginePrivate::signerFor(const NodeState &node)
     return it == networkSigners.end() ? nullptr : it->second.get();
 }
 
+namespace {
+
+QString payloadString(const Message &m)
+{
+    char text[Protocol::kMaxPayloadTextLength + 1];
+    const size_t n = Protocol::formatPayloadText(m, text, sizeof text);
+    return QString::fromUtf8(text, qsizetype(n));
+}
+
+} // namespace
+
+void EnginePrivate::noteInInventory(const Message &m)
+{
+    const quint8 sender = m.sender();
+    if (!inventory || sender == kBroadcast || sender == kGatewayId || m.isEcho())
+        return;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    switch (m.command()) {
+    case Command::Set:
+        inventory->setLastValue(sender, m.sensor(), m.type(), payloadString(m), now);
+        return;
+    case Command::Presentation:
+        inventory->notePresentation(sender, m.sensor(), m.type(), payloadString(m), now);
+        return;
+    case Command::Internal:
+        break;
+    default:
+        return;
+    }
+    switch (InternalType(m.type())) {
+    case InternalType::SketchName:
+        inventory->noteSketchInfo(sender, payloadString(m), QString(), now);
+        return;
+    case InternalType::SketchVersion:
+        inventory->noteSketchInfo(sender, QString(), payloadString(m), now);
+        return;
+    case InternalType::BatteryLevel: {
+        bool ok = false;
+        const int percent = payloadString(m).toInt(&ok);
+        if (ok && percent >= 0 && percent <= 100)
+            inventory->noteBattery(sender, percent, now);
+        return;
+    }
+    case InternalType::HeartbeatResponse:
+        inventory->noteHeartbeat(sender, now);
+        return;
+    case InternalType::Config: {
+        // A node asks for the configuration with its parent id as payload (spec 10.11).
+        bool ok = false;
+        const int parent = payloadString(m).toInt(&ok);
+        if (ok && parent >= 0 && parent < kBroadcast)
+            inventory->noteParent(sender, quint8(parent), -1, now);
+        return;
+    }
+    case InternalType::SigningPresentation: {
+        Protocol::SigningPreferences prefs {};
+        if (Protocol::parseSigningPresentation(m, prefs))
+            inventory->noteSigningRequirements(sender, prefs.requiresSignatures,
+                                               prefs.requiresWhitelisting, now);
+        return;
+    }
+    default:
+        return;
+    }
+}
+
 void EnginePrivate::handleAccepted(Link *link, const Message &m)
 {
+    noteInInventory(m);
     if (m.command() == Command::Internal && !m.isEcho()) {
         handleInternal(link, m);
         return;
@@ -356,8 +428,8 @@ void EnginePrivate::handleInternal(Link *link, const Message &m)
     const quint8 sender = m.sender();
     NodeState &node = nodes[sender];
     const bool host = options.mode == GatewayMode::HostGateway;
-    switch (Internal(m.type())) {
-    case Internal::NonceRequest: {
+    switch (InternalType(m.type())) {
+    case InternalType::NonceRequest: {
         if (!host || m.destination() != kGatewayId)
             return;
         uint8_t random[Protocol::kNoncePayloadSize];
@@ -374,16 +446,16 @@ void EnginePrivate::handleInternal(Link *link, const Message &m)
             lock(sender, node, SecurityAlert::Kind::NonceFlood, node.nonceRequests);
             return;
         }
-        Message reply = internalMessage(sender, Internal::NonceResponse);
+        Message reply = internalMessage(sender, InternalType::NonceResponse);
         reply.setPayload(PayloadType::Custom, node.nonce.payload(), Protocol::kNoncePayloadSize);
         transmit(sender, reply, link);
         return;
     }
-    case Internal::NonceResponse:
+    case InternalType::NonceResponse:
         if (host)
             finishSigning(sender, m);
         return;
-    case Internal::SigningPresentation: {
+    case InternalType::SigningPresentation: {
         if (!host)
             return;
         Protocol::SigningPreferences prefs {};
@@ -396,60 +468,60 @@ void EnginePrivate::handleInternal(Link *link, const Message &m)
         transmit(sender, reply, link);
         return;
     }
-    case Internal::IdRequest: {
+    case InternalType::IdRequest: {
         const auto id = allocateId();
         if (!id) {
             qCWarning(lcEngine).noquote() << "no node id for a new node:" << id.error().message();
             return;
         }
-        Message reply = internalMessage(kBroadcast, Internal::IdResponse, m.sensor());
+        Message reply = internalMessage(kBroadcast, InternalType::IdResponse, m.sensor());
         setText(reply, QByteArray::number(*id));
         transmit(kBroadcast, reply, link);
         Q_EMIT q->nodeIdAssigned(*id);
         Q_EMIT q->controllerMessage(m);
         return;
     }
-    case Internal::FindParentRequest:
+    case InternalType::FindParentRequest:
         if (host) {
-            Message reply = internalMessage(sender, Internal::FindParentResponse);
+            Message reply = internalMessage(sender, InternalType::FindParentResponse);
             reply.setByte(0);
             transmit(sender, reply, link);
         }
         return;
-    case Internal::Ping:
+    case InternalType::Ping:
         if (host && m.destination() == kGatewayId) {
-            Message reply = internalMessage(sender, Internal::Pong);
+            Message reply = internalMessage(sender, InternalType::Pong);
             reply.setByte(1);
             transmit(sender, reply, link);
         }
         return;
-    case Internal::Config: {
-        Message reply = internalMessage(sender, Internal::Config);
+    case InternalType::Config: {
+        Message reply = internalMessage(sender, InternalType::Config);
         setText(reply, options.metric ? "M"_ba : "I"_ba);
         (void)q->send(reply);
         Q_EMIT q->controllerMessage(m);
         return;
     }
-    case Internal::Time: {
-        Message reply = internalMessage(sender, Internal::Time);
+    case InternalType::Time: {
+        Message reply = internalMessage(sender, InternalType::Time);
         setText(reply, QByteArray::number(QDateTime::currentSecsSinceEpoch()));
         (void)q->send(reply);
         return;
     }
-    case Internal::RegistrationRequest: {
+    case InternalType::RegistrationRequest: {
         if (!host)
             return;
         uint8_t version = 0;
-        Message reply = internalMessage(sender, Internal::RegistrationResponse);
+        Message reply = internalMessage(sender, InternalType::RegistrationResponse);
         reply.setByte(m.getByte(version) && version >= 2 ? 1 : 0);
         (void)q->send(reply);
         return;
     }
-    case Internal::Pong:
-    case Internal::SignalReportRequest:
-    case Internal::SignalReportReverse:
-    case Internal::FindParentResponse:
-    case Internal::DiscoverRequest:
+    case InternalType::Pong:
+    case InternalType::SignalReportRequest:
+    case InternalType::SignalReportReverse:
+    case InternalType::FindParentResponse:
+    case InternalType::DiscoverRequest:
         return; // consumed by the gateway (spec 2.7)
     default:
         Q_EMIT q->controllerMessage(m);
@@ -560,7 +632,7 @@ void EnginePrivate::startSigning(quint8 destination)
         return;
     node.awaitingNonce = true;
     node.nonceRequestedAt = clock();
-    Message request = internalMessage(destination, Internal::NonceRequest,
+    Message request = internalMessage(destination, InternalType::NonceRequest,
                                       node.outbox.front().message.sensor());
     request.setString("", 0);
     transmit(destination, request);
@@ -785,6 +857,45 @@ Result<void> Engine::setGatewaySerial(QByteArrayView serial)
     std::copy(serial.begin(), serial.end(), d->gatewaySerial.begin());
     d->hasGatewaySerial = true;
     return {};
+}
+
+void Engine::setInventory(Inventory *inventory)
+{
+    d->inventory = inventory;
+    if (!inventory)
+        return;
+    setUsedNodeIds(inventory->usedNodeIds());
+    if (const auto revoked = inventory->revocations()) {
+        for (const Revocation &r : *revoked)
+            revoke(r.node, r.why.isEmpty() ? QStringLiteral("revoked earlier") : r.why);
+    } else {
+        qCWarning(lcEngine).noquote()
+                << "revocations not loaded from the inventory:" << revoked.error().message();
+    }
+    d->allocator = [inventory]() -> Result<quint8> {
+        const auto receipt = inventory->allocateNodeId(QStringLiteral("engine"));
+        if (!receipt)
+            return tl::unexpected(receipt.error());
+        if (receipt->id <= 0 || receipt->id >= kBroadcast)
+            return fail(ErrorCode::Refused, u"the inventory allocated id %1"_s.arg(receipt->id));
+        return quint8(receipt->id);
+    };
+}
+
+void Engine::revoke(quint8 node, const QString &who, const QString &why)
+{
+    const bool already = d->nodes[node].revoked;
+    revoke(node, why);
+    if (!d->inventory || already)
+        return;
+    Revocation r;
+    r.node = node;
+    r.who = who;
+    r.why = why;
+    const auto stored = d->inventory->revoke(r);
+    if (!stored)
+        qCWarning(lcEngine).noquote()
+                << "revocation of node" << node << "not stored:" << stored.error().message();
 }
 
 void Engine::revoke(quint8 node, const QString &reason)

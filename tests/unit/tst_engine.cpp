@@ -4,8 +4,10 @@
 #include "loopbacklink.h"
 
 #include <warden/engine.h>
+#include <warden/inventory.h>
 #include <warden/protocol/signing.h>
 
+#include <QtCore/QTemporaryDir>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
@@ -62,14 +64,15 @@ struct TestNode
     bool fetchNonce(LoopbackLink &link, uint8_t nonce[kNonceSize]) const
     {
         Message request;
-        request.setHeader(id, 0, Command::Internal, uint8_t(Internal::NonceRequest), 1);
+        request.setHeader(id, 0, Command::Internal, uint8_t(Protocol::Internal::NonceRequest), 1);
         request.setString("", 0);
         link.takeWritten();
         link.inject(bytesOf(request));
         const QByteArrayList out = link.takeWritten();
         for (const QByteArray &frame : out) {
             const Message r = decoded(frame);
-            if (r.command() == Command::Internal && r.type() == uint8_t(Internal::NonceResponse)
+            if (r.command() == Command::Internal
+                && r.type() == uint8_t(Protocol::Internal::NonceResponse)
                 && r.destination() == id) {
                 nonceFromPayload(r.payload(), nonce);
                 return true;
@@ -347,7 +350,7 @@ private Q_SLOTS:
         QByteArrayList out = rig.link.takeWritten();
         QCOMPARE(out.size(), 1);
         const Message request = decoded(out.at(0));
-        QCOMPARE(request.type(), uint8_t(Internal::NonceRequest));
+        QCOMPARE(request.type(), uint8_t(Protocol::Internal::NonceRequest));
         QCOMPARE(request.destination(), uint8_t(5));
         // The node answers with a nonce from its slot and verifies what comes back.
         NonceSlot slot;
@@ -356,7 +359,8 @@ private Q_SLOTS:
             random[i] = uint8_t(i * 7);
         slot.issue(random, 0);
         Message response;
-        response.setHeader(5, 0, Command::Internal, uint8_t(Internal::NonceResponse), 255);
+        response.setHeader(5, 0, Command::Internal, uint8_t(Protocol::Internal::NonceResponse),
+                           255);
         response.setPayload(PayloadType::Custom, slot.payload(), kNoncePayloadSize);
         rig.link.inject(bytesOf(response));
         out = rig.link.takeWritten();
@@ -394,7 +398,7 @@ private Q_SLOTS:
         rig.engine.revoke(3, QStringLiteral("stolen"));
         QSignalSpy assigned(&rig.engine, &Engine::nodeIdAssigned);
         Message request;
-        request.setHeader(255, 0, Command::Internal, uint8_t(Internal::IdRequest), 42);
+        request.setHeader(255, 0, Command::Internal, uint8_t(Protocol::Internal::IdRequest), 42);
         request.setString("", 0);
         rig.link.takeWritten();
         rig.link.inject(bytesOf(request));
@@ -403,7 +407,7 @@ private Q_SLOTS:
         const QByteArrayList out = rig.link.takeWritten();
         QCOMPARE(out.size(), 1);
         const Message response = decoded(out.at(0));
-        QCOMPARE(response.type(), uint8_t(Internal::IdResponse));
+        QCOMPARE(response.type(), uint8_t(Protocol::Internal::IdResponse));
         QCOMPARE(response.destination(), uint8_t(255));
         QCOMPARE(response.sensor(), uint8_t(42)); // the node's token
         QCOMPARE(QByteArray(reinterpret_cast<const char *>(response.payload()),
@@ -433,6 +437,57 @@ private Q_SLOTS:
         engine.revoke(1, QStringLiteral("stolen"));
         link.inject("1;1;1;0;0;22.0");
         QCOMPARE(traffic.last().at(0).value<TrafficRecord>().verdict, FrameVerdict::RevokedSender);
+    }
+
+    void keepsTheInventory()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString path = dir.filePath(QStringLiteral("inventory.db"));
+        {
+            auto inventory = Inventory::open(path);
+            QVERIFY2(inventory, qPrintable(inventory ? QString() : inventory.error().message()));
+            Rig rig;
+            rig.engine.setInventory(inventory->get());
+            QVERIFY(rig.engine.setNetworkKey(1, keyOf(1)));
+            TestNode node(5, keyOf(1));
+            TestNode thief(5, keyOf(99));
+            rig.link.inject(bytesOf(node.signedFrame(rig.link, node.temperature(21.5f))));
+            rig.link.inject(bytesOf(thief.signedFrame(rig.link, thief.temperature(99.0f))));
+            // A new node gets its id from the inventory.
+            Message request;
+            request.setHeader(255, 0, Command::Internal, uint8_t(Protocol::Internal::IdRequest), 9);
+            request.setString("", 0);
+            QSignalSpy assigned(&rig.engine, &Engine::nodeIdAssigned);
+            rig.link.inject(bytesOf(request));
+            QCOMPARE(assigned.size(), 1);
+            QVERIFY(assigned.at(0).at(0).value<quint8>() != 5);
+            rig.engine.revoke(5, QStringLiteral("test:alice"), QStringLiteral("stolen"));
+            QVERIFY((*inventory)->flush());
+            const auto counts = (*inventory)->verdictCounts(5);
+            QVERIFY(counts);
+            QCOMPARE(counts->counts.value(QStringLiteral("verified")), quint64(1));
+            QCOMPARE(counts->counts.value(QStringLiteral("bad-signature")), quint64(1));
+            const auto children = (*inventory)->children(5);
+            QVERIFY(children);
+            QCOMPARE(children->size(), 1);
+            QCOMPARE(children->at(0).values.size(), 1);
+            QCOMPARE(children->at(0).values.at(0).value, QStringLiteral("21.50"));
+        }
+        // After a restart the revocation still holds.
+        auto inventory = Inventory::open(path);
+        QVERIFY(inventory);
+        const auto revocations = (*inventory)->revocations();
+        QVERIFY(revocations);
+        QCOMPARE(revocations->size(), 1);
+        QCOMPARE(revocations->at(0).who, QStringLiteral("test:alice"));
+        Rig rig;
+        rig.engine.setInventory(inventory->get());
+        QVERIFY(rig.engine.isRevoked(5));
+        QVERIFY(rig.engine.setNetworkKey(1, keyOf(1)));
+        TestNode node(5, keyOf(1));
+        rig.link.inject(bytesOf(node.temperature(1.0f)));
+        QCOMPARE(rig.lastIncoming(), FrameVerdict::RevokedSender);
     }
 
     void refusesALinkOfTheWrongFraming()

@@ -96,6 +96,7 @@ struct EngineStatistics
 };
 
 class EnginePrivate;
+class Inventory;
 
 class WARDEN_CORE_EXPORT Engine : public QObject
 {
@@ -141,6 +142,13 @@ public:
     void setUsedNodeIds(const QList<quint8> &ids);
     /// Replaces the id allocator (the inventory's persistent one); returns an id 1..254.
     void setNodeIdAllocator(std::function<Result<quint8>()> allocator);
+
+    /// Attaches the inventory (not owned; it must outlive the engine): every frame's verdict,
+    /// last values, presentations, sketch info, battery, heartbeats and signing requirements
+    /// are noted there, revocations are stored and reloaded, and new node ids come from it.
+    void setInventory(Inventory *inventory);
+    /// Revokes as revoke(node, why) and records who did it in the inventory (if attached).
+    void revoke(quint8 node, const QString &who, const QString &why);
 
     /// Milliseconds for nonce timing; tests set a clock they control.
     void setClock(std::function<quint32()> clock);
