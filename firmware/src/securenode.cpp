@@ -1,0 +1,939 @@
+#include "securenode.h"
+
+#include "flashstring.h"
+
+#include <string.h>
+
+namespace Warden {
+namespace Firmware {
+
+using Protocol::Command;
+using Protocol::Internal;
+using Protocol::Message;
+using Protocol::Verdict;
+
+namespace {
+
+// Spec 10.1 and 10.10.
+constexpr uint32_t kStateTimeoutMs = 2000;
+constexpr uint8_t kStateRetries = 3; ///< repeats after the first attempt
+constexpr uint32_t kFailureDelayMs = 10000;
+constexpr uint32_t kLongFailureDelayMs = 60000;
+constexpr uint8_t kFailuresBeforeLongDelay = 7;
+constexpr uint8_t kMaxUplinkFailures = 5;
+constexpr uint8_t kRegistrationRequests = 4;
+constexpr uint8_t kCoreVersion = 2;
+// Spec 4.4: the node waits this long for the gateway's signing presentation.
+constexpr uint32_t kPresentationReplyMs = 2000;
+constexpr uint8_t kPresentationAttempts = 3;
+// Spec 4.10: a locked node reports every 30 minutes.
+constexpr uint32_t kLockedReportMs = 30UL * 60UL * 1000UL;
+// Bounds the work of one poll() when a link floods the node.
+constexpr uint8_t kMaxFramesPerPoll = 8;
+constexpr uint8_t kVerdictKinds = 10;
+
+bool elapsed(uint32_t now, uint32_t since, uint32_t duration)
+{
+    return uint32_t(now - since) >= duration;
+}
+
+// Reads "1".."254" (P_STRING, as the controller sends an id); 0 when it is anything else.
+uint8_t parseNodeId(const Message &message)
+{
+    if (message.payloadType() != Protocol::PayloadType::String || message.payloadLength() == 0
+        || message.payloadLength() > 3)
+        return 0;
+    uint16_t value = 0;
+    for (uint8_t i = 0; i < message.payloadLength(); ++i) {
+        const uint8_t c = message.payload()[i];
+        if (c < '0' || c > '9')
+            return 0;
+        value = uint16_t(value * 10 + (c - '0'));
+    }
+    return value >= 1 && value <= 254 ? uint8_t(value) : 0;
+}
+
+} // namespace
+
+SecureNode::SecureNode(const Hal &hal, Protocol::Sha256Compressor &sha, const NodeConfig &config)
+    : m_hal(hal)
+    , m_sha(sha)
+    , m_config(config)
+    , m_store(hal.eeprom, sha)
+    , m_signer(sha)
+    , m_session(hal.eeprom, m_store, sha)
+    , m_onReceive(nullptr)
+    , m_onReceiveContext(nullptr)
+    , m_onVerdict(nullptr)
+    , m_onVerdictContext(nullptr)
+    , m_onSendDone(nullptr)
+    , m_onSendDoneContext(nullptr)
+    , m_management(nullptr)
+    , m_now(0)
+    , m_stateSince(0)
+    , m_attemptSince(0)
+    , m_outgoingSince(0)
+    , m_lastHeartbeat(0)
+    , m_discoverAt(0)
+    , m_state(NodeState::Off)
+    , m_step(Step::SigningPresentation)
+    , m_lockReason(LockReason::None)
+    , m_keySource(KeySource::None)
+    , m_policy(0)
+    , m_nodeId(Protocol::kAutoAddress)
+    , m_parentId(Protocol::kAutoAddress)
+    , m_distance(255)
+    , m_candidateParent(Protocol::kAutoAddress)
+    , m_candidateDistance(255)
+    , m_idToken(0)
+    , m_attempts(0)
+    , m_failures(0)
+    , m_childIndex(0)
+    , m_uplinkFailures(0)
+    , m_nonceRequests(0)
+    , m_discoverTo(0)
+    , m_outgoingActive(false)
+    , m_gatewayPresented(false)
+    , m_registered(false)
+    , m_registrationAnswered(false)
+    , m_presentedOnce(false)
+    , m_discoverPending(false)
+{
+    memset(&m_counters, 0, sizeof m_counters);
+    memset(m_verdicts, 0, sizeof m_verdicts);
+    memset(m_serial, 0xFF, sizeof m_serial);
+}
+
+SecureNode::~SecureNode() = default;
+
+void SecureNode::setReceiveHandler(ReceiveHandler handler, void *context)
+{
+    m_onReceive = handler;
+    m_onReceiveContext = context;
+}
+
+void SecureNode::setVerdictHandler(VerdictHandler handler, void *context)
+{
+    m_onVerdict = handler;
+    m_onVerdictContext = context;
+}
+
+void SecureNode::setSendDoneHandler(SendDoneHandler handler, void *context)
+{
+    m_onSendDone = handler;
+    m_onSendDoneContext = context;
+}
+
+uint16_t SecureNode::verdictCount(Verdict verdict) const
+{
+    return uint8_t(verdict) < kVerdictKinds ? m_verdicts[uint8_t(verdict)] : 0;
+}
+
+void SecureNode::begin()
+{
+    m_now = m_hal.clock.millis();
+    m_store.load();
+    // The boot counter is committed before the first nonce of this boot can exist, so no two
+    // boots ever hash the same (boot, counter) pair. If the commit fails the nonces still mix
+    // fresh entropy, but lose that guarantee.
+    const uint32_t boots = m_store.bootCounter() + 1;
+    m_store.beginStage();
+    m_store.stageBootCounter(boots);
+    m_store.commitStage();
+    m_nonces.begin(m_hal.entropy, boots);
+    if (m_hal.serial && m_config.personalizationWindowMs > 0) {
+        m_session.start(*m_hal.serial, m_now, m_config.personalizationWindowMs);
+        enter(NodeState::Personalization, m_now);
+        return;
+    }
+    startJoining(m_now);
+}
+
+void SecureNode::reloadSecurity()
+{
+    m_store.load();
+    uint8_t key[Protocol::kSigningKeySize];
+    m_signer.clearKey();
+    m_keySource = KeySource::None;
+    if (m_store.readKey(KeySlot::Link, key)) {
+        m_signer.setKey(key);
+        m_keySource = KeySource::Link;
+    } else if (m_store.readKey(KeySlot::Network, key)) {
+        m_signer.setKey(key);
+        m_keySource = KeySource::Network;
+    } else if (legacyChecksumValid(m_hal.eeprom, m_sha)) {
+        // Spec 7.2: a MySensors-personalized node is trusted only with a matching checksum.
+        eepromRead(m_hal.eeprom, LegacyEeprom::kHmacKey, key, sizeof key);
+        m_signer.setKey(key);
+        m_keySource = KeySource::Legacy;
+    }
+    Protocol::secureZero(key, sizeof key);
+    if (!m_store.readSerial(m_serial))
+        eepromRead(m_hal.eeprom, LegacyEeprom::kSerial, m_serial, sizeof m_serial);
+    if (m_store.has(SlotFlag::kPolicy)) {
+        m_policy = m_store.policy();
+    } else {
+        m_policy = uint8_t((m_config.requireSignatures ? PolicyFlag::kRequireSignatures : 0)
+                           | (m_config.requireWhitelisting ? PolicyFlag::kRequireWhitelisting : 0));
+    }
+    // Whitelisting is a part of verification: it means nothing without signatures.
+    if ((m_policy & PolicyFlag::kRequireSignatures) == 0)
+        m_policy = uint8_t(m_policy & PolicyFlag::kIgnorePresentations);
+}
+
+void SecureNode::startJoining(uint32_t nowMs)
+{
+    reloadSecurity(); // a personalization session may have committed
+    uint8_t id = m_hal.eeprom.read(LegacyEeprom::kNodeId);
+    if (m_config.staticNodeId >= 1 && m_config.staticNodeId <= 254) {
+        id = m_config.staticNodeId;
+        eepromUpdate(m_hal.eeprom, LegacyEeprom::kNodeId, id);
+    }
+    m_nodeId = id >= 1 && id <= 254 ? id : Protocol::kAutoAddress;
+    m_hal.transport.setAddress(m_nodeId);
+    m_parentId = Protocol::kAutoAddress;
+    m_distance = 255;
+    if (checkLockAtBoot(nowMs))
+        return;
+    enter(NodeState::FindParent, nowMs);
+}
+
+bool SecureNode::checkLockAtBoot(uint32_t nowMs)
+{
+    if (!m_config.nodeLock)
+        return false;
+    const uint8_t left = m_hal.eeprom.read(LegacyEeprom::kNodeLock);
+    if (left == 0) {
+        if (m_hal.board.unlockRequested()) {
+            eepromUpdate(m_hal.eeprom, LegacyEeprom::kNodeLock, kNodeLockMax);
+            return false;
+        }
+        // Report through the parent the bootloader knows, if any.
+        m_parentId = m_hal.eeprom.read(LegacyEeprom::kParentId);
+        lock(LockReason::LockedDuringBoot, nowMs);
+        return true;
+    }
+    // Erased (0xFF) or a value MySensors never writes: start with the full budget.
+    if (left > kNodeLockMax)
+        eepromUpdate(m_hal.eeprom, LegacyEeprom::kNodeLock, kNodeLockMax);
+    return false;
+}
+
+void SecureNode::enter(NodeState state, uint32_t nowMs)
+{
+    m_state = state;
+    m_stateSince = nowMs;
+    m_attemptSince = nowMs;
+    m_attempts = 0;
+    switch (state) {
+    case NodeState::FindParent:
+        m_candidateParent = Protocol::kAutoAddress;
+        m_candidateDistance = 255;
+        sendFindParent();
+        break;
+    case NodeState::RequestId: {
+        // Spec 10.3 takes millis() & 0xFF; entropy keeps simultaneously booted nodes apart.
+        uint8_t token = 0;
+        m_hal.entropy.fill(&token, 1);
+        m_idToken = token == 255 ? 0 : token;
+        sendIdRequest();
+        break;
+    }
+    case NodeState::Uplink:
+        sendPing();
+        break;
+    case NodeState::Presenting:
+        m_step = Step::SigningPresentation;
+        m_childIndex = 0;
+        break;
+    case NodeState::Locked:
+        reportLocked();
+        break;
+    default:
+        break;
+    }
+}
+
+void SecureNode::poll(uint32_t nowMs)
+{
+    m_now = nowMs;
+    if (m_state == NodeState::Off)
+        return;
+    // During personalization the UART belongs to the session (on an RS485 node it is the bus
+    // too); frames wait in the link.
+    if (m_state != NodeState::Personalization) {
+        uint8_t buffer[Protocol::kMaxMessageSize];
+        for (uint8_t i = 0; i < kMaxFramesPerPoll; ++i) {
+            const uint8_t length = m_hal.transport.receive(buffer, sizeof buffer);
+            if (length == 0)
+                break;
+            processFrame(buffer, length, nowMs);
+        }
+    }
+    m_verifyNonce.expire(nowMs);
+    if (m_outgoingActive && uint32_t(nowMs - m_outgoingSince) > Protocol::kVerificationTimeoutMs)
+        finishSend(false); // spec 4.6 step 7: no nonce in time, the message is not sent
+    if (m_discoverPending && int32_t(nowMs - m_discoverAt) >= 0) {
+        m_discoverPending = false;
+        if (m_state == NodeState::Ready) {
+            Message response = internal(m_discoverTo, Internal::DiscoverResponse);
+            response.setByte(m_parentId);
+            transmit(response);
+        }
+    }
+    runState(nowMs);
+    if (m_management && m_state == NodeState::Ready)
+        m_management->onPoll(*this, nowMs);
+}
+
+void SecureNode::runState(uint32_t nowMs)
+{
+    switch (m_state) {
+    case NodeState::Personalization:
+        if (!m_session.poll(nowMs))
+            startJoining(nowMs);
+        break;
+    case NodeState::FindParent:
+        if (elapsed(nowMs, m_attemptSince, kStateTimeoutMs)) {
+            if (m_candidateParent != Protocol::kAutoAddress)
+                adoptParent(m_candidateParent, m_candidateDistance, nowMs);
+            else
+                attemptTimedOut(nowMs);
+        }
+        break;
+    case NodeState::RequestId:
+    case NodeState::Uplink:
+        if (elapsed(nowMs, m_attemptSince, kStateTimeoutMs))
+            attemptTimedOut(nowMs);
+        break;
+    case NodeState::Presenting:
+        runPresenting(nowMs);
+        break;
+    case NodeState::Ready:
+        if (m_config.heartbeatIntervalMs > 0
+            && elapsed(nowMs, m_lastHeartbeat, m_config.heartbeatIntervalMs))
+            sendHeartbeat();
+        break;
+    case NodeState::Failure:
+        if (elapsed(nowMs, m_stateSince,
+                    m_failures >= kFailuresBeforeLongDelay ? kLongFailureDelayMs : kFailureDelayMs))
+            enter(NodeState::FindParent, nowMs);
+        break;
+    case NodeState::Locked:
+        if (elapsed(nowMs, m_attemptSince, kLockedReportMs)) {
+            m_attemptSince = nowMs;
+            reportLocked();
+        }
+        break;
+    case NodeState::Off:
+        break;
+    }
+}
+
+void SecureNode::attemptTimedOut(uint32_t nowMs)
+{
+    if (m_attempts < kStateRetries) {
+        ++m_attempts;
+        m_attemptSince = nowMs;
+        if (m_state == NodeState::FindParent)
+            sendFindParent();
+        else if (m_state == NodeState::RequestId)
+            sendIdRequest();
+        else
+            sendPing();
+        return;
+    }
+    if (m_failures < 255)
+        ++m_failures;
+    enter(NodeState::Failure, nowMs);
+}
+
+void SecureNode::sendFindParent()
+{
+    Message request = internal(Protocol::kBroadcastAddress, Internal::FindParentRequest);
+    transmit(request);
+}
+
+void SecureNode::sendIdRequest()
+{
+    Message request = internal(Protocol::kGatewayAddress, Internal::IdRequest, m_idToken);
+    transmit(request);
+}
+
+void SecureNode::sendPing()
+{
+    Message ping = internal(Protocol::kGatewayAddress, Internal::Ping);
+    ping.setByte(1);
+    transmit(ping);
+}
+
+void SecureNode::adoptParent(uint8_t parent, uint8_t distance, uint32_t nowMs)
+{
+    m_parentId = parent;
+    m_distance = distance < 254 ? uint8_t(distance + 1) : 254;
+    m_uplinkFailures = 0;
+    // For a bootloader that fetches firmware through the parent (spec 7.1).
+    eepromUpdate(m_hal.eeprom, LegacyEeprom::kParentId, parent);
+    enter(m_nodeId == Protocol::kAutoAddress ? NodeState::RequestId : NodeState::Uplink, nowMs);
+}
+
+void SecureNode::adoptNodeId(uint8_t id, uint32_t nowMs)
+{
+    m_nodeId = id;
+    eepromUpdate(m_hal.eeprom, LegacyEeprom::kNodeId, id);
+    m_hal.transport.setAddress(id);
+    enter(NodeState::Uplink, nowMs);
+}
+
+void SecureNode::becomeReady(uint32_t nowMs)
+{
+    m_state = NodeState::Ready;
+    m_stateSince = nowMs;
+    m_lastHeartbeat = nowMs;
+    m_presentedOnce = true;
+    m_failures = 0;
+}
+
+void SecureNode::runPresenting(uint32_t nowMs)
+{
+    if (m_outgoingActive)
+        return; // one message at a time: the previous one still waits for its nonce
+    switch (m_step) {
+    case Step::SigningPresentation: {
+        Message presentation;
+        const Protocol::SigningPreferences preferences
+                = {(m_policy & PolicyFlag::kRequireSignatures) != 0,
+                   (m_policy & PolicyFlag::kRequireWhitelisting) != 0};
+        Protocol::makeSigningPresentation(presentation, m_nodeId, Protocol::kGatewayAddress,
+                                          preferences);
+        m_gatewayPresented = false;
+        transmit(presentation);
+        m_attemptSince = nowMs;
+        m_step = Step::AwaitGatewayPresentation;
+        break;
+    }
+    case Step::AwaitGatewayPresentation:
+        if (m_gatewayPresented) {
+            m_step = Step::NodePresentation;
+        } else if (elapsed(nowMs, m_attemptSince, kPresentationReplyMs)) {
+            // Spec 4.4 goes on after one silent wait. A lost reply would leave the node not
+            // knowing that the gateway requires signatures (and sending unsigned frames it
+            // refuses), so the presentation is repeated a few times first.
+            if (++m_attempts < kPresentationAttempts)
+                m_step = Step::SigningPresentation;
+            else
+                m_step = Step::NodePresentation;
+        }
+        break;
+    case Step::NodePresentation:
+        sendFlashString(Protocol::kGatewayAddress, Command::Presentation,
+                        uint8_t(Protocol::Sensor::ArduinoNode), Protocol::kNodeSensorId,
+                        WARDEN_F("2.3.2"), nowMs);
+        m_step = Step::Config;
+        break;
+    case Step::Config: {
+        Message config = internal(Protocol::kGatewayAddress, Internal::Config);
+        config.setByte(m_parentId);
+        dispatch(config, nowMs);
+        m_step = Step::SketchName;
+        break;
+    }
+    case Step::SketchName:
+        if (m_config.sketchName)
+            sendFlashString(Protocol::kGatewayAddress, Command::Internal,
+                            uint8_t(Internal::SketchName), Protocol::kNodeSensorId,
+                            m_config.sketchName, nowMs);
+        m_step = Step::SketchVersion;
+        break;
+    case Step::SketchVersion:
+        if (m_config.sketchVersion)
+            sendFlashString(Protocol::kGatewayAddress, Command::Internal,
+                            uint8_t(Internal::SketchVersion), Protocol::kNodeSensorId,
+                            m_config.sketchVersion, nowMs);
+        m_step = Step::Children;
+        m_childIndex = 0;
+        break;
+    case Step::Children:
+        if (m_config.children && m_childIndex < m_config.childCount) {
+            const ChildPresentation &child = m_config.children[m_childIndex++];
+            sendFlashString(Protocol::kGatewayAddress, Command::Presentation, child.sensorType,
+                            child.id, child.description, nowMs);
+        } else if (m_presentedOnce) {
+            becomeReady(nowMs); // a presentation on request: registration was done at the start
+        } else {
+            m_attempts = 0;
+            m_step = Step::Registration;
+        }
+        break;
+    case Step::Registration: {
+        Message request = internal(Protocol::kGatewayAddress, Internal::RegistrationRequest);
+        request.setByte(kCoreVersion);
+        m_registrationAnswered = false;
+        transmit(request);
+        ++m_attempts;
+        m_attemptSince = nowMs;
+        m_step = Step::AwaitRegistration;
+        break;
+    }
+    case Step::AwaitRegistration:
+        if (m_registrationAnswered) {
+            becomeReady(nowMs);
+        } else if (elapsed(nowMs, m_attemptSince, kStateTimeoutMs)) {
+            if (m_attempts < kRegistrationRequests) {
+                m_step = Step::Registration;
+            } else {
+                m_registered = true; // MY_REGISTRATION_DEFAULT: silence means accepted
+                becomeReady(nowMs);
+            }
+        }
+        break;
+    }
+}
+
+Message SecureNode::internal(uint8_t destination, Internal type, uint8_t sensor) const
+{
+    Message message;
+    message.setHeader(m_nodeId, destination, Command::Internal, uint8_t(type), sensor);
+    return message;
+}
+
+Message SecureNode::makeValue(uint8_t child, uint8_t type) const
+{
+    Message message;
+    message.setHeader(m_nodeId, Protocol::kGatewayAddress, Command::Set, type, child);
+    return message;
+}
+
+SendStatus SecureNode::sendFlashString(uint8_t destination, Command command, uint8_t type,
+                                       uint8_t sensor, const char *flashText, uint32_t nowMs)
+{
+    char text[Protocol::kMaxPayloadSize];
+    uint8_t length = 0;
+    if (flashText) {
+        for (; length < sizeof text; ++length) {
+            text[length] = char(flashByte(flashText + length));
+            if (text[length] == 0)
+                break;
+        }
+    }
+    Message message;
+    message.setHeader(m_nodeId, destination, command, type, sensor);
+    message.setString(text, length);
+    return dispatch(message, nowMs);
+}
+
+SendStatus SecureNode::send(const Message &message)
+{
+    if (m_state != NodeState::Ready || !m_registered)
+        return SendStatus::NotReady;
+    Message copy = message;
+    copy.setSender(m_nodeId);
+    return dispatch(copy, m_now);
+}
+
+SendStatus SecureNode::sendFloat(uint8_t child, uint8_t type, float value, uint8_t decimals)
+{
+    Message message = makeValue(child, type);
+    message.setFloat32(value, decimals);
+    return send(message);
+}
+
+SendStatus SecureNode::sendByte(uint8_t child, uint8_t type, uint8_t value)
+{
+    Message message = makeValue(child, type);
+    message.setByte(value);
+    return send(message);
+}
+
+SendStatus SecureNode::sendHeartbeat()
+{
+    if (m_state != NodeState::Ready)
+        return SendStatus::NotReady;
+    Message heartbeat = internal(Protocol::kGatewayAddress, Internal::HeartbeatResponse);
+    heartbeat.setULong32(uint32_t(m_now - m_stateSince));
+    m_lastHeartbeat = m_now;
+    return dispatch(heartbeat, m_now);
+}
+
+bool SecureNode::required(uint16_t table, uint8_t node) const
+{
+    // A policy with an authoritative peer list replaces what presentations taught.
+    if ((m_policy & PolicyFlag::kIgnorePresentations) != 0)
+        return (m_store.peerFlags(node)
+                & (table == LegacyEeprom::kSigningRequirements ? PeerFlag::kRequiresSignatures
+                                                               : PeerFlag::kRequiresWhitelisting))
+               != 0;
+    // One byte of the table is enough; the bit rule (inverted polarity) is the protocol's.
+    Protocol::RequirementTable bits;
+    bits.raw()[node >> 3] = m_hal.eeprom.read(uint16_t(table + (node >> 3)));
+    return bits.isRequired(node);
+}
+
+bool SecureNode::mustSign(const Message &message) const
+{
+    // Broadcasts are never verified (spec 4.1), so they are never signed either.
+    return !Protocol::isSigningExempt(message)
+           && message.destination() != Protocol::kBroadcastAddress
+           && required(LegacyEeprom::kSigningRequirements, message.destination());
+}
+
+SendStatus SecureNode::dispatch(Message &message, uint32_t nowMs)
+{
+    if (!mustSign(message)) {
+        message.setSigned(false);
+        return transmit(message) ? SendStatus::Sent : SendStatus::Failed;
+    }
+    // Spec 4.6 steps 3 and 7: no valid personalization, or no room for a signature.
+    if (m_keySource == KeySource::None || message.payloadLength() > Protocol::kMaxSignablePayload) {
+        ++m_counters.sendFailures;
+        return SendStatus::Refused;
+    }
+    if (m_outgoingActive)
+        return SendStatus::Busy;
+    m_outgoing = message;
+    m_outgoingActive = true;
+    m_outgoingSince = nowMs;
+    Message request = internal(message.destination(), Internal::NonceRequest, message.sensor());
+    if (!transmit(request)) {
+        m_outgoingActive = false;
+        ++m_counters.sendFailures;
+        return SendStatus::Failed;
+    }
+    return SendStatus::Pending;
+}
+
+bool SecureNode::transmitTo(uint8_t nextHop, const Message &message)
+{
+    ++m_counters.framesSent;
+    return m_hal.transport.send(nextHop, message.data(), uint8_t(message.size()));
+}
+
+bool SecureNode::transmit(Message &message)
+{
+    message.setLast(m_nodeId);
+    const uint8_t destination = message.destination();
+    if (destination == Protocol::kBroadcastAddress)
+        return transmitTo(Protocol::kBroadcastAddress, message);
+    // Spec 10.5 for a plain node: the gateway through the parent; another node directly, then
+    // through the parent. Without a parent (a locked node at boot) the gateway directly.
+    const bool viaParent = destination == Protocol::kGatewayAddress || destination == m_parentId;
+    bool delivered = false;
+    if (!viaParent || m_parentId == Protocol::kAutoAddress)
+        delivered = transmitTo(viaParent ? Protocol::kGatewayAddress : destination, message);
+    if (!delivered && m_parentId != Protocol::kAutoAddress
+        && (viaParent || destination != m_parentId)) {
+        delivered = transmitTo(m_parentId, message);
+        if (delivered) {
+            m_uplinkFailures = 0;
+        } else if (++m_uplinkFailures >= kMaxUplinkFailures && m_state == NodeState::Ready) {
+            // Spec 10.1: the parent is gone; find another one (the presentation is kept).
+            enter(NodeState::FindParent, m_now);
+        }
+    }
+    return delivered;
+}
+
+void SecureNode::finishSend(bool delivered)
+{
+    m_outgoingActive = false;
+    if (delivered)
+        ++m_counters.signedSent;
+    else
+        ++m_counters.sendFailures;
+    if (m_onSendDone)
+        m_onSendDone(m_onSendDoneContext, m_outgoing, delivered);
+}
+
+void SecureNode::note(const Message &message, Verdict verdict)
+{
+    if (uint8_t(verdict) < kVerdictKinds && m_verdicts[uint8_t(verdict)] < 0xFFFF)
+        ++m_verdicts[uint8_t(verdict)];
+    if (m_onVerdict)
+        m_onVerdict(m_onVerdictContext, message, verdict);
+}
+
+void SecureNode::processFrame(const uint8_t *data, uint8_t length, uint32_t nowMs)
+{
+    if (m_counters.framesReceived < 0xFFFF)
+        ++m_counters.framesReceived;
+    Message message;
+    if (Message::decode(data, length, message) != Protocol::DecodeError::None) {
+        ++m_counters.malformed;
+        return;
+    }
+    if (m_state == NodeState::Locked)
+        return; // a locked node does nothing but report (spec 4.10)
+    const uint8_t destination = message.destination();
+    const bool toMe = m_nodeId != Protocol::kAutoAddress && destination == m_nodeId;
+    if (!toMe && destination != Protocol::kBroadcastAddress)
+        return; // not a repeater: frames for others are not ours to relay
+    if (m_nodeId != Protocol::kAutoAddress && message.sender() == m_nodeId)
+        return; // our own broadcast, heard back
+
+    const bool exempt = Protocol::isSigningExempt(message);
+    if ((m_policy & PolicyFlag::kRequireSignatures) != 0 && !exempt) {
+        // A broadcast cannot carry a signature for us (nonces are per destination); MySensors
+        // hands unverified broadcasts to the sketch, a node that requires signatures does not.
+        if (!toMe)
+            return;
+        Protocol::WhitelistEntry entry;
+        Protocol::WhitelistView view = {&entry, 0};
+        const bool whitelisting = (m_policy & PolicyFlag::kRequireWhitelisting) != 0;
+        if (whitelisting && m_store.findWhitelistEntry(message.sender(), entry))
+            view.count = 1;
+        const Verdict verdict = Protocol::verifyReceived(m_signer, message, m_verifyNonce, nowMs,
+                                                         whitelisting ? &view : nullptr);
+        note(message, verdict);
+        if (verdict != Verdict::Verified) {
+            // Spec 4.7 step 2: an unsigned frame is refused without touching the lock counter.
+            if (message.isSigned())
+                failedVerification(nowMs);
+            return;
+        }
+        verificationSucceeded();
+        message.setSigned(false);
+    }
+
+    if (message.isEcho()) {
+        if (m_onReceive)
+            m_onReceive(m_onReceiveContext, message);
+        return;
+    }
+    if (toMe && message.requestEcho() && m_state == NodeState::Ready) {
+        // Echoed only once verified: an echo of a forged frame would confirm a forgery.
+        Message echo = message;
+        echo.setRequestEcho(false);
+        echo.setEcho(true);
+        echo.setSigned(false);
+        echo.setSender(m_nodeId);
+        echo.setDestination(message.sender());
+        transmit(echo);
+    }
+    switch (message.command()) {
+    case Command::Internal:
+        handleInternal(message, toMe, nowMs);
+        break;
+    case Command::Set:
+    case Command::Req:
+        // Spec 10.6: a broadcast reaches the sketch only from the parent.
+        if ((toMe || message.last() == m_parentId) && m_onReceive)
+            m_onReceive(m_onReceiveContext, message);
+        break;
+    case Command::Stream:
+        if (toMe && m_management && message.type() >= kFirstManagementStreamType)
+            m_management->onManagementFrame(*this, message, nowMs);
+        break;
+    default:
+        break;
+    }
+}
+
+void SecureNode::handleInternal(const Message &message, bool toMe, uint32_t nowMs)
+{
+    switch (static_cast<Internal>(message.type())) {
+    case Internal::FindParentResponse: {
+        uint8_t distance = 0;
+        if (m_state != NodeState::FindParent || !message.getByte(distance) || distance >= 254)
+            break;
+        if (distance < m_candidateDistance) {
+            m_candidateParent = message.sender();
+            m_candidateDistance = distance;
+        }
+        // Nobody beats the gateway itself: no need to wait out the window.
+        if (distance == 0)
+            adoptParent(m_candidateParent, 0, nowMs);
+        break;
+    }
+    case Internal::IdResponse:
+        if (m_state == NodeState::RequestId
+            && (message.sensor() == m_idToken || message.sensor() == Protocol::kNodeSensorId)) {
+            // Spec 10.3: 0 or 255 means "network full"; the attempt times out and retries.
+            const uint8_t id = parseNodeId(message);
+            if (id != 0)
+                adoptNodeId(id, nowMs);
+        }
+        break;
+    case Internal::Pong: {
+        uint8_t hops = 0;
+        if (toMe && m_state == NodeState::Uplink && message.getByte(hops)) {
+            m_distance = hops;
+            if (m_presentedOnce)
+                becomeReady(nowMs);
+            else
+                enter(NodeState::Presenting, nowMs);
+        }
+        break;
+    }
+    case Internal::SigningPresentation: {
+        Protocol::SigningPreferences preferences;
+        if (toMe && Protocol::parseSigningPresentation(message, preferences)) {
+            // Unauthenticated (spec 14): ignored when the management channel set the peers.
+            if ((m_policy & PolicyFlag::kIgnorePresentations) == 0)
+                applyPresentation(message.sender(), preferences);
+            if (message.sender() == Protocol::kGatewayAddress)
+                m_gatewayPresented = true;
+        }
+        break;
+    }
+    case Internal::NonceRequest:
+        if (toMe)
+            answerNonceRequest(message, nowMs);
+        break;
+    case Internal::NonceResponse:
+        if (toMe)
+            completeSigning(message);
+        break;
+    case Internal::HeartbeatRequest:
+        if (toMe)
+            sendHeartbeat();
+        break;
+    case Internal::Presentation:
+        if (toMe && m_state == NodeState::Ready)
+            enter(NodeState::Presenting, nowMs);
+        break;
+    case Internal::RegistrationResponse: {
+        uint8_t accepted = 0;
+        if (toMe && message.getByte(accepted)) {
+            m_registered = accepted != 0;
+            m_registrationAnswered = true;
+        }
+        break;
+    }
+    case Internal::Reboot:
+        if (toMe && message.sender() == Protocol::kGatewayAddress)
+            m_hal.board.restart();
+        break;
+    case Internal::DiscoverRequest:
+        if (m_state == NodeState::Ready && message.last() == m_parentId) {
+            // Spec 10.8: answer after 0..1023 ms, so that siblings do not collide.
+            uint8_t jitter[2];
+            m_hal.entropy.fill(jitter, 2);
+            m_discoverAt = nowMs + (Protocol::readLe16(jitter) & 0x3FF);
+            m_discoverTo = message.sender();
+            m_discoverPending = true;
+        }
+        break;
+    case Internal::Version:
+        if (toMe && m_state == NodeState::Ready) {
+            Message reply = internal(message.sender(), Internal::Version);
+            reply.setULong32(kLibraryVersion);
+            dispatch(reply, nowMs);
+        }
+        break;
+    case Internal::Time:
+    case Internal::Config:
+        if (toMe && m_onReceive)
+            m_onReceive(m_onReceiveContext, message);
+        break;
+    default:
+        break;
+    }
+}
+
+void SecureNode::applyPresentation(uint8_t sender, Protocol::SigningPreferences preferences)
+{
+    Protocol::RequirementTable doSign;
+    Protocol::RequirementTable doWhitelist;
+    eepromRead(m_hal.eeprom, LegacyEeprom::kSigningRequirements, doSign.raw(),
+               Protocol::RequirementTable::kSize);
+    eepromRead(m_hal.eeprom, LegacyEeprom::kWhitelistRequirements, doWhitelist.raw(),
+               Protocol::RequirementTable::kSize);
+    Protocol::applySigningPresentation(doSign, doWhitelist, sender, preferences,
+                                       m_config.weakSecurity);
+    // Spec 4.3: written back after every presentation, where MySensors keeps them.
+    const uint16_t index = uint16_t(sender >> 3);
+    eepromUpdate(m_hal.eeprom, uint16_t(LegacyEeprom::kSigningRequirements + index),
+                 doSign.raw()[index]);
+    eepromUpdate(m_hal.eeprom, uint16_t(LegacyEeprom::kWhitelistRequirements + index),
+                 doWhitelist.raw()[index]);
+}
+
+void SecureNode::answerNonceRequest(const Message &request, uint32_t nowMs)
+{
+    if (m_keySource == KeySource::None)
+        return; // nothing could verify the signed frame that would follow
+    if (m_config.nodeLock && ++m_nonceRequests >= kNodeLockMax) {
+        lock(LockReason::NonceRequests, nowMs);
+        return;
+    }
+    uint8_t random[Protocol::kNoncePayloadSize];
+    m_nonces.generate(m_sha, m_hal.entropy, nowMs, random);
+    // A new nonce replaces the outstanding one (spec 5.8: one verification session at a time).
+    m_verifyNonce.issue(random, nowMs);
+    Message response = internal(request.sender(), Internal::NonceResponse);
+    response.setPayload(Protocol::PayloadType::Custom, random, sizeof random);
+    Protocol::secureZero(random, sizeof random);
+    ++m_counters.noncesIssued;
+    transmit(response);
+}
+
+void SecureNode::completeSigning(const Message &response)
+{
+    // Spec 4.6 step 5: only the destination of the pending message may supply its nonce.
+    if (!m_outgoingActive || response.sender() != m_outgoing.destination()
+        || response.payloadType() != Protocol::PayloadType::Custom
+        || response.payloadLength() != Protocol::kNoncePayloadSize)
+        return;
+    uint8_t nonce[Protocol::kNonceSize];
+    Protocol::nonceFromPayload(response.payload(), nonce);
+    // Salt whenever the destination demands it (spec 4.12, the compatible choice).
+    const uint8_t *salt = required(LegacyEeprom::kWhitelistRequirements, m_outgoing.destination())
+                                  ? m_serial
+                                  : nullptr;
+    const bool signedOk = m_signer.sign(m_outgoing, nonce, salt) == Protocol::SignResult::Ok;
+    Protocol::secureZero(nonce, sizeof nonce);
+    finishSend(signedOk && transmit(m_outgoing));
+}
+
+void SecureNode::failedVerification(uint32_t nowMs)
+{
+    if (!m_config.nodeLock)
+        return;
+    // The budget lives in the MySensors lock byte, so a reboot does not reset it: 5..1 left,
+    // 0 locked (MySensors reads 1..5 as "not locked", like its own 5).
+    uint8_t left = m_hal.eeprom.read(LegacyEeprom::kNodeLock);
+    if (left == 0 || left > kNodeLockMax)
+        left = kNodeLockMax;
+    --left;
+    eepromUpdate(m_hal.eeprom, LegacyEeprom::kNodeLock, left);
+    if (left == 0)
+        lock(LockReason::FailedVerifications, nowMs);
+}
+
+void SecureNode::verificationSucceeded()
+{
+    m_nonceRequests = 0;
+    if (m_config.nodeLock)
+        eepromUpdate(m_hal.eeprom, LegacyEeprom::kNodeLock, kNodeLockMax);
+}
+
+void SecureNode::lock(LockReason reason, uint32_t nowMs)
+{
+    eepromUpdate(m_hal.eeprom, LegacyEeprom::kNodeLock, 0);
+    m_lockReason = reason;
+    m_verifyNonce.purge();
+    const bool wasSending = m_outgoingActive;
+    // Locked first: a send-done callback must not be able to start anything new.
+    enter(NodeState::Locked, nowMs);
+    if (wasSending)
+        finishSend(false);
+}
+
+void SecureNode::reportLocked()
+{
+    // Sent unsigned: a locked node no longer runs a signing session (a gateway that requires
+    // signatures logs it as not signed, which still tells the controller).
+    const char *reason = m_lockReason == LockReason::NonceRequests         ? WARDEN_F("TMNR")
+                         : m_lockReason == LockReason::FailedVerifications ? WARDEN_F("TMFV")
+                                                                           : WARDEN_F("LDB");
+    char text[5];
+    uint8_t length = 0;
+    while (length < 4 && (text[length] = char(flashByte(reason + length))) != 0)
+        ++length;
+    Message report = internal(Protocol::kGatewayAddress, Internal::Locked);
+    report.setString(text, length);
+    transmit(report);
+}
+
+} // namespace Firmware
+} // namespace Warden
