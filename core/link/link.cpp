@@ -120,6 +120,9 @@ void Link::transportConnected()
     if (m_state != LinkState::Connecting)
         return;
     ++m_statistics.connects;
+    m_connectedAt = std::chrono::steady_clock::now();
+    m_failuresAtConnect = m_failuresInRow;
+    m_backoffAtConnect = m_backoff;
     m_backoff = m_firstBackoff;
     m_failuresInRow = 0;
     m_malformedInWindow = 0;
@@ -134,10 +137,19 @@ void Link::transportFailed(const Error &error)
     if (m_closingTransport || m_state == LinkState::Closed || m_state == LinkState::Waiting)
         return;
     ++m_statistics.drops;
+    if (m_state == LinkState::Connected && m_failuresAtConnect > 0
+        && std::chrono::steady_clock::now() - m_connectedAt < kShortLivedConnection) {
+        m_failuresInRow = m_failuresAtConnect;
+        m_backoff = m_backoffAtConnect;
+    }
     m_backoff = m_failuresInRow == 0 ? m_firstBackoff : std::min(m_backoff * 2, m_longestBackoff);
     ++m_failuresInRow;
-    qCWarning(lcLink).noquote() << "link" << name() << error.message() << "- retrying in"
-                                << m_backoff.count() << "ms";
+    // Transports' messages name the link already (as they should); others get the name here.
+    const QString prefix = u"link %1:"_s.arg(name());
+    qCWarning(lcLink).noquote() << (error.message().startsWith(prefix)
+                                            ? error.message()
+                                            : prefix + u' ' + error.message())
+                                << "- retrying in" << m_backoff.count() << "ms";
     closeTransportQuietly();
     setState(LinkState::Waiting);
     Q_EMIT errorOccurred(error);

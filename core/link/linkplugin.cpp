@@ -7,6 +7,7 @@
 #include <QtCore/QLoggingCategory>
 #include <QtCore/QPluginLoader>
 
+#include <functional>
 #include <map>
 
 using namespace Qt::StringLiterals;
@@ -38,6 +39,11 @@ struct LinkRegistry::Private
     QList<LinkPluginInfo> plugins;
     // Loaders stay alive as long as the registry: their instances are the factories.
     std::vector<std::unique_ptr<QPluginLoader>> loaders;
+
+    /// Checks a plugin's metadata and only then instantiates it (through @p instantiate,
+    /// which returns the instance or an error text) and registers its factory.
+    LinkPluginInfo examine(LinkPluginInfo info, const QJsonObject &meta,
+                           const std::function<QObject *(QString &error)> &instantiate);
 };
 
 LinkRegistry::LinkRegistry()
@@ -81,6 +87,49 @@ LinkPluginInfo LinkRegistry::loadFile(const QString &fileName)
     auto loader = std::make_unique<QPluginLoader>(fileName);
     // The metadata is read without running any of the plugin's code.
     const QJsonObject meta = loader->metaData();
+    if (meta.isEmpty()) {
+        info.state = LinkPluginInfo::State::Invalid;
+        info.errorString = u"not a Qt plugin: %1"_s.arg(loader->errorString());
+        qCWarning(lcLinkPlugin).noquote() << "plugin" << fileName << "invalid:" << info.errorString;
+        d->plugins.append(info);
+        return info;
+    }
+    info = d->examine(std::move(info), meta, [&loader](QString &error) -> QObject * {
+        QObject *instance = loader->instance();
+        if (!instance)
+            error = loader->errorString();
+        return instance;
+    });
+    if (info.state == LinkPluginInfo::State::Loaded)
+        d->loaders.push_back(std::move(loader));
+    return info;
+}
+
+QList<LinkPluginInfo> LinkRegistry::loadStaticPlugins()
+{
+    QList<LinkPluginInfo> result;
+    const QList<QStaticPlugin> statics = QPluginLoader::staticPlugins();
+    for (const QStaticPlugin &plugin : statics) {
+        const QJsonObject meta = plugin.metaData();
+        if (meta.value("IID"_L1).toString() != QLatin1StringView(WARDEN_LINK_FACTORY_IID))
+            continue;
+        LinkPluginInfo info;
+        info.fileName = "static:"_L1 + meta.value("className"_L1).toString();
+        result.append(d->examine(std::move(info), meta, [&plugin](QString &error) -> QObject * {
+            QObject *instance = plugin.instance();
+            if (!instance)
+                error = u"the static plugin made no instance"_s;
+            return instance;
+        }));
+    }
+    return result;
+}
+
+LinkPluginInfo
+LinkRegistry::Private::examine(LinkPluginInfo info, const QJsonObject &meta,
+                               const std::function<QObject *(QString &error)> &instantiate)
+{
+    const QString fileName = info.fileName;
     auto finish = [&](LinkPluginInfo::State state, QString error) {
         info.state = state;
         info.errorString = std::move(error);
@@ -89,12 +138,9 @@ LinkPluginInfo LinkRegistry::loadFile(const QString &fileName)
         else
             qCWarning(lcLinkPlugin).noquote() << "plugin" << fileName << linkPluginStateName(state)
                                               << ":" << info.errorString;
-        d->plugins.append(info);
+        plugins.append(info);
         return info;
     };
-    if (meta.isEmpty())
-        return finish(LinkPluginInfo::State::Invalid,
-                      u"not a Qt plugin: %1"_s.arg(loader->errorString()));
     const QString iid = meta.value("IID"_L1).toString();
     if (iid != QLatin1StringView(WARDEN_LINK_FACTORY_IID))
         return finish(LinkPluginInfo::State::Incompatible,
@@ -112,13 +158,13 @@ LinkPluginInfo LinkRegistry::loadFile(const QString &fileName)
         return finish(LinkPluginInfo::State::Incompatible,
                       u"CompatVersion %1, this core needs %2"_s.arg(compat).arg(
                               kLinkPluginInterfaceVersion));
-    if (d->factories.count(info.type))
+    if (factories.count(info.type))
         return finish(LinkPluginInfo::State::Duplicate,
                       u"a \"%1\" transport is already registered"_s.arg(info.type));
-    QObject *instance = loader->instance();
+    QString loadError;
+    QObject *instance = instantiate(loadError);
     if (!instance)
-        return finish(LinkPluginInfo::State::Invalid,
-                      u"does not load: %1"_s.arg(loader->errorString()));
+        return finish(LinkPluginInfo::State::Invalid, u"does not load: %1"_s.arg(loadError));
     auto *factory = qobject_cast<LinkFactory *>(instance);
     if (!factory)
         return finish(LinkPluginInfo::State::Invalid,
@@ -128,8 +174,7 @@ LinkPluginInfo LinkRegistry::loadFile(const QString &fileName)
         return finish(LinkPluginInfo::State::Invalid,
                       u"metadata says type \"%1\", the factory says \"%2\""_s.arg(info.type,
                                                                                   factory->type()));
-    d->factories.emplace(info.type, factory);
-    d->loaders.push_back(std::move(loader));
+    factories.emplace(info.type, factory);
     return finish(LinkPluginInfo::State::Loaded, {});
 }
 

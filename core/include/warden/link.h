@@ -96,11 +96,16 @@ public:
     void setQueueLimit(qsizetype units) { m_queueLimit = units; }
 
     /// First and longest wait before reconnecting; the wait doubles after each failure and
-    /// starts again from the first after a successful connect.
+    /// starts again from the first after a successful connect, unless that connection drops
+    /// within kShortLivedConnection (then the wait keeps growing).
     void setReconnectBackoff(std::chrono::milliseconds first, std::chrono::milliseconds longest);
     /// The wait before the reconnect in progress (while Waiting); otherwise the wait the next
     /// failure would bring.
     std::chrono::milliseconds currentBackoff() const { return m_backoff; }
+    /// A connection that drops sooner than this after opening proved nothing (a one-client
+    /// gateway that accepts and closes at once, a broker that refuses the session): it does not
+    /// reset the backoff, so such a peer is not hammered every first wait.
+    static constexpr std::chrono::milliseconds kShortLivedConnection {2000};
 
     /// Most malformed inputs (reportMalformed) taken within one second; the next one closes the
     /// connection as a failure (errorOccurred, drops counted) and the link reconnects after its
@@ -126,7 +131,8 @@ protected:
     /// Starts opening the transport; report the outcome with transportConnected() or
     /// transportFailed(), now or later.
     virtual void openTransport() = 0;
-    /// Closes the transport without reporting anything.
+    /// Closes the transport without reporting anything (a failure it reports from in here,
+    /// such as a socket's disconnected(), is ignored).
     virtual void closeTransport() = 0;
     /// Hands one queued unit to the transport (add a line terminator or framing as the
     /// transport needs). Return false if it cannot take it now: the unit stays first in the
@@ -169,6 +175,9 @@ private:
     std::chrono::milliseconds m_longestBackoff {30000};
     std::chrono::milliseconds m_backoff {250};
     int m_failuresInRow = 0; ///< failures since the last successful connect (or open())
+    int m_failuresAtConnect = 0; ///< m_failuresInRow and m_backoff before the last connect
+    std::chrono::milliseconds m_backoffAtConnect {250};
+    std::chrono::steady_clock::time_point m_connectedAt;
     bool m_closingTransport = false; ///< inside closeTransport(): its own reports are ignored
     qsizetype m_malformedLimit = 0;
     qsizetype m_malformedInWindow = 0;

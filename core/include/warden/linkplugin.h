@@ -75,6 +75,10 @@ public:
     QList<LinkPluginInfo> loadDirectory(const QString &directory);
     /// Loads one plugin file.
     LinkPluginInfo loadFile(const QString &fileName);
+    /// Registers the link plugins linked into the program (Q_IMPORT_PLUGIN of a
+    /// warden_link_<name>_static library), with the same metadata checks as files; other
+    /// static plugins are passed over. Their fileName reads "static:<class name>".
+    QList<LinkPluginInfo> loadStaticPlugins();
 
     /// The default plugin directories: $WARDEN_PLUGIN_PATH (colon-separated), then the
     /// folder "warden/links" under each Qt library path, then "../lib/warden/links" and

@@ -1,0 +1,67 @@
+// wardend's configuration: an INI file read with QSettings (every key is documented in
+// wardend.conf.example). Parsing is strict: an unknown section or key, or a value that does not
+// parse, is an error that names the file, the section and the key, so a typo never silently
+// leaves a listener open or a requirement off.
+#pragma once
+
+#include "bridgecommon.h"
+
+#include <warden/engine.h>
+#include <warden/linkplugin.h>
+#include <warden/secretbytes.h>
+
+#include <QtCore/QList>
+#include <QtCore/QMap>
+#include <QtCore/QString>
+
+namespace Warden::Internal {
+
+/// A [controller] or [api] section.
+struct ListenerConfig
+{
+    bool enabled = true;
+    QHostAddress address = QHostAddress(QHostAddress::LocalHost);
+    quint16 port = 0;
+    AccessToken token;
+    TlsSettings tls;
+    int maxClients = 0; ///< 0: the listener's default
+};
+
+/// A [link/<name>] section before its transport checks it: values are still text, because
+/// only the transport's factory knows their types.
+struct LinkSection
+{
+    QString name;
+    QString type;
+    QMap<QString, QString> settings;
+};
+
+struct DaemonConfig
+{
+    QString file; ///< the file read (may not exist: then every default holds)
+    bool fileExists = false;
+    EngineOptions engine;
+    QString networkKeyFile;
+    QList<LinkSection> links;
+    ListenerConfig controller;
+    ListenerConfig api;
+};
+
+/// The default configuration file: $XDG_CONFIG_HOME/warden/wardend.conf (~/.config/...).
+QString defaultConfigFile();
+
+/// Reads @p file. A missing file is an error when @p required (given on the command line),
+/// else the defaults apply. A file holding a token must not be readable by group or others.
+Result<DaemonConfig> loadConfig(const QString &file, bool required);
+
+/// Turns a link section into a LinkConfiguration with typed values, using the types of the
+/// transport's defaultSettings(); snake_case keys are accepted for camelCase settings
+/// (connect_timeout_ms = connectTimeoutMs). Errors name file, section and key.
+Result<LinkConfiguration> linkConfiguration(const DaemonConfig &config, const LinkSection &section,
+                                            const LinkRegistry &registry);
+
+/// Reads the network key: 64 hex digits in a file of mode 0600 (or stricter). The error never
+/// quotes the file's contents.
+Result<SecretBytes> loadNetworkKey(const QString &file);
+
+} // namespace Warden::Internal

@@ -1,0 +1,572 @@
+// The serial transport on a real pseudo-terminal pair made by socat: the link opens one end,
+// the test plays a stock serial gateway on the other with POSIX read/write. Lines both ways;
+// garbage, oversized lines and floods (errors counted, the port closed and reopened, a second
+// link on another pair unaffected); socat killed mid-traffic (the link waits and reconnects by
+// itself when the pty comes back: every queued line arrives once, in order); a port that does
+// not exist yet. The transport is linked in statically and made through
+// LinkRegistry::loadStaticPlugins().
+#include "linktraffic.h"
+#include "seriallink.h"
+
+#include <warden/linkplugin.h>
+
+#include <QtCore/QDir>
+#include <QtCore/QElapsedTimer>
+#include <QtCore/QFileInfo>
+#include <QtCore/QProcess>
+#include <QtCore/QSocketNotifier>
+#include <QtCore/QStandardPaths>
+#include <QtCore/QTemporaryDir>
+#include <QtCore/QTimer>
+#include <QtTest/QtTest>
+
+#include <cerrno>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <memory>
+
+Q_IMPORT_PLUGIN(SerialLinkFactory)
+
+using namespace Warden;
+using namespace Warden::Test;
+using namespace Qt::StringLiterals;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// A socat process that joins two ptys, reachable as <dir>/<name>-link and <dir>/<name>-gw.
+class PtyPair
+{
+public:
+    PtyPair(const QString &dir, const QString &name)
+        : linkPath(dir + u'/' + name + u"-link"_s)
+        , gatewayPath(dir + u'/' + name + u"-gw"_s)
+    { }
+    ~PtyPair() { stop(); }
+
+    bool start()
+    {
+        stop();
+        m_process = std::make_unique<QProcess>();
+        // socat -d -d logs the ptys it made; kept beside them for a failing run.
+        m_process->setStandardOutputFile(QProcess::nullDevice());
+        m_process->setStandardErrorFile(linkPath + u".socat.log"_s, QIODevice::Append);
+        m_process->start(QStandardPaths::findExecutable(u"socat"_s),
+                         {u"-d"_s, u"-d"_s, u"pty,raw,echo=0,link="_s + linkPath,
+                          u"pty,raw,echo=0,link="_s + gatewayPath});
+        if (!m_process->waitForStarted(5000))
+            return false;
+        QDeadlineTimer deadline(5000);
+        while (!(QFileInfo::exists(linkPath) && QFileInfo::exists(gatewayPath))) {
+            if (deadline.hasExpired() || m_process->state() != QProcess::Running)
+                return false;
+            QTest::qWait(5);
+        }
+        return true;
+    }
+
+    /// Ends socat (the ptys vanish, as when a USB adapter is pulled) and its links with it.
+    void stop()
+    {
+        if (!m_process)
+            return;
+        m_process->terminate();
+        if (!m_process->waitForFinished(5000)) {
+            m_process->kill();
+            m_process->waitForFinished(5000);
+        }
+        m_process.reset();
+        // socat removes them on SIGTERM; a stale link must not point at a reused pty.
+        QFile::remove(linkPath);
+        QFile::remove(gatewayPath);
+    }
+
+    const QString linkPath;
+    const QString gatewayPath;
+
+private:
+    std::unique_ptr<QProcess> m_process;
+};
+
+/// A stock serial gateway on the other end of the pty: POSIX, non-blocking, driven by the
+/// event loop so that it never blocks the link under test (same thread).
+class GatewayEnd : public QObject
+{
+public:
+    ~GatewayEnd() override { close(); }
+
+    bool open(const QString &path)
+    {
+        close();
+        m_fd = ::open(QFile::encodeName(path).constData(), O_RDWR | O_NOCTTY | O_NONBLOCK);
+        if (m_fd < 0)
+            return false;
+        collector.cut();
+        m_reader = std::make_unique<QSocketNotifier>(m_fd, QSocketNotifier::Read);
+        connect(m_reader.get(), &QSocketNotifier::activated, this, [this] { readSome(); });
+        m_writer = std::make_unique<QSocketNotifier>(m_fd, QSocketNotifier::Write);
+        m_writer->setEnabled(false);
+        connect(m_writer.get(), &QSocketNotifier::activated, this, [this] { writeSome(); });
+        return true;
+    }
+    void close()
+    {
+        m_reader.reset();
+        m_writer.reset();
+        if (m_fd >= 0)
+            ::close(m_fd);
+        m_fd = -1;
+        m_out.clear();
+    }
+    bool isOpen() const { return m_fd >= 0; }
+    /// A gateway that stops reading (busy radio, stalled USB): the pty's buffer fills.
+    void setPaused(bool paused)
+    {
+        if (m_reader)
+            m_reader->setEnabled(!paused);
+    }
+    void send(const QByteArray &bytes)
+    {
+        m_out += bytes;
+        writeSome();
+    }
+    qsizetype unsent() const { return m_out.size(); }
+
+    LineCollector collector;
+
+private:
+    void readSome()
+    {
+        char buffer[4096];
+        const ssize_t n = ::read(m_fd, buffer, sizeof buffer);
+        if (n > 0)
+            collector.feed(QByteArrayView(buffer, n));
+        else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+            close(); // the pty went away
+    }
+    void writeSome()
+    {
+        while (m_fd >= 0 && !m_out.isEmpty()) {
+            const ssize_t n = ::write(m_fd, m_out.constData(), size_t(m_out.size()));
+            if (n > 0) {
+                m_out.remove(0, n);
+                continue;
+            }
+            if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                break;
+            close();
+            return;
+        }
+        if (m_writer)
+            m_writer->setEnabled(!m_out.isEmpty());
+    }
+
+    int m_fd = -1;
+    QByteArray m_out;
+    std::unique_ptr<QSocketNotifier> m_reader;
+    std::unique_ptr<QSocketNotifier> m_writer;
+};
+
+} // namespace
+
+class tst_SerialLink : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+
+    void settings_data();
+    void settings();
+    void defaults();
+
+    void linesBothWays();
+    void backPressure();
+    void hostileGateway();
+    void floodWithoutLineEnds();
+    void ptyVanishesMidTraffic();
+    void portAppearsLater();
+
+private:
+    std::unique_ptr<Link> makeLink(const QString &name, const QString &port);
+
+    LinkRegistry m_registry;
+    QTemporaryDir m_dir;
+};
+
+void tst_SerialLink::initTestCase()
+{
+    QLoggingCategory::setFilterRules(u"warden.core.link.debug=false\n"
+                                     u"warden.core.link.warning=false\n"
+                                     u"warden.plugin.serial.info=false"_s);
+    if (QStandardPaths::findExecutable(u"socat"_s).isEmpty())
+        QSKIP("socat is not installed");
+    QVERIFY(m_dir.isValid());
+    const QList<LinkPluginInfo> statics = m_registry.loadStaticPlugins();
+    QCOMPARE(statics.size(), 1);
+    QCOMPARE(statics.at(0).state, LinkPluginInfo::State::Loaded);
+    QCOMPARE(statics.at(0).fileName, u"static:SerialLinkFactory"_s);
+    QCOMPARE(m_registry.types(), QStringList {u"serial"_s});
+}
+
+std::unique_ptr<Link> tst_SerialLink::makeLink(const QString &name, const QString &port)
+{
+    Result<std::unique_ptr<Link>> link
+            = m_registry.create({u"serial"_s, name, {{u"port"_s, port}}});
+    if (!link) {
+        qWarning().noquote() << link.error().message();
+        return {};
+    }
+    (*link)->setReconnectBackoff(20ms, 200ms);
+    return std::move(*link);
+}
+
+void tst_SerialLink::settings_data()
+{
+    QTest::addColumn<QVariantMap>("settings");
+    QTest::addColumn<QString>("error"); // empty: accepted
+
+    const QString port = u"/dev/ttyUSB0"_s;
+    QTest::newRow("port only") << QVariantMap {{u"port"_s, port}} << QString();
+    QTest::newRow("all") << QVariantMap {{u"port"_s, port},
+                                         {u"baudRate"_s, 38400},
+                                         {u"framing"_s, u"lines"_s}}
+                         << QString();
+    QTest::newRow("JSON baud") << QVariantMap {{u"port"_s, port}, {u"baudRate"_s, 57600.0}}
+                               << QString();
+    QTest::newRow("no port") << QVariantMap {} << u"\"port\" is required"_s;
+    QTest::newRow("empty port") << QVariantMap {{u"port"_s, u" "_s}} << u"\"port\" is empty"_s;
+    QTest::newRow("port number") << QVariantMap {{u"port"_s, 0}}
+                                 << u"\"port\" must be a string, not int"_s;
+    QTest::newRow("unknown key") << QVariantMap {{u"port"_s, port}, {u"parity"_s, u"even"_s}}
+                                 << u"unknown serial setting \"parity\" (known: baudRate, framing, "
+                                    u"port)"_s;
+    QTest::newRow("baud string") << QVariantMap {{u"port"_s, port}, {u"baudRate"_s, u"9600"_s}}
+                                 << u"\"baudRate\" must be a whole number, not QString"_s;
+    QTest::newRow("baud fraction") << QVariantMap {{u"port"_s, port}, {u"baudRate"_s, 9600.5}}
+                                   << u"\"baudRate\" must be a whole number, not double"_s;
+    QTest::newRow("baud 0") << QVariantMap {{u"port"_s, port}, {u"baudRate"_s, 0}}
+                            << u"\"baudRate\" is 0 (allowed: 50 to 4000000)"_s;
+    QTest::newRow("baud negative") << QVariantMap {{u"port"_s, port}, {u"baudRate"_s, -9600}}
+                                   << u"\"baudRate\" is -9600"_s;
+    QTest::newRow("baud huge") << QVariantMap {{u"port"_s, port}, {u"baudRate"_s, 1e12}}
+                               << u"\"baudRate\" is"_s;
+    QTest::newRow("modem") << QVariantMap {{u"port"_s, port}, {u"framing"_s, u"modem"_s}}
+                           << u"\"modem\" (Warden's radio modem) is not available yet"_s;
+    QTest::newRow("framing other") << QVariantMap {{u"port"_s, port}, {u"framing"_s, u"binary"_s}}
+                                   << u"\"framing\" must be \"lines\" or \"modem\", not "
+                                      u"\"binary\""_s;
+    QTest::newRow("framing number") << QVariantMap {{u"port"_s, port}, {u"framing"_s, 1}}
+                                    << u"\"framing\" must be a string"_s;
+}
+
+void tst_SerialLink::settings()
+{
+    QFETCH(QVariantMap, settings);
+    QFETCH(QString, error);
+    Result<std::unique_ptr<Link>> link = m_registry.create({u"serial"_s, u"usb"_s, settings});
+    if (error.isEmpty()) {
+        QVERIFY2(link, link ? "" : qPrintable(link.error().message()));
+        QCOMPARE((*link)->state(), LinkState::Closed);
+        QCOMPARE((*link)->framing(), LinkFraming::ControllerLines);
+        return;
+    }
+    QVERIFY(!link);
+    QCOMPARE(link.error().code(), ErrorCode::InvalidArgument);
+    QVERIFY2(link.error().message().contains(error), qPrintable(link.error().message()));
+    QVERIFY2(link.error().message().startsWith(u"link usb: "_s),
+             qPrintable(link.error().message()));
+}
+
+void tst_SerialLink::defaults()
+{
+    LinkFactory *factory = m_registry.factory(u"serial"_s);
+    QVERIFY(factory);
+    const QVariantMap defaults = factory->defaultSettings();
+    QCOMPARE(defaults.value(u"baudRate"_s).toInt(), 115200);
+    QCOMPARE(defaults.value(u"framing"_s).toString(), u"lines"_s);
+    QVERIFY(defaults.contains(u"port"_s));
+    // Only the port is missing from the defaults.
+    QVariantMap settings = defaults;
+    settings.insert(u"port"_s, u"/dev/ttyACM0"_s);
+    Result<std::unique_ptr<Link>> link = m_registry.create({u"serial"_s, u"usb"_s, settings});
+    QVERIFY(link);
+    auto *serial = qobject_cast<Internal::SerialLink *>(link->get());
+    QVERIFY(serial);
+    QCOMPARE(serial->settings().baudRate, 115200);
+    QCOMPARE(serial->settings().port, u"/dev/ttyACM0"_s);
+    QVERIFY(!factory->create({u"tcp"_s, u"usb"_s, settings}));
+    QVERIFY(!factory->create({u"serial"_s, QString(), settings}));
+}
+
+void tst_SerialLink::linesBothWays()
+{
+    PtyPair pty(m_dir.path(), u"both"_s);
+    QVERIFY(pty.start());
+    GatewayEnd gateway;
+    QVERIFY(gateway.open(pty.gatewayPath));
+    std::unique_ptr<Link> link = makeLink(u"usb"_s, pty.linkPath);
+    QVERIFY(link);
+    QSignalSpy received(link.get(), &Link::unitReceived);
+    QSignalSpy errors(link.get(), &Link::errorOccurred);
+    link->open();
+    QCOMPARE(link->state(), LinkState::Connected);
+
+    // The gateway starts up (spec 2.4), with a debug log line, a split write and CRLF.
+    gateway.send("0;255;3;0;14;Gateway startup complete.\n0;255;0;0;18;2.3.2\n"
+                 "0;255;3;0;9;1234 TSF:MSG:READ\r\n0;255;3");
+    QTRY_COMPARE(received.size(), 3);
+    gateway.send(";0;2;2.3.2\n");
+    QTRY_COMPARE(received.size(), 4);
+    QCOMPARE(received.at(0).at(0).toByteArray(),
+             QByteArray("0;255;3;0;14;Gateway startup complete."));
+    QCOMPARE(received.at(2).at(0).toByteArray(), QByteArray("0;255;3;0;9;1234 TSF:MSG:READ"));
+    QCOMPARE(received.at(3).at(0).toByteArray(), QByteArray("0;255;3;0;2;2.3.2"));
+
+    LinkTraffic traffic(link.get());
+    for (int i = 0; i < 200; ++i)
+        QVERIFY(traffic.sendNext());
+    QTRY_COMPARE(gateway.collector.lines.size(), 200);
+    QCOMPARE(traffic.verify(gateway.collector.lines), QString());
+    QTRY_COMPARE(link->statistics().bytesOut, quint64(200 * (LinkTraffic::line(0).size() + 1)));
+    QCOMPARE(link->statistics().bytesIn, quint64(107));
+    QCOMPARE(link->statistics().unitsIn, quint64(4));
+    QCOMPARE(link->statistics().malformed, quint64(0));
+    QCOMPARE(errors.size(), 0);
+
+    link->close();
+    QCOMPARE(link->state(), LinkState::Closed);
+}
+
+void tst_SerialLink::backPressure()
+{
+    PtyPair pty(m_dir.path(), u"slow"_s);
+    QVERIFY(pty.start());
+    GatewayEnd gateway;
+    QVERIFY(gateway.open(pty.gatewayPath));
+    gateway.setPaused(true);
+    std::unique_ptr<Link> link = makeLink(u"usb"_s, pty.linkPath);
+    QVERIFY(link);
+    link->setQueueLimit(100000);
+    link->open();
+
+    // Far more than the ptys and socat buffer: the port's write buffer fills to its bound and
+    // the rest waits in the link's queue, in order.
+    LinkTraffic traffic(link.get());
+    constexpr int kLines = 20000; // ~480 KB
+    for (int i = 0; i < kLines; ++i)
+        QVERIFY(traffic.sendNext());
+    QTest::qWait(200);
+    const qsizetype pendingWhilePaused = link->pendingCount();
+    QVERIFY2(pendingWhilePaused > 0, "the link wrote everything into a pty nobody reads");
+    QCOMPARE(link->state(), LinkState::Connected);
+
+    QElapsedTimer clock;
+    clock.start();
+    gateway.setPaused(false);
+    QTRY_COMPARE_WITH_TIMEOUT(gateway.collector.lines.size(), kLines, 15000);
+    const qint64 ms = std::max<qint64>(clock.elapsed(), 1);
+    QCOMPARE(traffic.verify(gateway.collector.lines), QString());
+    QCOMPARE(link->pendingCount(), 0);
+    qInfo("back-pressure: %lld of %d lines waited in the queue; drained in %lld ms (%lld lines/s "
+          "through a pty pair, baud rate not simulated)",
+          qint64(pendingWhilePaused), kLines, ms, qint64(kLines) * 1000 / ms);
+}
+
+void tst_SerialLink::hostileGateway()
+{
+    PtyPair hostilePty(m_dir.path(), u"hostile"_s);
+    PtyPair healthyPty(m_dir.path(), u"healthy"_s);
+    QVERIFY(hostilePty.start());
+    QVERIFY(healthyPty.start());
+    GatewayEnd hostile;
+    GatewayEnd healthy;
+    QVERIFY(hostile.open(hostilePty.gatewayPath));
+    QVERIFY(healthy.open(healthyPty.gatewayPath));
+    std::unique_ptr<Link> link = makeLink(u"hostile"_s, hostilePty.linkPath);
+    std::unique_ptr<Link> other = makeLink(u"healthy"_s, healthyPty.linkPath);
+    QVERIFY(link && other);
+    QSignalSpy received(link.get(), &Link::unitReceived);
+    QSignalSpy errors(link.get(), &Link::errorOccurred);
+    QSignalSpy otherErrors(other.get(), &Link::errorOccurred);
+    QSignalSpy otherReceived(other.get(), &Link::unitReceived);
+    link->open();
+    other->open();
+    QCOMPARE(link->state(), LinkState::Connected);
+    QCOMPARE(other->state(), LinkState::Connected);
+
+    // Line noise (wrong baud rate, a chattering adapter) and an oversized line among good
+    // lines: each bad line reported and dropped, the good ones pass, the port stays open.
+    hostile.send(QByteArray("0;0;3;0;9;one\n") + QByteArray("\x00\xf0\x80\x13\n", 5)
+                 + QByteArray(300, '9') + "\n0;0;3;0;9;two\n\x7f\x7f\n0;0;3;0;9;three\n");
+    QTRY_COMPARE(received.size(), 3);
+    QCOMPARE(received.at(0).at(0).toByteArray(), QByteArray("0;0;3;0;9;one"));
+    QCOMPARE(received.at(1).at(0).toByteArray(), QByteArray("0;0;3;0;9;two"));
+    QCOMPARE(received.at(2).at(0).toByteArray(), QByteArray("0;0;3;0;9;three"));
+    QTRY_COMPARE(link->statistics().malformed, quint64(3));
+    QCOMPARE(errors.size(), 3);
+    QVERIFY(errors.at(1).at(0).value<Error>().message().contains(u"longer than 119 bytes"_s));
+    QCOMPARE(link->statistics().drops, quint64(0));
+
+    // A flood of garbage lines: the port is closed (reported), reopened after the backoff;
+    // the gateway keeps saying something valid until it is heard again.
+    QByteArray flood;
+    for (int i = 0; i < 2000; ++i)
+        flood += "\x15noise " + QByteArray::number(i) + '\n';
+    hostile.send(flood);
+    QTRY_VERIFY(link->statistics().drops >= 1);
+    bool reported = false;
+    for (const QList<QVariant> &e : errors)
+        reported = reported
+                   || e.at(0).value<Error>().message().contains(u"more than 20 malformed inputs"_s);
+    QVERIFY(reported);
+    QTimer alive;
+    int beat = 0;
+    connect(&alive, &QTimer::timeout, &hostile, [&] {
+        if (hostile.unsent() == 0)
+            hostile.send("0;0;3;0;9;alive " + QByteArray::number(beat++) + '\n');
+    });
+    alive.start(20);
+    QTRY_VERIFY_WITH_TIMEOUT(received.last().at(0).toByteArray().startsWith("0;0;3;0;9;alive"),
+                             10000);
+    alive.stop();
+    QCOMPARE(link->state(), LinkState::Connected);
+    QVERIFY(link->statistics().connects >= 2);
+
+    // The other link never noticed.
+    LinkTraffic traffic(other.get());
+    for (int i = 0; i < 20; ++i)
+        QVERIFY(traffic.sendNext());
+    healthy.send("3;1;1;0;0;20.5\n");
+    QTRY_COMPARE(healthy.collector.lines.size(), 20);
+    QTRY_COMPARE(otherReceived.size(), 1);
+    QCOMPARE(traffic.verify(healthy.collector.lines), QString());
+    QCOMPARE(otherErrors.size(), 0);
+    QCOMPARE(other->statistics().drops, quint64(0));
+    QCOMPARE(other->statistics().connects, quint64(1));
+}
+
+void tst_SerialLink::floodWithoutLineEnds()
+{
+    PtyPair pty(m_dir.path(), u"stream"_s);
+    QVERIFY(pty.start());
+    GatewayEnd gateway;
+    QVERIFY(gateway.open(pty.gatewayPath));
+    std::unique_ptr<Link> link = makeLink(u"usb"_s, pty.linkPath);
+    QVERIFY(link);
+    QSignalSpy errors(link.get(), &Link::errorOccurred);
+    QSignalSpy received(link.get(), &Link::unitReceived);
+    link->open();
+
+    // 256 KiB without a line end: reported once past the line limit, then the port is closed
+    // as a flood.
+    gateway.send(QByteArray(256 * 1024, 'U'));
+    QTRY_VERIFY(link->statistics().drops >= 1);
+    // (The rest of the flood still in the pty may bring more of the same after a reopen.)
+    QVERIFY(errors.size() >= 2);
+    const QString first = errors.at(0).at(0).value<Error>().message();
+    const QString second = errors.at(1).at(0).value<Error>().message();
+    QVERIFY2(first.contains(u"line longer than 119 bytes dropped"_s), qPrintable(first));
+    QVERIFY2(second.contains(u"bytes without a line end from serial port %1"_s.arg(pty.linkPath)),
+             qPrintable(second));
+
+    // Once the stream ends, lines are heard again (after the rest of the flood is skipped).
+    QTRY_VERIFY_WITH_TIMEOUT(gateway.unsent() == 0, 10000);
+    QTimer alive;
+    int beat = 0;
+    connect(&alive, &QTimer::timeout, &gateway, [&] {
+        if (gateway.unsent() == 0)
+            gateway.send("\n0;0;3;0;9;alive " + QByteArray::number(beat++) + '\n');
+    });
+    alive.start(20);
+    QTRY_VERIFY_WITH_TIMEOUT(!received.isEmpty(), 10000);
+    QVERIFY(received.last().at(0).toByteArray().startsWith("0;0;3;0;9;alive"));
+    QCOMPARE(link->state(), LinkState::Connected);
+}
+
+void tst_SerialLink::ptyVanishesMidTraffic()
+{
+    PtyPair pty(m_dir.path(), u"vanish"_s);
+    QVERIFY(pty.start());
+    GatewayEnd gateway;
+    QVERIFY(gateway.open(pty.gatewayPath));
+    std::unique_ptr<Link> link = makeLink(u"usb"_s, pty.linkPath);
+    QVERIFY(link);
+    QSignalSpy errors(link.get(), &Link::errorOccurred);
+    QSignalSpy received(link.get(), &Link::unitReceived);
+    link->open();
+    QCOMPARE(link->state(), LinkState::Connected);
+
+    LinkTraffic traffic(link.get());
+    constexpr int kLines = 400;
+    QTimer pacer;
+    connect(&pacer, &QTimer::timeout, this, [&] {
+        for (int i = 0; i < 2 && traffic.queued() < kLines; ++i)
+            QVERIFY(traffic.sendNext());
+    });
+    pacer.start(1);
+
+    // Pulled mid-traffic: the link notices by itself and waits; lines queue up.
+    QTRY_VERIFY(gateway.collector.lines.size() >= 50);
+    pty.stop();
+    gateway.close();
+    QTRY_COMPARE(link->state(), LinkState::Waiting);
+    const quint64 dropsAtPull = link->statistics().drops;
+    QCOMPARE(dropsAtPull, quint64(1));
+    QVERIFY(!errors.isEmpty());
+    const QString message = errors.first().at(0).value<Error>().message();
+    QVERIFY2(message.contains(u"serial port %1"_s.arg(pty.linkPath)), qPrintable(message));
+    QTRY_VERIFY(link->pendingCount() >= 50);
+    // Reopening a port that is not there fails and backs off.
+    QTRY_VERIFY(link->statistics().drops >= dropsAtPull + 2);
+    QCOMPARE(link->state(), LinkState::Waiting);
+
+    // Plugged in again on the same path: it reconnects by itself and the queue drains.
+    QVERIFY(pty.start());
+    QVERIFY(gateway.open(pty.gatewayPath));
+    QTRY_COMPARE(link->state(), LinkState::Connected);
+    QTRY_COMPARE(traffic.queued(), kLines);
+    QTRY_COMPARE(link->pendingCount(), 0);
+    QTRY_VERIFY(traffic.verify(gateway.collector.lines).isEmpty()
+                && gateway.collector.lines.size() + traffic.lostInFlight() == kLines);
+    QCOMPARE(traffic.verify(gateway.collector.lines), QString());
+    QCOMPARE(link->statistics().connects, quint64(2));
+    qInfo("%d of %d lines lost in flight with the pulled pty, %llu failed reopen attempts",
+          traffic.lostInFlight(), kLines, link->statistics().drops - 1);
+
+    // And the gateway is heard again.
+    gateway.send("0;255;3;0;14;Gateway startup complete.\n");
+    QTRY_VERIFY(!received.isEmpty());
+    QCOMPARE(received.last().at(0).toByteArray(),
+             QByteArray("0;255;3;0;14;Gateway startup complete."));
+}
+
+void tst_SerialLink::portAppearsLater()
+{
+    PtyPair pty(m_dir.path(), u"later"_s);
+    std::unique_ptr<Link> link = makeLink(u"usb"_s, pty.linkPath);
+    QVERIFY(link);
+    link->setReconnectBackoff(10ms, 80ms);
+    QSignalSpy errors(link.get(), &Link::errorOccurred);
+    LinkTraffic traffic(link.get());
+    QVERIFY(traffic.sendNext());
+    link->open();
+    QCOMPARE(link->state(), LinkState::Waiting);
+    QCOMPARE(errors.size(), 1);
+    const QString message = errors.at(0).at(0).value<Error>().message();
+    QVERIFY2(message.startsWith(u"link usb: cannot open serial port %1: "_s.arg(pty.linkPath)),
+             qPrintable(message));
+    QTRY_COMPARE(link->currentBackoff(), 80ms);
+    QCOMPARE(link->statistics().connects, quint64(0));
+
+    QVERIFY(pty.start());
+    GatewayEnd gateway;
+    QVERIFY(gateway.open(pty.gatewayPath));
+    QTRY_COMPARE(link->state(), LinkState::Connected);
+    QTRY_COMPARE(gateway.collector.lines.size(), 1);
+    QCOMPARE(traffic.verify(gateway.collector.lines), QString());
+}
+
+QTEST_GUILESS_MAIN(tst_SerialLink)
+#include "tst_seriallink.moc"

@@ -1,0 +1,387 @@
+// The real wardend binary (QProcess) with configurations in a QTemporaryDir: --check-config on
+// good and bad files (exit codes, the error names file, section and key), classic mode end to
+// end (a TCP link to a QTcpServer in the test playing a stock Ethernet gateway, a controller
+// speaking the MySensors text protocol on the endpoint, the JSON API), token authentication,
+// a listener that cannot start, and SIGTERM / SIGINT ending it cleanly. The network key never
+// appears in its output, only the key's fingerprint.
+#include <warden/secretbytes.h>
+
+#include <QtCore/QFile>
+#include <QtCore/QJsonDocument>
+#include <QtCore/QJsonObject>
+#include <QtCore/QProcess>
+#include <QtCore/QRegularExpression>
+#include <QtCore/QTemporaryDir>
+#include <QtNetwork/QTcpServer>
+#include <QtNetwork/QTcpSocket>
+#include <QtTest/QTest>
+#include <QtWebSockets/QWebSocket>
+
+#include <csignal>
+#include <memory>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+constexpr int kTimeoutMs = 10000;
+// A recognisable key: the test looks for it in everything wardend prints.
+const QByteArray kKeyHex = "5eedc0de00112233445566778899aabbccddeeff0123456789abcdef5eedc0de";
+
+bool writeFile(const QString &path, const QByteArray &text,
+               QFile::Permissions permissions = QFile::ReadOwner | QFile::WriteOwner)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(text) != text.size())
+        return false;
+    f.close();
+    return QFile::setPermissions(path, permissions);
+}
+
+/// Reads a stream of lines from a socket.
+struct Lines
+{
+    explicit Lines(QTcpSocket *s)
+        : socket(s)
+    {
+        QObject::connect(socket, &QTcpSocket::readyRead, [this] {
+            buffer += socket->readAll();
+            qsizetype end;
+            while ((end = buffer.indexOf('\n')) >= 0) {
+                lines.append(buffer.left(end));
+                buffer.remove(0, end + 1);
+            }
+        });
+    }
+    /// The first line satisfying @p predicate (waits for it), removed with the lines before.
+    QByteArray next(const std::function<bool(const QByteArray &)> &predicate)
+    {
+        QByteArray found;
+        (void)QTest::qWaitFor(
+                [&] {
+                    while (!lines.isEmpty()) {
+                        const QByteArray line = lines.takeFirst();
+                        if (predicate(line)) {
+                            found = line;
+                            return true;
+                        }
+                    }
+                    return false;
+                },
+                kTimeoutMs);
+        return found;
+    }
+
+    QTcpSocket *socket;
+    QByteArray buffer;
+    QByteArrayList lines;
+};
+
+/// A running wardend whose stderr is collected.
+class Wardend
+{
+public:
+    bool start(const QString &config)
+    {
+        QObject::connect(&process, &QProcess::readyReadStandardError,
+                         [this] { log += process.readAllStandardError(); });
+        process.start(QStringLiteral(WARDEND_PATH), {u"--config"_s, config});
+        return process.waitForStarted(kTimeoutMs);
+    }
+    /// The port in the log line "<what> listening on <scheme>127.0.0.1:<port>".
+    quint16 port(const QString &what)
+    {
+        const QRegularExpression re(what + u" listening on [a-z:/]*127\\.0\\.0\\.1:(\\d+)"_s);
+        quint16 port = 0;
+        (void)QTest::qWaitFor(
+                [&] {
+                    const auto match = re.match(QString::fromUtf8(log));
+                    if (match.hasMatch())
+                        port = quint16(match.captured(1).toUInt());
+                    return port != 0 || process.state() == QProcess::NotRunning;
+                },
+                kTimeoutMs);
+        return port;
+    }
+    /// Sends @p signal; true when wardend exits with code 0 within the timeout.
+    bool stop(int signal = SIGTERM)
+    {
+        ::kill(pid_t(process.processId()), signal);
+        if (!process.waitForFinished(kTimeoutMs))
+            return false;
+        log += process.readAllStandardError();
+        return process.exitStatus() == QProcess::NormalExit && process.exitCode() == 0;
+    }
+    ~Wardend()
+    {
+        if (process.state() != QProcess::NotRunning) {
+            process.kill();
+            process.waitForFinished(kTimeoutMs);
+        }
+    }
+
+    QProcess process;
+    QByteArray log;
+};
+
+struct Outcome
+{
+    int exitCode = -1;
+    QString out;
+    QString err;
+};
+
+Outcome runWardend(const QStringList &arguments)
+{
+    QProcess p;
+    p.start(QStringLiteral(WARDEND_PATH), arguments);
+    Outcome o;
+    if (!p.waitForFinished(kTimeoutMs) || p.exitStatus() != QProcess::NormalExit)
+        return o;
+    o.exitCode = p.exitCode();
+    o.out = QString::fromUtf8(p.readAllStandardOutput());
+    o.err = QString::fromUtf8(p.readAllStandardError());
+    return o;
+}
+
+QString keyFingerprint()
+{
+    return Warden::SecretBytes::fromHex(QString::fromLatin1(kKeyHex), 32)->fingerprint();
+}
+
+} // namespace
+
+class tst_Wardend : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void versionAndHelp()
+    {
+        const Outcome version = runWardend({u"--version"_s});
+        QCOMPARE(version.exitCode, 0);
+        QVERIFY2(version.out.contains(u"wardend"_s), qPrintable(version.out));
+        const Outcome help = runWardend({u"--help"_s});
+        QCOMPARE(help.exitCode, 0);
+        QVERIFY(help.out.contains(u"--check-config"_s));
+    }
+
+    void checkConfig_data()
+    {
+        QTest::addColumn<QByteArray>("config");
+        QTest::addColumn<int>("configMode");
+        QTest::addColumn<int>("keyMode");
+        QTest::addColumn<int>("exitCode");
+        QTest::addColumn<QStringList>("mentions");
+        const int privateMode = 0600;
+        QTest::newRow("good") << QByteArray("[engine]\nmode = classic\nrequire_signatures = yes\n"
+                                            "[keys]\nnetwork_key_file = network.key\n"
+                                            "[link/gw]\ntype = tcp\nport = 5003\n"
+                                            "connect_timeout_ms = 2000\n"
+                                            "[controller]\nlisten = 127.0.0.1:5003\n"
+                                            "token = abc ; a comment\n[api]\nenabled = false\n")
+                              << privateMode << privateMode << 0
+                              << QStringList {u"configuration OK"_s, u"link gw: tcp"_s,
+                                              keyFingerprint()};
+        QTest::newRow("empty file is all defaults")
+                << QByteArray() << 0644 << privateMode << 0
+                << QStringList {u"host-gateway"_s, u"127.0.0.1:5003"_s, u"127.0.0.1:5004"_s};
+        QTest::newRow("unknown key")
+                << QByteArray("[engine]\nmdoe = classic\n") << 0644 << privateMode << 1
+                << QStringList {u"wardend.conf: [engine] mdoe"_s, u"unknown key"_s};
+        QTest::newRow("bad mode") << QByteArray("[engine]\nmode = gateway\n") << 0644 << privateMode
+                                  << 1 << QStringList {u"[engine] mode"_s, u"gateway"_s};
+        QTest::newRow("bad boolean")
+                << QByteArray("[engine]\nrequire_signatures = maybe\n") << 0644 << privateMode << 1
+                << QStringList {u"[engine] require_signatures"_s};
+        QTest::newRow("unknown section")
+                << QByteArray("[engien]\nmode = classic\n") << 0644 << privateMode << 1
+                << QStringList {u"[engien]"_s, u"unknown section"_s};
+        QTest::newRow("bad listen") << QByteArray("[controller]\nlisten = 127.0.0.1\n") << 0644
+                                    << privateMode << 1 << QStringList {u"[controller] listen"_s};
+        QTest::newRow("exposed without auth")
+                << QByteArray("[api]\nlisten = 0.0.0.0:5004\n") << 0644 << privateMode << 1
+                << QStringList {u"[api] listen"_s, u"loopback"_s};
+        QTest::newRow("token in a readable file")
+                << QByteArray("[controller]\ntoken = abc\n") << 0644 << privateMode << 1
+                << QStringList {u"wardend.conf"_s, u"chmod 600"_s};
+        QTest::newRow("key file readable by others")
+                << QByteArray("[keys]\nnetwork_key_file = network.key\n") << 0644 << 0644 << 1
+                << QStringList {u"network.key"_s, u"chmod 600"_s};
+        QTest::newRow("unknown link setting")
+                << QByteArray("[engine]\nmode = classic\n[link/gw]\ntype = tcp\nprot = 5003\n")
+                << 0644 << privateMode << 1 << QStringList {u"[link/gw] prot"_s, u"known: type"_s};
+        QTest::newRow("link setting of the wrong type")
+                << QByteArray("[engine]\nmode = classic\n[link/gw]\ntype = tcp\nport = many\n")
+                << 0644 << privateMode << 1 << QStringList {u"[link/gw] port"_s, u"whole number"_s};
+        QTest::newRow("link without type") << QByteArray("[link/gw]\nport = 5003\n") << 0644
+                                           << privateMode << 1 << QStringList {u"[link/gw] type"_s};
+        QTest::newRow("unknown transport")
+                << QByteArray("[link/gw]\ntype = carrier-pigeon\n") << 0644 << privateMode << 1
+                << QStringList {u"[link/gw] type"_s, u"carrier-pigeon"_s};
+        QTest::newRow("not INI") << QByteArray("[engine]\n# hash comments are not INI\n") << 0644
+                                 << privateMode << 1 << QStringList {u"not a valid INI"_s};
+    }
+
+    void checkConfig()
+    {
+        QFETCH(QByteArray, config);
+        QFETCH(int, configMode);
+        QFETCH(int, keyMode);
+        QFETCH(int, exitCode);
+        QFETCH(QStringList, mentions);
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        auto permissions = [](int mode) {
+            QFile::Permissions p = QFile::ReadOwner | QFile::WriteOwner;
+            if (mode & 0044)
+                p |= QFile::ReadGroup | QFile::ReadOther;
+            return p;
+        };
+        const QString file = dir.filePath(u"wardend.conf"_s);
+        QVERIFY(writeFile(file, config, permissions(configMode)));
+        QVERIFY(writeFile(dir.filePath(u"network.key"_s), kKeyHex + '\n', permissions(keyMode)));
+        const Outcome o = runWardend({u"--config"_s, file, u"--check-config"_s});
+        QCOMPARE(o.exitCode, exitCode);
+        const QString all = o.out + o.err;
+        for (const QString &m : mentions)
+            QVERIFY2(all.contains(m), qPrintable(u"\"%1\" not in: %2"_s.arg(m, all)));
+        QVERIFY(!all.contains(QString::fromLatin1(kKeyHex), Qt::CaseInsensitive));
+        // Without --check-config a bad configuration is exit code 2.
+        if (exitCode != 0) {
+            const Outcome started = runWardend({u"--config"_s, file});
+            QCOMPARE(started.exitCode, 2);
+        }
+    }
+
+    void missingConfigGivenOnTheCommandLine()
+    {
+        const Outcome o = runWardend({u"--config"_s, u"/nonexistent/wardend.conf"_s});
+        QCOMPARE(o.exitCode, 2);
+        QVERIFY(o.err.contains(u"no such file"_s));
+    }
+
+    void classicModeEndToEnd()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        // The test plays a stock MySensors Ethernet gateway.
+        QTcpServer gateway;
+        QVERIFY(gateway.listen(QHostAddress::LocalHost, 0));
+        const QString config = dir.filePath(u"wardend.conf"_s);
+        QVERIFY(writeFile(dir.filePath(u"network.key"_s), kKeyHex));
+        QVERIFY(writeFile(config, u"[engine]\nmode = classic\n"
+                                  "[keys]\nnetwork_key_file = network.key\n"
+                                  "[link/ethernet]\ntype = tcp\nhost = 127.0.0.1\nport = %1\n"
+                                  "[controller]\nlisten = 127.0.0.1:0\n"
+                                  "[api]\nlisten = 127.0.0.1:0\n"_s.arg(gateway.serverPort())
+                                          .toUtf8()));
+        Wardend wardend;
+        QVERIFY(wardend.start(config));
+        const quint16 controllerPort = wardend.port(u"controller endpoint"_s);
+        QVERIFY2(controllerPort != 0, wardend.log.constData());
+        const quint16 apiPort = wardend.port(u"JSON API"_s);
+        QVERIFY(apiPort != 0);
+
+        // wardend's TCP link connects to the gateway, which greets it as a stock one does.
+        QVERIFY(QTest::qWaitFor([&] { return gateway.hasPendingConnections(); }, kTimeoutMs));
+        std::unique_ptr<QTcpSocket> link(gateway.nextPendingConnection());
+        Lines fromWarden(link.get());
+        link->write("0;255;3;0;14;Gateway startup complete.\n0;255;0;0;18;2.3.2\n");
+
+        // A controller connects to the endpoint and gets a gateway's start-up lines.
+        QTcpSocket controller;
+        Lines toController(&controller);
+        controller.connectToHost(QHostAddress::LocalHost, controllerPort);
+        auto any = [](const QByteArray &) { return true; };
+        QCOMPARE(toController.next(any), QByteArray("0;255;3;0;14;Gateway startup complete."));
+        QCOMPARE(toController.next(any), QByteArray("0;255;0;0;18;2.3.2"));
+
+        // A node's reading through the gateway reaches the controller.
+        link->write("5;1;1;0;0;21.5\n");
+        QCOMPARE(toController.next([](const QByteArray &l) { return !l.startsWith("0;"); }),
+                 QByteArray("5;1;1;0;0;21.5"));
+        // The controller's command reaches the gateway, as the gateway's controller sends it.
+        controller.write("5;1;1;0;2;1\n");
+        QCOMPARE(fromWarden.next([](const QByteArray &l) { return l.startsWith("5;"); }),
+                 QByteArray("5;1;1;0;2;1"));
+
+        // The JSON API of the same daemon.
+        QWebSocket api;
+        QList<QJsonObject> responses;
+        QObject::connect(&api, &QWebSocket::textMessageReceived, [&](const QString &text) {
+            responses.append(QJsonDocument::fromJson(text.toUtf8()).object());
+        });
+        api.open(QUrl(u"ws://127.0.0.1:%1"_s.arg(apiPort)));
+        QVERIFY(QTest::qWaitFor([&] { return api.state() == QAbstractSocket::ConnectedState; },
+                                kTimeoutMs));
+        api.sendTextMessage(u"{\"id\": 1, \"method\": \"statistics\"}"_s);
+        QVERIFY(QTest::qWaitFor([&] { return !responses.isEmpty(); }, kTimeoutMs));
+        const QJsonObject stats = responses.at(0).value(u"result").toObject();
+        QCOMPARE(stats.value(u"engine").toObject().value(u"mode").toString(), u"classic"_s);
+        const QJsonObject ethernet = stats.value(u"links").toObject().value(u"ethernet").toObject();
+        QCOMPARE(ethernet.value(u"state").toString(), u"connected"_s);
+        QVERIFY(ethernet.value(u"unitsIn").toInteger() >= 3);
+        QCOMPARE(stats.value(u"controller").toObject().value(u"clients").toInt(), 1);
+        QCOMPARE(stats.value(u"controller").toObject().value(u"sent").toInteger(), 1);
+
+        QVERIFY2(wardend.stop(SIGTERM), wardend.log.constData());
+        QVERIFY(wardend.log.contains("SIGTERM received"));
+        // The key is never printed, in any case; its fingerprint is.
+        QVERIFY(!wardend.log.toLower().contains(kKeyHex));
+        QVERIFY(wardend.log.contains(keyFingerprint().toLatin1()));
+    }
+
+    void tokenOnTheEndpointAndSigint()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString config = dir.filePath(u"wardend.conf"_s);
+        QVERIFY(writeFile(config, "[engine]\nmode = host-gateway\n"
+                                  "[controller]\nlisten = 127.0.0.1:0\ntoken = Tk-31415\n"
+                                  "[api]\nenabled = false\n"));
+        Wardend wardend;
+        QVERIFY(wardend.start(config));
+        const quint16 port = wardend.port(u"controller endpoint"_s);
+        QVERIFY2(port != 0, wardend.log.constData());
+
+        QTcpSocket wrong;
+        wrong.connectToHost(QHostAddress::LocalHost, port);
+        QVERIFY(wrong.waitForConnected(kTimeoutMs));
+        wrong.write("warden-auth Tk-27182\n");
+        QVERIFY(QTest::qWaitFor([&] { return wrong.state() == QAbstractSocket::UnconnectedState; },
+                                kTimeoutMs));
+        QVERIFY(wrong.readAll().isEmpty());
+
+        QTcpSocket right;
+        Lines lines(&right);
+        right.connectToHost(QHostAddress::LocalHost, port);
+        QVERIFY(right.waitForConnected(kTimeoutMs));
+        right.write("warden-auth Tk-31415\n");
+        QCOMPARE(lines.next([](const QByteArray &) { return true; }),
+                 QByteArray("0;255;3;0;14;Gateway startup complete."));
+
+        QVERIFY2(wardend.stop(SIGINT), wardend.log.constData());
+        QVERIFY(wardend.log.contains("wrong token"));
+        QVERIFY(!wardend.log.contains("Tk-31415"));
+        QVERIFY(!wardend.log.contains("Tk-27182"));
+    }
+
+    void aListenerThatCannotStart()
+    {
+        QTcpServer occupier;
+        QVERIFY(occupier.listen(QHostAddress::LocalHost, 0));
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString config = dir.filePath(u"wardend.conf"_s);
+        QVERIFY(writeFile(config, u"[controller]\nlisten = 127.0.0.1:%1\n[api]\nenabled = false\n"_s
+                                          .arg(occupier.serverPort())
+                                          .toUtf8()));
+        const Outcome o = runWardend({u"--config"_s, config});
+        QCOMPARE(o.exitCode, 3);
+        QVERIFY2(o.err.contains(u"cannot listen"_s), qPrintable(o.err));
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_Wardend)
+#include "tst_wardend.moc"
