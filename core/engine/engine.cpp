@@ -109,6 +109,8 @@ struct NodeState
     std::deque<Outgoing> outbox;
     bool awaitingNonce = false;
     quint32 nonceRequestedAt = 0;
+    bool reminded = false;
+    quint32 remindedAt = 0; ///< when the gateway last re-sent its signing presentation
 };
 
 class EnginePrivate
@@ -132,6 +134,7 @@ public:
     void handleInternal(Link *link, const Message &m);
     FrameVerdict verify(NodeState &node, const Message &m, QString &detail);
     void countFailure(quint8 sender, NodeState &node, FrameVerdict verdict);
+    void remindRequirements(Link *link, quint8 sender, NodeState &node);
     void lock(quint8 sender, NodeState &node, SecurityAlert::Kind kind, int count);
 
     Protocol::LegacySigner *signerFor(const NodeState &node);
@@ -246,6 +249,8 @@ void EnginePrivate::onFrame(Link *link, const QByteArray &unit)
     if (!isAccepted(verdict)) {
         if (verdict != FrameVerdict::NotSigned)
             countFailure(sender, node, verdict);
+        else
+            remindRequirements(link, sender, node);
         return;
     }
     if (verdict == FrameVerdict::Verified) {
@@ -321,6 +326,21 @@ void EnginePrivate::countFailure(quint8 sender, NodeState &node, FrameVerdict ve
     ++node.failures;
     if (node.failures >= options.lockThreshold)
         lock(sender, node, SecurityAlert::Kind::RepeatedFailures, node.failures);
+}
+
+void EnginePrivate::remindRequirements(Link *link, quint8 sender, NodeState &node)
+{
+    // A node that sends unsigned frames never got the gateway's signing presentation (lost
+    // on the radio, or the node booted before the gateway). The gateway repeats it, at most
+    // every 10 s per node, so an honest node heals itself; a forger learns nothing new.
+    if (sender == kBroadcast || (node.reminded && quint32(clock() - node.remindedAt) < 10000))
+        return;
+    node.reminded = true;
+    node.remindedAt = clock();
+    Message presentation;
+    Protocol::makeSigningPresentation(presentation, kGatewayId, sender,
+                                      {options.requireSignatures, options.requireWhitelisting});
+    transmit(sender, presentation, link);
 }
 
 void EnginePrivate::lock(quint8 sender, NodeState &node, SecurityAlert::Kind kind, int count)
@@ -432,15 +452,23 @@ void EnginePrivate::handleInternal(Link *link, const Message &m)
     case InternalType::NonceRequest: {
         if (!host || m.destination() != kGatewayId)
             return;
-        uint8_t random[Protocol::kNoncePayloadSize];
-        if (!systemRandom(random, sizeof random)) {
-            qCCritical(lcEngine) << "no randomness for a nonce; request of node" << sender
-                                 << "dropped";
-            return;
+        // A repeated request inside the window (the node retried after a lost or late
+        // response, or the radio duplicated the request) gets the nonce still outstanding:
+        // the node signs with whichever response reaches it first, so a fresh nonce here
+        // would make an honest frame fail. The window still runs from the first issue and
+        // the nonce is still consumed by one verification.
+        node.nonce.expire(clock());
+        if (!node.nonce.isActive()) {
+            uint8_t random[Protocol::kNoncePayloadSize];
+            if (!systemRandom(random, sizeof random)) {
+                qCCritical(lcEngine)
+                        << "no randomness for a nonce; request of node" << sender << "dropped";
+                return;
+            }
+            node.nonce.issue(random, clock());
+            Protocol::secureZero(random, sizeof random);
+            ++stats.noncesIssued;
         }
-        node.nonce.issue(random, clock());
-        Protocol::secureZero(random, sizeof random);
-        ++stats.noncesIssued;
         if (++node.nonceRequests >= options.lockThreshold * 4) {
             // Legitimate nodes follow each request with a signed frame, which resets the count.
             lock(sender, node, SecurityAlert::Kind::NonceFlood, node.nonceRequests);

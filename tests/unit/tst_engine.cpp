@@ -213,6 +213,35 @@ private Q_SLOTS:
         QVERIFY(!isAccepted(FrameVerdict(verdict)));
     }
 
+    void unsignedSenderIsRemindedOfTheRequirement()
+    {
+        Rig rig;
+        QVERIFY(rig.engine.setNetworkKey(1, keyOf(1)));
+        TestNode node(5, keyOf(1));
+        auto presentationsTo5 = [&rig] {
+            int n = 0;
+            for (const QByteArray &frame : rig.link.takeWritten()) {
+                SigningPreferences prefs {};
+                const Message m = decoded(frame);
+                if (m.destination() == 5 && parseSigningPresentation(m, prefs)
+                    && prefs.requiresSignatures)
+                    ++n;
+            }
+            return n;
+        };
+        rig.link.takeWritten();
+        rig.link.inject(bytesOf(node.temperature(1.0f)));
+        QCOMPARE(rig.lastIncoming(), FrameVerdict::NotSigned);
+        QCOMPARE(presentationsTo5(), 1);
+        // At most one reminder per 10 s per node.
+        rig.link.inject(bytesOf(node.temperature(1.0f)));
+        QCOMPARE(presentationsTo5(), 0);
+        rig.now += 10001;
+        rig.link.inject(bytesOf(node.temperature(1.0f)));
+        QCOMPARE(presentationsTo5(), 1);
+        QVERIFY(!rig.engine.isLocked(5)); // unsigned frames do not count as failures
+    }
+
     void whitelisting()
     {
         EngineOptions options;
@@ -291,6 +320,35 @@ private Q_SLOTS:
         rig.engine.unlockNode(5);
         rig.link.inject(bytesOf(node.signedFrame(rig.link, node.temperature(1.0f))));
         QCOMPARE(rig.lastIncoming(), FrameVerdict::Verified);
+    }
+
+    void repeatedNonceRequestGetsTheOutstandingNonce()
+    {
+        Rig rig;
+        QVERIFY(rig.engine.setNetworkKey(1, keyOf(1)));
+        TestNode node(5, keyOf(1));
+        uint8_t first[kNonceSize];
+        uint8_t second[kNonceSize];
+        QVERIFY(node.fetchNonce(rig.link, first));
+        rig.now += 1000;
+        QVERIFY(node.fetchNonce(rig.link, second)); // a retry or a radio duplicate
+        QVERIFY(std::equal(first, first + kNonceSize, second));
+        // Signed with the first response (the one that reached the node first): verified.
+        Message m = node.temperature(20.0f);
+        QCOMPARE(node.signer.sign(m, first, nullptr), SignResult::Ok);
+        rig.link.inject(bytesOf(m));
+        QCOMPARE(rig.lastIncoming(), FrameVerdict::Verified);
+        // Consumed: the next request gets a new nonce, and the window is not extended by
+        // repeats: a request 4 s later and another 2 s later expire with the first one.
+        QVERIFY(node.fetchNonce(rig.link, second));
+        QVERIFY(!std::equal(first, first + kNonceSize, second));
+        rig.now += 4000;
+        QVERIFY(node.fetchNonce(rig.link, first));
+        QVERIFY(std::equal(first, first + kNonceSize, second));
+        rig.now += 2000;
+        QVERIFY(node.fetchNonce(rig.link, first));
+        QVERIFY(!std::equal(first, first + kNonceSize, second));
+        QCOMPARE(rig.engine.statistics().noncesIssued, quint64(3));
     }
 
     void successResetsTheFailureCount()
