@@ -3,5 +3,6 @@
 
 #include "board.h"
 #include "flashstring.h"
+#include "managementhandler.h"
 #include "securenode.h"
 #include "version.h"

@@ -48,15 +48,29 @@ const NodeConfig kConfig = makeConfig();
 // function-local static would make avr-gcc register its destructor with atexit(), which pulls
 // in malloc().
 SecureNode g_node(Warden::Firmware::boardHal(), Warden::Firmware::boardSha256(), kConfig);
+// The management channel (firmware/docs/management-channel.md): whitelist, policy and key
+// changes from core, authenticated end to end and applied atomically to the EEPROM slots.
+Warden::Firmware::ManagementChannelHandler g_management(Warden::Firmware::boardSha256());
 
 uint8_t g_switch = 0;
 uint32_t g_lastReport = 0;
 bool g_reportSwitch = false;
 
-// A stand-in reading that moves: 18.0 .. 22.9 degrees over ten minutes.
-float temperature(uint32_t nowMs)
+// A stand-in reading that moves: "18.0" .. "22.9" degrees, one step per report. Sent as text
+// (P_STRING, as MySensors' text protocol carries it) from integer tenths: float arithmetic and
+// 32-bit division would pull about 1 KB of library code into the node.
+uint8_t g_tenths = 0; // 0 .. 49 above 18.0
+
+void sendTemperature(SecureNode &n)
 {
-    return 18.0f + float((nowMs / 6000UL) % 50UL) / 10.0f;
+    const uint8_t value = uint8_t(180 + g_tenths); // 180 .. 229 tenths of a degree
+    g_tenths = g_tenths >= 49 ? 0 : uint8_t(g_tenths + 1);
+    const uint8_t whole = uint8_t(value / 10);
+    const char text[4]
+            = {char('0' + whole / 10), char('0' + whole % 10), '.', char('0' + value % 10)};
+    Message message = n.makeValue(kTemperatureChild, uint8_t(Warden::Protocol::Value::Temp));
+    message.setString(text, sizeof text);
+    n.send(message);
 }
 
 void onReceive(void *, const Message &message)
@@ -80,6 +94,7 @@ void onReceive(void *, const Message &message)
 void setup()
 {
     g_node.setReceiveHandler(onReceive, nullptr);
+    g_node.setManagementHandler(&g_management);
     g_node.begin();
 }
 
@@ -96,6 +111,6 @@ void loop()
             g_reportSwitch = false;
     } else if (uint32_t(now - g_lastReport) >= kReportIntervalMs || g_lastReport == 0) {
         g_lastReport = now | 1;
-        n.sendFloat(kTemperatureChild, uint8_t(Warden::Protocol::Value::Temp), temperature(now), 1);
+        sendTemperature(n);
     }
 }
