@@ -4,6 +4,7 @@
 // the controller signed towards nodes, the gateway's own duties, hostile clients cut off while
 // others carry on, token authentication, the loopback rule and TLS with a pinned client.
 #include "loopbacklink.h"
+#include "testnode.h"
 
 #include "controllerendpoint.h"
 
@@ -29,7 +30,11 @@ using namespace Qt::StringLiterals;
 using Warden::Internal::AccessToken;
 using Warden::Internal::ControllerEndpoint;
 using Warden::Internal::ControllerEndpointSettings;
+using Warden::Test::bytesOf;
+using Warden::Test::decoded;
+using Warden::Test::keyOf;
 using Warden::Test::LoopbackLink;
+using Warden::Test::TestNode;
 
 namespace {
 
@@ -45,73 +50,6 @@ void captureLog(QtMsgType type, const QMessageLogContext &context, const QString
     if (g_previousHandler)
         g_previousHandler(type, context, message);
 }
-
-SecretBytes keyOf(uint8_t seed)
-{
-    uint8_t k[32];
-    for (int i = 0; i < 32; ++i)
-        k[i] = uint8_t(seed + i);
-    return SecretBytes(k, sizeof k);
-}
-
-QByteArray bytesOf(const Message &m)
-{
-    return QByteArray(reinterpret_cast<const char *>(m.data()), qsizetype(m.size()));
-}
-
-Message decoded(const QByteArray &bytes)
-{
-    Message m;
-    if (Message::decode(reinterpret_cast<const uint8_t *>(bytes.constData()), size_t(bytes.size()),
-                        m)
-        != DecodeError::None)
-        qFatal("the engine wrote an undecodable frame");
-    return m;
-}
-
-/// A node on the far side of the loopback link, signing with its own key.
-struct TestNode
-{
-    TestNode(uint8_t nodeId, const SecretBytes &key)
-        : id(nodeId)
-        , signer(backend)
-    {
-        signer.setKey(key.data());
-    }
-
-    Message temperature(float value) const
-    {
-        Message m;
-        m.setHeader(id, 0, Command::Set, uint8_t(Value::Temp), 1);
-        m.setFloat32(value, 2);
-        return m;
-    }
-
-    /// Asks the engine for a nonce, signs @p m with it.
-    Message signedFrame(LoopbackLink &link, Message m)
-    {
-        Message request;
-        request.setHeader(id, 0, Command::Internal, uint8_t(Protocol::Internal::NonceRequest), 1);
-        request.setString("", 0);
-        link.takeWritten();
-        link.inject(bytesOf(request));
-        for (const QByteArray &frame : link.takeWritten()) {
-            const Message r = decoded(frame);
-            if (r.type() == uint8_t(Protocol::Internal::NonceResponse) && r.destination() == id) {
-                uint8_t nonce[kNonceSize];
-                nonceFromPayload(r.payload(), nonce);
-                if (signer.sign(m, nonce, nullptr) != SignResult::Ok)
-                    qFatal("signing failed");
-                return m;
-            }
-        }
-        qFatal("no nonce from the engine");
-    }
-
-    uint8_t id;
-    PortableSha256 backend;
-    LegacySigner signer;
-};
 
 /// A controller: a TCP (or TLS) client that reads lines.
 class LineClient

@@ -2,6 +2,7 @@
 // host-gateway pipeline, signing towards nodes, node lock, revocation, id assignment, and the
 // classic mode's controller duties.
 #include "loopbacklink.h"
+#include "testnode.h"
 
 #include <warden/engine.h>
 #include <warden/inventory.h>
@@ -13,91 +14,11 @@
 
 using namespace Warden;
 using namespace Warden::Protocol;
+using Warden::Test::bytesOf;
+using Warden::Test::decoded;
+using Warden::Test::keyOf;
 using Warden::Test::LoopbackLink;
-
-namespace {
-
-SecretBytes keyOf(uint8_t seed)
-{
-    uint8_t k[32];
-    for (int i = 0; i < 32; ++i)
-        k[i] = uint8_t(seed + i);
-    return SecretBytes(k, sizeof k);
-}
-
-QByteArray bytesOf(const Message &m)
-{
-    return QByteArray(reinterpret_cast<const char *>(m.data()), qsizetype(m.size()));
-}
-
-Message decoded(const QByteArray &bytes)
-{
-    Message m;
-    const auto e = Message::decode(reinterpret_cast<const uint8_t *>(bytes.constData()),
-                                   size_t(bytes.size()), m);
-    if (e != DecodeError::None)
-        qFatal("engine wrote an undecodable frame");
-    return m;
-}
-
-/// A node on the far side of the link, with its own signer.
-struct TestNode
-{
-    TestNode(uint8_t nodeId, const SecretBytes &key)
-        : id(nodeId)
-        , signer(backend)
-    {
-        signer.setKey(key.data());
-        for (int i = 0; i < 9; ++i)
-            serial[i] = uint8_t(0x10 * nodeId + i);
-    }
-
-    Message temperature(float value) const
-    {
-        Message m;
-        m.setHeader(id, 0, Command::Set, uint8_t(Value::Temp), 1);
-        m.setFloat32(value, 2);
-        return m;
-    }
-
-    /// Asks the engine for a nonce; returns it (32 bytes) from the engine's response.
-    bool fetchNonce(LoopbackLink &link, uint8_t nonce[kNonceSize]) const
-    {
-        Message request;
-        request.setHeader(id, 0, Command::Internal, uint8_t(Protocol::Internal::NonceRequest), 1);
-        request.setString("", 0);
-        link.takeWritten();
-        link.inject(bytesOf(request));
-        const QByteArrayList out = link.takeWritten();
-        for (const QByteArray &frame : out) {
-            const Message r = decoded(frame);
-            if (r.command() == Command::Internal
-                && r.type() == uint8_t(Protocol::Internal::NonceResponse)
-                && r.destination() == id) {
-                nonceFromPayload(r.payload(), nonce);
-                return true;
-            }
-        }
-        return false;
-    }
-
-    Message signedFrame(LoopbackLink &link, Message m, bool salt = false)
-    {
-        uint8_t nonce[kNonceSize];
-        if (!fetchNonce(link, nonce))
-            qFatal("no nonce from the engine");
-        if (signer.sign(m, nonce, salt ? serial : nullptr) != SignResult::Ok)
-            qFatal("signing failed");
-        return m;
-    }
-
-    uint8_t id;
-    PortableSha256 backend;
-    LegacySigner signer;
-    uint8_t serial[9];
-};
-
-} // namespace
+using Warden::Test::TestNode;
 
 class tst_Engine : public QObject
 {
