@@ -1,0 +1,140 @@
+# The AVR side of the node firmware, included from firmware/CMakeLists.txt in the avr-gcc
+# project: the board support (hal/avr), the transports (src/transport), the node stack
+# (src, when present) and the sketches as images.
+#   warden_hal_avr         hal/avr: EEPROM, Timer0 clock, jitter entropy, USART0, RS485 port,
+#                          SPI, nRF24 wiring, board (unlock pin, watchdog reset), main()
+#   warden_transport_avr   src/transport: Rs485BusTransport, Nrf24Transport (portable)
+#   warden_node_avr        src: the node stack of the host build, for the AVR
+#   RadioModem.elf/.hex    examples/RadioModem: UART <-> nRF24 (host-gateway mode)
+#   SecureNode-rs485.elf   examples/SecureNode on RS485 (USART0 + DE on pin 2): runs in simavr
+#   SecureNode-nrf24.elf   examples/SecureNode on an nRF24L01+ (no radio model in simavr: built
+#                          and size-checked only)
+# `--target avr_size_images` prints the figures; every image also gets them in the build log.
+
+set(_wfa_dir "${CMAKE_CURRENT_LIST_DIR}/..")
+find_program(WARDEN_AVR_OBJCOPY NAMES avr-objcopy REQUIRED)
+
+# MySensors' RS485 default; the bus transport's gap and back-off scale with it.
+set(WARDEN_RS485_BAUD 9600 CACHE STRING "Baud rate of the SecureNode RS485 image")
+
+# Images are built as the Arduino IDE builds sketches, with link-time optimisation (calls
+# across files inlined, virtual calls on the one HAL object resolved, unused code dropped), and
+# with shared function prologues: together 17 % less flash for SecureNode. Everything an image
+# links is compiled that way, so the protocol gets a twin of warden_protocol_avr; the footprint
+# probes and the bench image keep the plain options. LTO objects in an archive need the
+# plugin-aware archiver.
+option(WARDEN_AVR_IMAGE_LTO "Build the AVR images with link-time optimisation" ON)
+find_program(WARDEN_AVR_GCC_AR NAMES avr-gcc-ar)
+find_program(WARDEN_AVR_GCC_RANLIB NAMES avr-gcc-ranlib)
+set(_wfa_lto)
+if(WARDEN_AVR_IMAGE_LTO AND WARDEN_AVR_GCC_AR AND WARDEN_AVR_GCC_RANLIB)
+    set(CMAKE_AR "${WARDEN_AVR_GCC_AR}")
+    set(CMAKE_RANLIB "${WARDEN_AVR_GCC_RANLIB}")
+    set(_wfa_lto -flto)
+elseif(WARDEN_AVR_IMAGE_LTO)
+    message(STATUS "avr-gcc-ar not found: AVR images are built without LTO (larger)")
+endif()
+
+# -mrelax lets the linker turn calls and jumps within reach into their 2-byte forms.
+function(warden_avr_image_options target)
+    warden_avr_options(${target})
+    target_compile_options(${target} PRIVATE ${_wfa_lto} -mcall-prologues -mrelax)
+    target_link_options(${target} PRIVATE ${_wfa_lto} -mcall-prologues -mrelax)
+endfunction()
+
+add_library(warden_protocol_avr_image STATIC ${_warden_protocol_sources})
+target_include_directories(warden_protocol_avr_image PUBLIC "${WARDEN_CORE_PROTOCOL_DIR}/include")
+warden_avr_image_options(warden_protocol_avr_image)
+
+file(GLOB _wfa_hal_sources CONFIGURE_DEPENDS "${_wfa_dir}/hal/avr/*.cpp")
+list(FILTER _wfa_hal_sources EXCLUDE REGEX "/avrmain\\.cpp$") # linked into each image
+add_library(warden_hal_avr STATIC ${_wfa_hal_sources})
+target_include_directories(warden_hal_avr PUBLIC "${_wfa_dir}/hal/avr" "${_wfa_dir}/src")
+target_link_libraries(warden_hal_avr PUBLIC warden_protocol_avr_image)
+warden_avr_image_options(warden_hal_avr)
+
+file(GLOB _wfa_transport_sources CONFIGURE_DEPENDS "${_wfa_dir}/src/transport/*.cpp")
+add_library(warden_transport_avr STATIC ${_wfa_transport_sources})
+target_include_directories(warden_transport_avr PUBLIC "${_wfa_dir}/src")
+target_link_libraries(warden_transport_avr PUBLIC warden_protocol_avr_image)
+warden_avr_image_options(warden_transport_avr)
+
+# warden_avr_image(<name> SOURCES <files...> LIBRARIES <targets...> [DEFINITIONS <defs...>]
+#                  [OVERSIZE_OK])
+# <name>.elf, <name>.hex (flash only: .text and .data) and avr-size in the build log.
+function(warden_avr_image name)
+    cmake_parse_arguments(PARSE_ARGV 1 I "OVERSIZE_OK" "" "SOURCES;LIBRARIES;DEFINITIONS")
+    foreach(source IN LISTS I_SOURCES)
+        if(source MATCHES "\\.ino$")
+            set_source_files_properties("${source}" PROPERTIES LANGUAGE CXX)
+        endif()
+    endforeach()
+    add_executable(${name} ${I_SOURCES})
+    set_target_properties(${name} PROPERTIES SUFFIX ".elf")
+    # hal/avr's main() is pulled from the archive by nothing else: link its object directly.
+    target_sources(${name} PRIVATE "${_wfa_dir}/hal/avr/avrmain.cpp")
+    target_link_libraries(${name} PRIVATE ${I_LIBRARIES} warden_hal_avr warden_protocol_avr_image)
+    target_compile_definitions(${name} PRIVATE ${I_DEFINITIONS})
+    warden_avr_image_options(${name})
+    target_link_options(${name} PRIVATE "LINKER:-Map=$<TARGET_FILE_DIR:${name}>/${name}.map")
+    if(I_OVERSIZE_OK)
+        # Links even when the code outgrows the part, so that one image over its flash does
+        # not stop every build: the footprint test (avr-footprint.cmake) is what fails then,
+        # with the figures. Such a .hex is not flashable.
+        target_link_options(${name} PRIVATE "LINKER:--defsym=__TEXT_REGION_LENGTH__=256K")
+    endif()
+    add_custom_command(TARGET ${name} POST_BUILD
+        COMMAND ${WARDEN_AVR_OBJCOPY} -O ihex -j .text -j .data $<TARGET_FILE:${name}>
+            $<TARGET_FILE_DIR:${name}>/${name}.hex
+        COMMAND ${WARDEN_AVR_SIZE} $<TARGET_FILE:${name}>
+        VERBATIM)
+    set_property(GLOBAL APPEND PROPERTY WARDEN_AVR_IMAGES ${name})
+endfunction()
+
+set(_wfa_modem "${_wfa_dir}/examples/RadioModem/RadioModem.ino")
+if(EXISTS "${_wfa_modem}")
+    warden_avr_image(RadioModem SOURCES "${_wfa_modem}" LIBRARIES warden_transport_avr
+        DEFINITIONS WARDEN_MODEM_VERSION_MAJOR=${PROJECT_VERSION_MAJOR}
+            WARDEN_MODEM_VERSION_MINOR=${PROJECT_VERSION_MINOR}
+            WARDEN_MODEM_VERSION_PATCH=${PROJECT_VERSION_PATCH})
+endif()
+
+# The node stack is written apart from this file; the SecureNode images follow it when it is
+# there. The assembly SHA-256 is warden_sha256_avr's source, assembled again beside it.
+set(_wfa_sketch "${_wfa_dir}/examples/SecureNode")
+if(EXISTS "${_wfa_dir}/src/securenode.cpp" AND EXISTS "${_wfa_sketch}/SecureNode.ino"
+        AND EXISTS "${_wfa_sketch}/platform_avr.cpp")
+    file(GLOB _wfa_node_sources CONFIGURE_DEPENDS "${_wfa_dir}/src/*.cpp")
+    add_library(warden_node_avr STATIC ${_wfa_node_sources} "${_wfa_dir}/src/sha256avr.S")
+    target_include_directories(warden_node_avr PUBLIC "${_wfa_dir}/src")
+    target_compile_definitions(warden_node_avr PUBLIC
+        WARDEN_FIRMWARE_VERSION="${PROJECT_VERSION}")
+    target_link_libraries(warden_node_avr PUBLIC warden_protocol_avr_image)
+    warden_avr_image_options(warden_node_avr)
+
+    warden_avr_image(SecureNode-rs485
+        SOURCES "${_wfa_sketch}/SecureNode.ino" "${_wfa_sketch}/platform_avr.cpp"
+        LIBRARIES warden_node_avr warden_transport_avr
+        DEFINITIONS WARDEN_NODE_TRANSPORT_RS485 WARDEN_RS485_BAUD=${WARDEN_RS485_BAUD}UL
+        OVERSIZE_OK)
+    warden_avr_image(SecureNode-nrf24
+        SOURCES "${_wfa_sketch}/SecureNode.ino" "${_wfa_sketch}/platform_avr.cpp"
+        LIBRARIES warden_node_avr warden_transport_avr
+        DEFINITIONS WARDEN_NODE_TRANSPORT_NRF24
+        OVERSIZE_OK)
+endif()
+
+# Flash (text + data) and RAM (data + bss + noinit) of every image, and what is biggest in the
+# footprint-checked one.
+get_property(_wfa_images GLOBAL PROPERTY WARDEN_AVR_IMAGES)
+if(_wfa_images)
+    set(_wfa_files)
+    foreach(image IN LISTS _wfa_images)
+        list(APPEND _wfa_files $<TARGET_FILE:${image}>)
+    endforeach()
+    add_custom_target(avr_size_images
+        COMMAND ${WARDEN_AVR_SIZE} ${_wfa_files}
+        DEPENDS ${_wfa_images}
+        COMMENT "avr-size of the sketches (${WARDEN_AVR_MCU})"
+        VERBATIM)
+endif()
