@@ -4,6 +4,8 @@
 #include <QtCore/QTimer>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 using namespace Qt::StringLiterals;
 
@@ -224,6 +226,42 @@ void Link::closeTransportQuietly()
     m_closingTransport = true;
     closeTransport();
     m_closingTransport = false;
+}
+
+std::optional<qint64> linkSettingWholeNumber(const QVariant &value)
+{
+    switch (value.typeId()) {
+    case QMetaType::Int:
+    case QMetaType::Long:
+    case QMetaType::LongLong:
+    case QMetaType::Short:
+    case QMetaType::SChar:
+        return value.toLongLong();
+    case QMetaType::UInt:
+    case QMetaType::ULong:
+    case QMetaType::ULongLong:
+    case QMetaType::UShort:
+    case QMetaType::UChar:
+        return qint64(
+                std::min(value.toULongLong(), qulonglong(std::numeric_limits<qint64>::max())));
+    case QMetaType::Double:
+    case QMetaType::Float: {
+        const double d = value.toDouble();
+        if (!std::isfinite(d) || d != std::trunc(d))
+            return std::nullopt;
+        // Far out of any range checked here; clamped so the range check names it.
+        if (std::fabs(d) > 1e15)
+            return d > 0 ? std::numeric_limits<qint64>::max() : std::numeric_limits<qint64>::min();
+        return qint64(d);
+    }
+    default:
+        return std::nullopt;
+    }
+}
+
+QString linkSettingTypeName(const QVariant &value)
+{
+    return value.isValid() ? QString::fromLatin1(value.typeName()) : u"nothing"_s;
 }
 
 void LineSplitter::feed(QByteArrayView bytes, const std::function<void(const QByteArray &)> &line,

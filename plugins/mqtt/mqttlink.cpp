@@ -50,43 +50,6 @@ QString mosquittoError(int code, int savedErrno)
     return QString::fromUtf8(mosquitto_strerror(code));
 }
 
-/// A whole number from a settings value: an integer type, or a double without a fraction (JSON
-/// numbers arrive as doubles). A string is not a number here: settings are typed.
-std::optional<qint64> wholeNumber(const QVariant &value)
-{
-    switch (value.typeId()) {
-    case QMetaType::Int:
-    case QMetaType::Long:
-    case QMetaType::LongLong:
-    case QMetaType::Short:
-    case QMetaType::SChar:
-        return value.toLongLong();
-    case QMetaType::UInt:
-    case QMetaType::ULong:
-    case QMetaType::ULongLong:
-    case QMetaType::UShort:
-    case QMetaType::UChar:
-        return qint64(
-                std::min(value.toULongLong(), qulonglong(std::numeric_limits<qint64>::max())));
-    case QMetaType::Double:
-    case QMetaType::Float: {
-        const double d = value.toDouble();
-        if (!std::isfinite(d) || d != std::trunc(d))
-            return std::nullopt;
-        if (std::fabs(d) > 1e15)
-            return d > 0 ? std::numeric_limits<qint64>::max() : std::numeric_limits<qint64>::min();
-        return qint64(d);
-    }
-    default:
-        return std::nullopt;
-    }
-}
-
-QString typeOf(const QVariant &value)
-{
-    return value.isValid() ? QString::fromLatin1(value.typeName()) : u"nothing"_s;
-}
-
 bool hasControl(const QString &text)
 {
     for (const QChar c : text) {
@@ -165,7 +128,7 @@ Result<MqttSettings> MqttLink::parseSettings(const QString &linkName, const QVar
             return false;
         const QVariant value = settings.value(key);
         if (value.typeId() != QMetaType::QString)
-            return bad(key, u"must be a string, not %1"_s.arg(typeOf(value)));
+            return bad(key, u"must be a string, not %1"_s.arg(linkSettingTypeName(value)));
         out = value.toString();
         return true;
     };
@@ -173,9 +136,9 @@ Result<MqttSettings> MqttLink::parseSettings(const QString &linkName, const QVar
         if (!settings.contains(key))
             return {};
         const QVariant value = settings.value(key);
-        const std::optional<qint64> n = wholeNumber(value);
+        const std::optional<qint64> n = linkSettingWholeNumber(value);
         if (!n)
-            return bad(key, u"must be a whole number, not %1"_s.arg(typeOf(value)));
+            return bad(key, u"must be a whole number, not %1"_s.arg(linkSettingTypeName(value)));
         if (*n < min || *n > max)
             return bad(key, u"is %1 (allowed: %2 to %3)"_s.arg(*n).arg(min).arg(max));
         out = int(*n);
@@ -240,11 +203,11 @@ Result<MqttSettings> MqttLink::parseSettings(const QString &linkName, const QVar
 
     if (settings.contains(u"qos"_s)) {
         const QVariant qos = settings.value(u"qos"_s);
-        const std::optional<qint64> n = wholeNumber(qos);
+        const std::optional<qint64> n = linkSettingWholeNumber(qos);
         if (!n || (*n != 0 && *n != 1))
             return bad(u"qos"_s, u"must be 0 or 1, not %1 (qos 0 never repeats a message, 1 never "
                                  u"loses one it took; 2 is not offered)"_s.arg(
-                                         n ? QString::number(*n) : typeOf(qos)));
+                                         n ? QString::number(*n) : linkSettingTypeName(qos)));
         result.qos = int(*n);
     }
     if (Result<void> r

@@ -17,44 +17,6 @@ namespace {
 constexpr qint32 kMinBaudRate = 50;
 constexpr qint32 kMaxBaudRate = 4000000;
 
-/// A whole number from a settings value: an integer type, or a double without a fraction (JSON
-/// numbers arrive as doubles). A string is not a number here: settings are typed.
-std::optional<qint64> wholeNumber(const QVariant &value)
-{
-    switch (value.typeId()) {
-    case QMetaType::Int:
-    case QMetaType::Long:
-    case QMetaType::LongLong:
-    case QMetaType::Short:
-    case QMetaType::SChar:
-        return value.toLongLong();
-    case QMetaType::UInt:
-    case QMetaType::ULong:
-    case QMetaType::ULongLong:
-    case QMetaType::UShort:
-    case QMetaType::UChar:
-        return qint64(
-                std::min(value.toULongLong(), qulonglong(std::numeric_limits<qint64>::max())));
-    case QMetaType::Double:
-    case QMetaType::Float: {
-        const double d = value.toDouble();
-        if (!std::isfinite(d) || d != std::trunc(d))
-            return std::nullopt;
-        // Far out of any range checked here; clamped so the range check names it.
-        if (std::fabs(d) > 1e15)
-            return d > 0 ? std::numeric_limits<qint64>::max() : std::numeric_limits<qint64>::min();
-        return qint64(d);
-    }
-    default:
-        return std::nullopt;
-    }
-}
-
-QString typeOf(const QVariant &value)
-{
-    return value.isValid() ? QString::fromLatin1(value.typeName()) : u"nothing"_s;
-}
-
 /// What the error means for someone looking at a gateway (the system's text alone can mislead:
 /// it is read from errno after the fact).
 QString describe(QSerialPort::SerialPortError error)
@@ -123,17 +85,18 @@ Result<SerialSettings> SerialLink::parseSettings(const QString &linkName,
     if (!port.isValid())
         return bad(u"serial setting \"port\" is required (a device such as /dev/ttyUSB0)"_s);
     if (port.typeId() != QMetaType::QString)
-        return bad(u"serial setting \"port\" must be a string, not %1"_s.arg(typeOf(port)));
+        return bad(u"serial setting \"port\" must be a string, not %1"_s.arg(
+                linkSettingTypeName(port)));
     result.port = port.toString().trimmed();
     if (result.port.isEmpty())
         return bad(u"serial setting \"port\" is empty"_s);
 
     if (settings.contains(u"baudRate"_s)) {
         const QVariant value = settings.value(u"baudRate"_s);
-        const std::optional<qint64> baud = wholeNumber(value);
+        const std::optional<qint64> baud = linkSettingWholeNumber(value);
         if (!baud)
             return bad(u"serial setting \"baudRate\" must be a whole number, not %1"_s.arg(
-                    typeOf(value)));
+                    linkSettingTypeName(value)));
         if (*baud < kMinBaudRate || *baud > kMaxBaudRate)
             return bad(u"serial setting \"baudRate\" is %1 (allowed: %2 to %3)"_s.arg(*baud)
                                .arg(kMinBaudRate)
@@ -144,7 +107,8 @@ Result<SerialSettings> SerialLink::parseSettings(const QString &linkName,
     if (settings.contains(u"framing"_s)) {
         const QVariant value = settings.value(u"framing"_s);
         if (value.typeId() != QMetaType::QString)
-            return bad(u"serial setting \"framing\" must be a string, not %1"_s.arg(typeOf(value)));
+            return bad(u"serial setting \"framing\" must be a string, not %1"_s.arg(
+                    linkSettingTypeName(value)));
         const QString framing = value.toString();
         if (framing == u"modem"_s)
             // The modem's framing is defined with its firmware; guessing it here would make a

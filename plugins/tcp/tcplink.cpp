@@ -25,44 +25,6 @@ namespace {
 constexpr int kMinConnectTimeoutMs = 10;
 constexpr int kMaxConnectTimeoutMs = 600000;
 
-/// A whole number from a settings value: an integer type, or a double without a fraction (JSON
-/// numbers arrive as doubles). A string is not a number here: settings are typed.
-std::optional<qint64> wholeNumber(const QVariant &value)
-{
-    switch (value.typeId()) {
-    case QMetaType::Int:
-    case QMetaType::Long:
-    case QMetaType::LongLong:
-    case QMetaType::Short:
-    case QMetaType::SChar:
-        return value.toLongLong();
-    case QMetaType::UInt:
-    case QMetaType::ULong:
-    case QMetaType::ULongLong:
-    case QMetaType::UShort:
-    case QMetaType::UChar:
-        return qint64(
-                std::min(value.toULongLong(), qulonglong(std::numeric_limits<qint64>::max())));
-    case QMetaType::Double:
-    case QMetaType::Float: {
-        const double d = value.toDouble();
-        if (!std::isfinite(d) || d != std::trunc(d))
-            return std::nullopt;
-        // Far out of any range checked here; clamped so the range check names it.
-        if (std::fabs(d) > 1e15)
-            return d > 0 ? std::numeric_limits<qint64>::max() : std::numeric_limits<qint64>::min();
-        return qint64(d);
-    }
-    default:
-        return std::nullopt;
-    }
-}
-
-QString typeOf(const QVariant &value)
-{
-    return value.isValid() ? QString::fromLatin1(value.typeName()) : u"nothing"_s;
-}
-
 /// Finds a peer that vanished without closing (cable pulled, gateway powered off) in about
 /// 25 s instead of the system's two hours, and fails writes nobody acknowledges within 30 s.
 void tuneKeepAlive(qintptr descriptor)
@@ -141,7 +103,8 @@ Result<TcpSettings> TcpLink::parseSettings(const QString &linkName, const QVaria
     if (settings.contains(u"host"_s)) {
         const QVariant value = settings.value(u"host"_s);
         if (value.typeId() != QMetaType::QString)
-            return bad(u"tcp setting \"host\" must be a string, not %1"_s.arg(typeOf(value)));
+            return bad(u"tcp setting \"host\" must be a string, not %1"_s.arg(
+                    linkSettingTypeName(value)));
         const QString host = value.toString();
         if (host.isEmpty())
             return bad(u"tcp setting \"host\" is empty"_s);
@@ -155,10 +118,10 @@ Result<TcpSettings> TcpLink::parseSettings(const QString &linkName, const QVaria
 
     auto number = [&](const QString &key, qint64 min, qint64 max) -> Result<qint64> {
         const QVariant value = settings.value(key);
-        const std::optional<qint64> n = wholeNumber(value);
+        const std::optional<qint64> n = linkSettingWholeNumber(value);
         if (!n)
-            return bad(
-                    u"tcp setting \"%1\" must be a whole number, not %2"_s.arg(key, typeOf(value)));
+            return bad(u"tcp setting \"%1\" must be a whole number, not %2"_s.arg(
+                    key, linkSettingTypeName(value)));
         if (*n < min || *n > max)
             return bad(
                     u"tcp setting \"%1\" is %2 (allowed: %3 to %4)"_s.arg(key).arg(*n).arg(min).arg(

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <optional>
 
 QT_BEGIN_NAMESPACE
 class QTimer;
@@ -184,6 +185,14 @@ private:
     std::chrono::steady_clock::time_point m_malformedWindowStart;
     QTimer *m_reconnectTimer;
 };
+
+/// Typed transport settings: a whole number from a settings value — an integer type, or a
+/// double without a fraction (JSON numbers arrive as doubles). A string is not a number here:
+/// settings are typed. Values far out of any range come back clamped, so that the caller's
+/// range check names them.
+WARDEN_CORE_EXPORT std::optional<qint64> linkSettingWholeNumber(const QVariant &value);
+/// The type name of a settings value for error messages ("nothing" when absent).
+WARDEN_CORE_EXPORT QString linkSettingTypeName(const QVariant &value);
 
 /// Splits a byte stream into controller lines (terminated by '\n'; a '\r' before it is dropped,
 /// and a lone '\r' also ends a line, as Ethernet gateways do). Memory stays bounded whatever
