@@ -236,6 +236,7 @@ void EnginePrivate::onFrame(Link *link, const QByteArray &unit)
         record(link, false, FrameVerdict::UnsignedAllowed, &m, nullptr,
                u"relayed to node %1"_s.arg(destination));
         Message relayed = m;
+        relayed.setLast(kGatewayId); // every hop names itself (spec 10.5); signatures skip it
         transmit(destination, relayed);
         return;
     }

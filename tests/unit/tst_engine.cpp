@@ -469,6 +469,25 @@ private Q_SLOTS:
         QCOMPARE(rig.lastIncoming(), FrameVerdict::RevokedSender);
     }
 
+    void relaysNodeToNodeFramesAsTheNextHop()
+    {
+        Rig rig;
+        Message m;
+        m.setHeader(5, 7, Command::Set, uint8_t(Value::Status), 1);
+        m.setLast(5);
+        m.setByte(1);
+        rig.link.takeWritten();
+        rig.link.inject(bytesOf(m));
+        const QByteArrayList out = rig.link.takeWritten();
+        QCOMPARE(out.size(), 1);
+        const Message relayed = decoded(out.at(0));
+        QCOMPARE(relayed.last(), uint8_t(0));
+        QCOMPARE(relayed.sender(), uint8_t(5));
+        QCOMPARE(relayed.destination(), uint8_t(7));
+        // Everything after byte 0 travels unchanged.
+        QCOMPARE(out.at(0).mid(1), bytesOf(m).mid(1));
+    }
+
     void refusesALinkOfTheWrongFraming()
     {
         Engine engine(EngineOptions {});
