@@ -2,6 +2,7 @@
 #include <warden/inventory.h>
 #include <warden/signer.h>
 
+#include <warden/protocol/management.h>
 #include <warden/protocol/signing.h>
 #include <warden/protocol/textcodec.h>
 
@@ -441,6 +442,9 @@ void EnginePrivate::handleAccepted(Link *link, const Message &m)
         handleInternal(link, m);
         return;
     }
+    if (m.command() == Command::Stream && !m.isEcho() && m.type() == Protocol::kManagementAckType
+        && m.sensor() == kNodeSensor)
+        Q_EMIT q->managementFrame(m);
     Q_EMIT q->controllerMessage(m);
 }
 
@@ -977,6 +981,11 @@ void Engine::setNodeIdAllocator(std::function<Result<quint8>()> allocator)
 void Engine::setClock(std::function<quint32()> clock)
 {
     d->clock = std::move(clock);
+}
+
+void Engine::checkTimeouts()
+{
+    d->checkTimeouts();
 }
 
 Result<quint64> Engine::send(const Protocol::Message &message)

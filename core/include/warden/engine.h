@@ -152,6 +152,10 @@ public:
 
     /// Milliseconds for nonce timing; tests set a clock they control.
     void setClock(std::function<quint32()> clock);
+    /// Ends the signing sessions whose nonce did not come within 5 s of the clock (sendFailed)
+    /// now. An internal timer does it every 100 ms of real time; whoever drives a simulated
+    /// clock faster than that calls it after moving the clock.
+    void checkTimeouts();
 
     // --- sending ------------------------------------------------------------------------------
 
@@ -170,6 +174,12 @@ Q_SIGNALS:
     void nodeIdAssigned(quint8 node);
     void sendDone(quint64 id);
     void sendFailed(quint64 id, const Warden::Error &error);
+    /// An accepted frame of the management channel from a node: C_STREAM of type
+    /// Protocol::kManagementAckType (an acknowledgement fragment) to sensor 255, after the
+    /// engine's usual checks (signature where required). Nothing about it is trusted yet: the
+    /// job runner (JobRunner) authenticates it end to end. Requests go out through send().
+    /// The frame is also handed to controllerMessage(), as before.
+    void managementFrame(const Warden::Protocol::Message &message);
 
 private:
     std::unique_ptr<EnginePrivate> d;
