@@ -21,10 +21,11 @@ readonly PACKAGES=(
     gcc-avr avr-libc binutils-avr simavr libsimavr-dev
     clang-14 libclang-rt-14-dev clang-format-14 libbenchmark-dev
     socat mosquitto libmosquitto-dev
+    libqrencode-dev
 )
 readonly STAGES=(format ci asan avr fuzz)
 # Each is tests/fuzz/fuzz_<name>.cpp with its seeds in tests/fuzz/corpus/<name>/.
-readonly FUZZERS=(frame rs485 textline management linesplitter mqtttopic jsonapi modemframing)
+readonly FUZZERS=(frame rs485 textline management linesplitter mqtttopic jsonapi modemframing gatewayconfig)
 readonly FORMAT_DIRS=(core plugins gui firmware tests)
 # CI runners have two cores; more parallel jobs only add memory pressure there.
 readonly JOBS=2
