@@ -264,6 +264,115 @@ QString linkSettingTypeName(const QVariant &value)
     return value.isValid() ? QString::fromLatin1(value.typeName()) : u"nothing"_s;
 }
 
+LinkSettingsReader::LinkSettingsReader(QString linkName, QString transport,
+                                       const QVariantMap &settings)
+    : m_linkName(std::move(linkName))
+    , m_transport(std::move(transport))
+    , m_settings(settings)
+{ }
+
+Result<void> LinkSettingsReader::refuseUnknown(const QStringList &known) const
+{
+    for (auto it = m_settings.cbegin(); it != m_settings.cend(); ++it) {
+        if (!known.contains(it.key())) {
+            QStringList sorted = known;
+            sorted.sort();
+            // A hostile key could be anything: it is named, but not at any length.
+            return fail(ErrorCode::InvalidArgument,
+                        u"link %1: unknown %2 setting \"%3\" (known: %4)"_s.arg(
+                                m_linkName, m_transport, it.key().left(64), sorted.join(u", ")));
+        }
+    }
+    return {};
+}
+
+Error LinkSettingsReader::error(const QString &key, const QString &what) const
+{
+    return Error(ErrorCode::InvalidArgument,
+                 u"link %1: %2 setting \"%3\" %4"_s.arg(m_linkName, m_transport, key, what));
+}
+
+Result<qint64> LinkSettingsReader::wholeNumber(const QString &key, qint64 fallback, qint64 min,
+                                               qint64 max) const
+{
+    const auto it = m_settings.constFind(key);
+    if (it == m_settings.constEnd())
+        return fallback;
+    const std::optional<qint64> n = linkSettingWholeNumber(*it);
+    if (!n)
+        return tl::unexpected(error(
+                key, u"must be a whole number, not %1"_s.arg(
+                             it->typeId() == QMetaType::Double || it->typeId() == QMetaType::Float
+                                     ? QString::number(it->toDouble())
+                                     : linkSettingTypeName(*it))));
+    if (*n < min || *n > max)
+        return tl::unexpected(error(key, u"is %1 (allowed: %2 to %3)"_s.arg(*n).arg(min).arg(max)));
+    return *n;
+}
+
+Result<double> LinkSettingsReader::realNumber(const QString &key, double fallback, double min,
+                                              double max) const
+{
+    const auto it = m_settings.constFind(key);
+    if (it == m_settings.constEnd())
+        return fallback;
+    double d = 0;
+    switch (it->typeId()) {
+    case QMetaType::Double:
+    case QMetaType::Float:
+        d = it->toDouble();
+        break;
+    default:
+        if (const std::optional<qint64> n = linkSettingWholeNumber(*it)) {
+            d = double(*n);
+            break;
+        }
+        return tl::unexpected(
+                error(key, u"must be a number, not %1"_s.arg(linkSettingTypeName(*it))));
+    }
+    if (!std::isfinite(d) || d < min || d > max)
+        return tl::unexpected(error(key, u"is %1 (allowed: %2 to %3)"_s.arg(d).arg(min).arg(max)));
+    return d;
+}
+
+Result<bool> LinkSettingsReader::boolean(const QString &key, bool fallback) const
+{
+    const auto it = m_settings.constFind(key);
+    if (it == m_settings.constEnd())
+        return fallback;
+    if (it->typeId() != QMetaType::Bool)
+        return tl::unexpected(
+                error(key, u"must be true or false, not %1"_s.arg(linkSettingTypeName(*it))));
+    return it->toBool();
+}
+
+Result<QString> LinkSettingsReader::choice(const QString &key, const QString &fallback,
+                                           const QStringList &allowed) const
+{
+    const Result<QString> given = text(key, fallback);
+    if (!given)
+        return given;
+    if (!allowed.contains(*given)) {
+        QStringList quoted;
+        for (const QString &a : allowed)
+            quoted << u'"' + a + u'"';
+        return tl::unexpected(
+                error(key, u"is \"%1\" (allowed: %2)"_s.arg(given->left(32), quoted.join(u", "))));
+    }
+    return given;
+}
+
+Result<QString> LinkSettingsReader::text(const QString &key, const QString &fallback) const
+{
+    const auto it = m_settings.constFind(key);
+    if (it == m_settings.constEnd())
+        return fallback;
+    if (it->typeId() != QMetaType::QString)
+        return tl::unexpected(
+                error(key, u"must be a string, not %1"_s.arg(linkSettingTypeName(*it))));
+    return it->toString();
+}
+
 void LineSplitter::feed(QByteArrayView bytes, const std::function<void(const QByteArray &)> &line,
                         const std::function<void(const QString &)> &malformed)
 {

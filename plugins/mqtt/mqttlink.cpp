@@ -109,91 +109,52 @@ MqttLink::~MqttLink()
 
 Result<MqttSettings> MqttLink::parseSettings(const QString &linkName, const QVariantMap &settings)
 {
-    auto bad = [&linkName](const QString &key, const QString &what) {
-        return Warden::fail(ErrorCode::InvalidArgument,
-                            u"link \"%1\": mqtt setting \"%2\" %3"_s.arg(linkName, key, what));
+    const LinkSettingsReader reader(linkName, u"mqtt"_s, settings);
+    if (Result<void> known = reader.refuseUnknown(defaultSettings().keys()); !known)
+        return tl::unexpected(known.error());
+    auto bad = [&reader](const QString &key, const QString &what) {
+        return tl::unexpected(reader.error(key, what));
     };
-    static const QStringList kKnown = defaultSettings().keys();
-    for (auto it = settings.cbegin(); it != settings.cend(); ++it) {
-        if (!kKnown.contains(it.key()))
-            return Warden::fail(ErrorCode::InvalidArgument,
-                                u"link \"%1\": unknown mqtt setting \"%2\" (known: %3)"_s.arg(
-                                        linkName, it.key(), kKnown.join(u", "_s)));
-    }
+#define WARDEN_READ(target, expr) \
+    auto target = (expr); \
+    if (!target) \
+        return tl::unexpected(target.error());
 
     MqttSettings result;
-    // Text settings: a string, else an error naming the key (and never the value).
-    auto text = [&](const QString &key, QString &out) -> Result<bool> {
-        if (!settings.contains(key))
-            return false;
-        const QVariant value = settings.value(key);
-        if (value.typeId() != QMetaType::QString)
-            return bad(key, u"must be a string, not %1"_s.arg(linkSettingTypeName(value)));
-        out = value.toString();
-        return true;
-    };
-    auto number = [&](const QString &key, qint64 min, qint64 max, int &out) -> Result<void> {
-        if (!settings.contains(key))
-            return {};
-        const QVariant value = settings.value(key);
-        const std::optional<qint64> n = linkSettingWholeNumber(value);
-        if (!n)
-            return bad(key, u"must be a whole number, not %1"_s.arg(linkSettingTypeName(value)));
-        if (*n < min || *n > max)
-            return bad(key, u"is %1 (allowed: %2 to %3)"_s.arg(*n).arg(min).arg(max));
-        out = int(*n);
-        return {};
-    };
+    // Text settings never appear in an error by value (the password is one of them).
+    WARDEN_READ(host, reader.text(u"host"_s, result.host))
+    const QString hostName = host->trimmed();
+    if (hostName.isEmpty() || hostName.size() > kMaxHost || hasControl(hostName)
+        || hostName.contains(u' '))
+        return bad(u"host"_s, u"must be a host name or address of 1 to %1 characters "
+                              u"without spaces"_s.arg(kMaxHost));
+    result.host = hostName;
+    WARDEN_READ(port, reader.wholeNumber(u"port"_s, result.port, 1, 65535))
+    result.port = quint16(*port);
 
-    QString value;
-    if (Result<bool> given = text(u"host"_s, value); !given) {
-        return tl::unexpected(given.error());
-    } else if (*given) {
-        value = value.trimmed();
-        if (value.isEmpty() || value.size() > kMaxHost || hasControl(value) || value.contains(u' '))
-            return bad(u"host"_s, u"must be a host name or address of 1 to %1 characters "
-                                  u"without spaces"_s.arg(kMaxHost));
-        result.host = value;
-    }
-    int port = result.port;
-    if (Result<void> r = number(u"port"_s, 1, 65535, port); !r)
-        return tl::unexpected(r.error());
-    result.port = quint16(port);
-
-    if (Result<bool> given = text(u"clientId"_s, value); !given) {
-        return tl::unexpected(given.error());
-    } else if (*given && !value.isEmpty()) {
-        if (value.toUtf8().size() > kMaxClientId || hasControl(value))
-            return bad(u"clientId"_s, u"must be at most %1 bytes without control characters "
-                                      u"(empty: derived from the link's name)"_s.arg(kMaxClientId));
-        result.clientId = value;
-    }
-    if (Result<bool> given = text(u"username"_s, value); !given) {
-        return tl::unexpected(given.error());
-    } else if (*given) {
-        if (value.toUtf8().size() > kMaxUsername || hasControl(value))
-            return bad(u"username"_s,
-                       u"must be at most %1 bytes without control characters"_s.arg(kMaxUsername));
-        result.username = value;
-    }
-    if (Result<bool> given = text(u"password"_s, value); !given) {
-        return tl::unexpected(given.error());
-    } else if (*given && !value.isEmpty()) {
-        if (result.username.isEmpty())
-            return bad(u"password"_s, u"is given without a \"username\" (MQTT 3.1.1 sends a "
-                                      u"password only with a user name)"_s);
-        result.password = value.toUtf8();
-    }
+    WARDEN_READ(clientId, reader.text(u"clientId"_s, QString()))
+    if (clientId->toUtf8().size() > kMaxClientId || hasControl(*clientId))
+        return bad(u"clientId"_s, u"must be at most %1 bytes without control characters "
+                                  u"(empty: derived from the link's name)"_s.arg(kMaxClientId));
+    result.clientId = *clientId;
+    WARDEN_READ(username, reader.text(u"username"_s, QString()))
+    if (username->toUtf8().size() > kMaxUsername || hasControl(*username))
+        return bad(u"username"_s,
+                   u"must be at most %1 bytes without control characters"_s.arg(kMaxUsername));
+    result.username = *username;
+    WARDEN_READ(password, reader.text(u"password"_s, QString()))
+    if (!password->isEmpty() && result.username.isEmpty())
+        return bad(u"password"_s, u"is given without a \"username\" (MQTT 3.1.1 sends a "
+                                  u"password only with a user name)"_s);
+    result.password = password->toUtf8();
 
     for (const QString &key : {u"publishPrefix"_s, u"subscribePrefix"_s}) {
-        if (Result<bool> given = text(key, value); !given) {
-            return tl::unexpected(given.error());
-        } else if (*given) {
-            const QByteArray prefix = value.toUtf8();
-            if (Result<void> ok = checkMqttPrefix(prefix); !ok)
-                return bad(key, u"is not usable: %1"_s.arg(ok.error().message()));
-            (key == u"publishPrefix"_s ? result.publishPrefix : result.subscribePrefix) = prefix;
-        }
+        QByteArray &out = key == u"publishPrefix"_s ? result.publishPrefix : result.subscribePrefix;
+        WARDEN_READ(prefix, reader.text(key, QString::fromUtf8(out)))
+        const QByteArray bytes = prefix->toUtf8();
+        if (Result<void> ok = checkMqttPrefix(bytes); !ok)
+            return bad(key, u"is not usable: %1"_s.arg(ok.error().message()));
+        out = bytes;
     }
     if (result.publishPrefix == result.subscribePrefix)
         return bad(u"subscribePrefix"_s,
@@ -201,32 +162,27 @@ Result<MqttSettings> MqttLink::parseSettings(const QString &linkName, const QVar
                    u"(a gateway publishes under \"...-out\" and listens under \"...-in\")"_s.arg(
                            QString::fromUtf8(result.publishPrefix)));
 
-    if (settings.contains(u"qos"_s)) {
-        const QVariant qos = settings.value(u"qos"_s);
-        const std::optional<qint64> n = linkSettingWholeNumber(qos);
-        if (!n || (*n != 0 && *n != 1))
-            return bad(u"qos"_s, u"must be 0 or 1, not %1 (qos 0 never repeats a message, 1 never "
-                                 u"loses one it took; 2 is not offered)"_s.arg(
-                                         n ? QString::number(*n) : linkSettingTypeName(qos)));
-        result.qos = int(*n);
-    }
-    if (Result<void> r
-        = number(u"keepaliveSeconds"_s, kMinKeepalive, kMaxKeepalive, result.keepaliveSeconds);
-        !r)
-        return tl::unexpected(r.error());
-    if (Result<void> r
-        = number(u"connectTimeoutSeconds"_s, 1, kMaxConnectTimeout, result.connectTimeoutSeconds);
-        !r)
-        return tl::unexpected(r.error());
+    WARDEN_READ(qos, reader.wholeNumber(u"qos"_s, result.qos, std::numeric_limits<qint64>::min(),
+                                        std::numeric_limits<qint64>::max()))
+    if (*qos != 0 && *qos != 1)
+        return bad(u"qos"_s, u"must be 0 or 1, not %1 (qos 0 never repeats a message, 1 never "
+                             u"loses one it took; 2 is not offered)"_s.arg(*qos));
+    result.qos = int(*qos);
+    WARDEN_READ(keepalive, reader.wholeNumber(u"keepaliveSeconds"_s, result.keepaliveSeconds,
+                                              kMinKeepalive, kMaxKeepalive))
+    result.keepaliveSeconds = int(*keepalive);
+    WARDEN_READ(timeout, reader.wholeNumber(u"connectTimeoutSeconds"_s,
+                                            result.connectTimeoutSeconds, 1, kMaxConnectTimeout))
+    result.connectTimeoutSeconds = int(*timeout);
 
-    if (Result<bool> given = text(u"caFile"_s, value); !given) {
-        return tl::unexpected(given.error());
-    } else if (*given && !value.isEmpty()) {
-        const QFileInfo info(value);
+    WARDEN_READ(caFile, reader.text(u"caFile"_s, QString()))
+    if (!caFile->isEmpty()) {
+        const QFileInfo info(*caFile);
         if (!info.isFile() || !info.isReadable())
-            return bad(u"caFile"_s, u"names \"%1\", which is not a readable file"_s.arg(value));
+            return bad(u"caFile"_s, u"names \"%1\", which is not a readable file"_s.arg(*caFile));
         result.caFile = info.absoluteFilePath();
     }
+#undef WARDEN_READ
     return result;
 }
 

@@ -435,56 +435,13 @@ QVariantMap SimulatedLink::defaultSettings()
     };
 }
 
-namespace {
-
-Error settingError(const QString &link, const QString &key, const QString &what)
-{
-    return Error(ErrorCode::InvalidArgument,
-                 u"link \"%1\": setting \"%2\" %3"_s.arg(link, key, what));
-}
-
-Result<qint64> integerSetting(const QString &link, const QVariantMap &settings, const QString &key,
-                              qint64 fallback, qint64 min, qint64 max)
-{
-    const auto it = settings.constFind(key);
-    if (it == settings.constEnd())
-        return fallback;
-    bool ok = false;
-    const qint64 value = it->toLongLong(&ok);
-    if (!ok || (it->typeId() == QMetaType::Double && double(value) != it->toDouble()) || value < min
-        || value > max)
-        return tl::unexpected(settingError(
-                link, key, u"must be a whole number from %1 to %2"_s.arg(min).arg(max)));
-    return value;
-}
-
-Result<double> realSetting(const QString &link, const QVariantMap &settings, const QString &key,
-                           double fallback, double min, double max)
-{
-    const auto it = settings.constFind(key);
-    if (it == settings.constEnd())
-        return fallback;
-    bool ok = false;
-    const double value = it->toDouble(&ok);
-    if (!ok || !std::isfinite(value) || value < min || value > max)
-        return tl::unexpected(
-                settingError(link, key, u"must be a number from %1 to %2"_s.arg(min).arg(max)));
-    return value;
-}
-
-} // namespace
-
 Result<SimulatedSettings> SimulatedLink::parseSettings(const QString &linkName,
                                                        const QVariantMap &settings)
 {
     const QVariantMap defaults = defaultSettings();
-    for (auto it = settings.constBegin(); it != settings.constEnd(); ++it) {
-        if (!defaults.contains(it.key()))
-            return tl::unexpected(
-                    Error(ErrorCode::InvalidArgument,
-                          u"link \"%1\": unknown setting \"%2\" (known: %3)"_s.arg(
-                                  linkName, it.key(), QStringList(defaults.keys()).join(u", "))));
-    }
+    const LinkSettingsReader reader(linkName, u"simulated"_s, settings);
+    if (Result<void> known = reader.refuseUnknown(defaults.keys()); !known)
+        return tl::unexpected(known.error());
     SimulatedSettings s;
 #define WARDEN_TAKE(target, expr) \
     do { \
@@ -493,72 +450,74 @@ Result<SimulatedSettings> SimulatedLink::parseSettings(const QString &linkName,
             return tl::unexpected(value.error()); \
         target = decltype(target)(*value); \
     } while (false)
-    WARDEN_TAKE(s.nodes, integerSetting(linkName, settings, u"nodes"_s, 5, 1, kMaxNodes));
-    WARDEN_TAKE(s.seed, integerSetting(linkName, settings, u"seed"_s, 1, 0,
-                                       std::numeric_limits<qint64>::max()));
-    WARDEN_TAKE(s.loss, realSetting(linkName, settings, u"loss"_s, 0.0, 0.0, 0.9));
-    WARDEN_TAKE(s.duplication, realSetting(linkName, settings, u"duplication"_s, 0.0, 0.0, 0.9));
-    WARDEN_TAKE(s.minDelayMs, integerSetting(linkName, settings, u"minDelayMs"_s, 0, 0, 1000));
-    WARDEN_TAKE(s.maxDelayMs,
-                integerSetting(linkName, settings, u"maxDelayMs"_s, s.minDelayMs, 0, 1000));
-    WARDEN_TAKE(s.tickMs, integerSetting(linkName, settings, u"tickMs"_s, 10, 1, 1000));
-    WARDEN_TAKE(s.timeScale, realSetting(linkName, settings, u"timeScale"_s, 1.0, 0.0, 1000.0));
+    WARDEN_TAKE(s.nodes, reader.wholeNumber(u"nodes"_s, s.nodes, 1, kMaxNodes));
+    WARDEN_TAKE(s.seed, reader.wholeNumber(u"seed"_s, qint64(s.seed), 0,
+                                           std::numeric_limits<qint64>::max()));
+    WARDEN_TAKE(s.loss, reader.realNumber(u"loss"_s, s.loss, 0.0, 0.9));
+    WARDEN_TAKE(s.duplication, reader.realNumber(u"duplication"_s, s.duplication, 0.0, 0.9));
+    WARDEN_TAKE(s.minDelayMs, reader.wholeNumber(u"minDelayMs"_s, s.minDelayMs, 0, 1000));
+    WARDEN_TAKE(s.maxDelayMs, reader.wholeNumber(u"maxDelayMs"_s, s.minDelayMs, 0, 1000));
+    WARDEN_TAKE(s.tickMs, reader.wholeNumber(u"tickMs"_s, s.tickMs, 1, 1000));
+    WARDEN_TAKE(s.timeScale, reader.realNumber(u"timeScale"_s, s.timeScale, 0.0, 1000.0));
     WARDEN_TAKE(s.reportIntervalMs,
-                integerSetting(linkName, settings, u"reportIntervalMs"_s, 5000, 0, 86400000));
+                reader.wholeNumber(u"reportIntervalMs"_s, s.reportIntervalMs, 0, 86400000));
+    WARDEN_TAKE(s.whitelisting, reader.boolean(u"whitelisting"_s, s.whitelisting));
 #undef WARDEN_TAKE
     if (s.maxDelayMs < s.minDelayMs)
-        return tl::unexpected(
-                settingError(linkName, u"maxDelayMs"_s,
-                             u"must not be below minDelayMs (%1)"_s.arg(s.minDelayMs)));
+        return tl::unexpected(reader.error(
+                u"maxDelayMs"_s, u"must not be below minDelayMs (%1)"_s.arg(s.minDelayMs)));
 
-    const QString keyMode = settings.value(u"keyMode"_s, u"network"_s).toString();
-    if (keyMode == u"network"_s)
-        s.keyMode = SimulatedSettings::KeyMode::Network;
-    else if (keyMode == u"per-node"_s)
-        s.keyMode = SimulatedSettings::KeyMode::PerNode;
-    else
-        return tl::unexpected(
-                settingError(linkName, u"keyMode"_s, u"must be \"network\" or \"per-node\""_s));
+    const Result<QString> keyMode
+            = reader.choice(u"keyMode"_s, u"network"_s, {u"network"_s, u"per-node"_s});
+    if (!keyMode)
+        return tl::unexpected(keyMode.error());
+    s.keyMode = *keyMode == u"per-node"_s ? SimulatedSettings::KeyMode::PerNode
+                                          : SimulatedSettings::KeyMode::Network;
 
-    const QString keyHex = settings.value(u"networkKeyHex"_s).toString();
-    if (keyHex.isEmpty()) {
+    // text(), not choice(): an error never quotes the key.
+    const Result<QString> keyHex = reader.text(u"networkKeyHex"_s, QString());
+    if (!keyHex)
+        return tl::unexpected(keyHex.error());
+    if (keyHex->isEmpty()) {
         s.networkKey = deriveKey("network-key", s.seed, 1);
     } else {
-        auto key = SecretBytes::fromHex(keyHex, Protocol::kSigningKeySize);
+        auto key = SecretBytes::fromHex(*keyHex, Protocol::kSigningKeySize);
         if (!key)
-            return tl::unexpected(
-                    settingError(linkName, u"networkKeyHex"_s,
-                                 u"is not a 32-byte key: "_s + key.error().message()));
+            return tl::unexpected(reader.error(
+                    u"networkKeyHex"_s, u"is not a 32-byte key: "_s + key.error().message()));
         s.networkKey = std::move(*key);
     }
 
-    const auto whitelisting = settings.constFind(u"whitelisting"_s);
-    if (whitelisting != settings.constEnd()) {
-        const QString text = whitelisting->toString().toLower();
-        if (whitelisting->typeId() == QMetaType::Bool || text == u"true"_s || text == u"false"_s)
-            s.whitelisting = whitelisting->toBool();
-        else
-            return tl::unexpected(
-                    settingError(linkName, u"whitelisting"_s, u"must be true or false"_s));
-    }
-
-    const QVariant sketches = settings.value(u"sketches"_s, defaults.value(u"sketches"_s));
     // A list, or one string of comma-separated names (command lines, INI files).
-    s.sketches = sketches.typeId() == QMetaType::QString
-                         ? sketches.toString().split(u',', Qt::SkipEmptyParts)
-                         : sketches.toStringList();
+    const QVariant sketches = reader.contains(u"sketches"_s) ? reader.value(u"sketches"_s)
+                                                             : defaults.value(u"sketches"_s);
+    if (sketches.typeId() == QMetaType::QString)
+        s.sketches = sketches.toString().split(u',', Qt::SkipEmptyParts);
+    else if (sketches.typeId() == QMetaType::QStringList)
+        s.sketches = sketches.toStringList();
+    else if (sketches.typeId() == QMetaType::QVariantList) {
+        for (const QVariant &v : sketches.toList()) {
+            if (v.typeId() != QMetaType::QString)
+                return tl::unexpected(reader.error(
+                        u"sketches"_s,
+                        u"must list sketch names, not %1"_s.arg(linkSettingTypeName(v))));
+            s.sketches << v.toString();
+        }
+    } else {
+        return tl::unexpected(reader.error(
+                u"sketches"_s,
+                u"must be a list of sketch names, not %1"_s.arg(linkSettingTypeName(sketches))));
+    }
     for (QString &sketch : s.sketches)
         sketch = sketch.trimmed();
     if (s.sketches.isEmpty())
-        return tl::unexpected(
-                settingError(linkName, u"sketches"_s,
-                             u"must list at least one of: "_s + sketchTypes().join(u", ")));
+        return tl::unexpected(reader.error(u"sketches"_s, u"must list at least one of: "_s
+                                                                  + sketchTypes().join(u", ")));
     for (const QString &sketch : std::as_const(s.sketches)) {
         if (!findSketch(sketch))
-            return tl::unexpected(
-                    settingError(linkName, u"sketches"_s,
-                                 u"names an unknown sketch \"%1\" (known: %2)"_s.arg(
-                                         sketch.left(32), sketchTypes().join(u", "))));
+            return tl::unexpected(reader.error(
+                    u"sketches"_s, u"names an unknown sketch \"%1\" (known: %2)"_s.arg(
+                                           sketch.left(32), sketchTypes().join(u", "))));
     }
     return s;
 }

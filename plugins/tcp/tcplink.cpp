@@ -89,58 +89,33 @@ TcpLink::~TcpLink()
 
 Result<TcpSettings> TcpLink::parseSettings(const QString &linkName, const QVariantMap &settings)
 {
-    auto bad = [&linkName](const QString &what) {
-        return fail(ErrorCode::InvalidArgument, u"link %1: %2"_s.arg(linkName, what));
-    };
-    static const QStringList kKnown {u"connectTimeoutMs"_s, u"host"_s, u"port"_s};
-    for (auto it = settings.cbegin(); it != settings.cend(); ++it) {
-        if (!kKnown.contains(it.key()))
-            return bad(u"unknown tcp setting \"%1\" (known: %2)"_s.arg(it.key(),
-                                                                       kKnown.join(u", "_s)));
-    }
+    const LinkSettingsReader reader(linkName, u"tcp"_s, settings);
+    if (Result<void> known = reader.refuseUnknown(defaultSettings().keys()); !known)
+        return tl::unexpected(known.error());
 
     TcpSettings result;
-    if (settings.contains(u"host"_s)) {
-        const QVariant value = settings.value(u"host"_s);
-        if (value.typeId() != QMetaType::QString)
-            return bad(u"tcp setting \"host\" must be a string, not %1"_s.arg(
-                    linkSettingTypeName(value)));
-        const QString host = value.toString();
-        if (host.isEmpty())
-            return bad(u"tcp setting \"host\" is empty"_s);
-        for (const QChar c : host) {
-            if (c.isSpace() || !c.isPrint())
-                return bad(u"tcp setting \"host\" \"%1\" has a blank or control character"_s.arg(
-                        host));
-        }
-        result.host = host;
+    const Result<QString> host = reader.text(u"host"_s, result.host);
+    if (!host)
+        return tl::unexpected(host.error());
+    if (host->isEmpty())
+        return tl::unexpected(reader.error(u"host"_s, u"is empty"_s));
+    for (const QChar c : *host) {
+        if (c.isSpace() || !c.isPrint())
+            return tl::unexpected(reader.error(
+                    u"host"_s, u"\"%1\" has a blank or control character"_s.arg(host->left(64))));
     }
+    result.host = *host;
 
-    auto number = [&](const QString &key, qint64 min, qint64 max) -> Result<qint64> {
-        const QVariant value = settings.value(key);
-        const std::optional<qint64> n = linkSettingWholeNumber(value);
-        if (!n)
-            return bad(u"tcp setting \"%1\" must be a whole number, not %2"_s.arg(
-                    key, linkSettingTypeName(value)));
-        if (*n < min || *n > max)
-            return bad(
-                    u"tcp setting \"%1\" is %2 (allowed: %3 to %4)"_s.arg(key).arg(*n).arg(min).arg(
-                            max));
-        return *n;
-    };
-    if (settings.contains(u"port"_s)) {
-        const Result<qint64> port = number(u"port"_s, 1, 65535);
-        if (!port)
-            return tl::unexpected(port.error());
-        result.port = quint16(*port);
-    }
-    if (settings.contains(u"connectTimeoutMs"_s)) {
-        const Result<qint64> timeout
-                = number(u"connectTimeoutMs"_s, kMinConnectTimeoutMs, kMaxConnectTimeoutMs);
-        if (!timeout)
-            return tl::unexpected(timeout.error());
-        result.connectTimeoutMs = int(*timeout);
-    }
+    const Result<qint64> port = reader.wholeNumber(u"port"_s, result.port, 1, 65535);
+    if (!port)
+        return tl::unexpected(port.error());
+    result.port = quint16(*port);
+    const Result<qint64> timeout
+            = reader.wholeNumber(u"connectTimeoutMs"_s, result.connectTimeoutMs,
+                                 kMinConnectTimeoutMs, kMaxConnectTimeoutMs);
+    if (!timeout)
+        return tl::unexpected(timeout.error());
+    result.connectTimeoutMs = int(*timeout);
     return result;
 }
 

@@ -3,7 +3,10 @@
 // Only the engine's time is counted; the nodes' signing runs outside the timed regions, as it
 // would on the nodes themselves. Prints figures; not a pass/fail test.
 //
-//   warden_bench_engine [--seconds N] [--per-node-keys] [--no-inventory]
+//   warden_bench_engine [--seconds N] [--report-every S] [--per-node-keys] [--no-inventory]
+//
+// --report-every prints a line every S seconds (messages, the rate since the last line, the
+// resident memory), for the long memory run: growth shows when it happens, not only at the end.
 #include "loopbacklink.h"
 
 #include <warden/engine.h>
@@ -17,6 +20,7 @@
 #include <QtCore/QFile>
 #include <QtCore/QTemporaryDir>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <vector>
@@ -82,13 +86,19 @@ int main(int argc, char **argv)
                                            QStringLiteral("Give every node its own link key."));
     const QCommandLineOption noInventoryOption(QStringLiteral("no-inventory"),
                                                QStringLiteral("Run without the SQLite inventory."));
+    const QCommandLineOption reportOption(
+            QStringLiteral("report-every"),
+            QStringLiteral("Print messages, rate and resident memory every s seconds (0: never)."),
+            QStringLiteral("s"), QStringLiteral("0"));
     parser.addOption(secondsOption);
+    parser.addOption(reportOption);
     parser.addOption(perNodeOption);
     parser.addOption(noInventoryOption);
     parser.process(app);
     const bool withInventory = !parser.isSet(noInventoryOption);
     const double seconds = parser.value(secondsOption).toDouble();
     const bool perNode = parser.isSet(perNodeOption);
+    const qint64 reportEveryMs = qint64(parser.value(reportOption).toDouble() * 1000);
     constexpr int kNodes = 254;
 
     LoopbackLink link(LinkFraming::RadioFrames, QStringLiteral("bench"));
@@ -141,6 +151,9 @@ int main(int argc, char **argv)
     quint64 messages = 0;
     QElapsedTimer t;
     uint8_t nonce[kNonceSize];
+    qint64 nextReportMs = reportEveryMs;
+    qint64 lastReportMs = 0;
+    quint64 messagesAtReport = 0;
     while (wall.elapsed() < qint64(seconds * 1000)) {
         for (int id = 1; id <= kNodes; ++id) {
             Node &n = nodes[size_t(id)];
@@ -168,6 +181,19 @@ int main(int argc, char **argv)
         }
         if (rssAfterWarmup < 0 && wall.elapsed() > 1000)
             rssAfterWarmup = residentKiB();
+        if (reportEveryMs > 0 && wall.elapsed() >= nextReportMs) {
+            const qint64 nowMs = wall.elapsed();
+            const double rate = double(messages - messagesAtReport) * 1000.0
+                                / double(std::max<qint64>(1, nowMs - lastReportMs));
+            std::printf("  at %6.1f s: %llu messages, %.0f messages/s wall since the last line, "
+                        "resident %ld KiB\n",
+                        double(nowMs) / 1000.0, static_cast<unsigned long long>(messages), rate,
+                        residentKiB());
+            std::fflush(stdout);
+            messagesAtReport = messages;
+            lastReportMs = nowMs;
+            nextReportMs += reportEveryMs;
+        }
     }
     if (inventory && !inventory->flush())
         return 6;

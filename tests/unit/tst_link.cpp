@@ -9,6 +9,8 @@
 #include <QtTest/QtTest>
 
 #include <chrono>
+#include <cmath>
+#include <limits>
 #include <optional>
 #include <utility>
 
@@ -154,6 +156,11 @@ private Q_SLOTS:
     void lineSplitterFlood();
     void lineSplitterChunkingDoesNotMatter();
     void lineSplitterReset();
+
+    void settingsReader_data();
+    void settingsReader();
+    void settingsReaderRefusesUnknownKeys();
+    void settingsReaderOwnChecks();
 };
 
 void tst_Link::initTestCase()
@@ -715,6 +722,173 @@ void tst_Link::lineSplitterReset()
     QCOMPARE(splitter.skipping(), 0);
     splitter.feed("ok\n", line, bad);
     QCOMPARE(got, (QByteArrayList {"new", "ok"}));
+}
+
+void tst_Link::settingsReader_data()
+{
+    // One setting "k" of link "gw" of transport "tcp", read as `kind` (whole 1..100, real
+    // 0..0.5, bool, choice of "a"/"b", text; fallbacks 7, 0.25, false, "a", "dflt").
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<QVariant>("given"); // invalid: absent
+    QTest::addColumn<QVariant>("expected"); // invalid: refused
+    QTest::addColumn<QString>("error"); // what the refusal says after `link gw: tcp setting "k" `
+
+    QTest::newRow("whole absent") << u"whole"_s << QVariant() << QVariant(qint64(7)) << QString();
+    QTest::newRow("whole int") << u"whole"_s << QVariant(42) << QVariant(qint64(42)) << QString();
+    QTest::newRow("whole uint") << u"whole"_s << QVariant(42u) << QVariant(qint64(42)) << QString();
+    QTest::newRow("whole JSON double")
+            << u"whole"_s << QVariant(42.0) << QVariant(qint64(42)) << QString();
+    QTest::newRow("whole bounds") << u"whole"_s << QVariant(100) << QVariant(qint64(100))
+                                  << QString();
+    QTest::newRow("whole below") << u"whole"_s << QVariant(0) << QVariant()
+                                 << u"is 0 (allowed: 1 to 100)"_s;
+    QTest::newRow("whole above") << u"whole"_s << QVariant(101) << QVariant()
+                                 << u"is 101 (allowed: 1 to 100)"_s;
+    QTest::newRow("whole huge") << u"whole"_s << QVariant(1e300) << QVariant()
+                                << u"is 9223372036854775807 (allowed: 1 to 100)"_s;
+    QTest::newRow("whole huge unsigned")
+            << u"whole"_s << QVariant(std::numeric_limits<quint64>::max()) << QVariant()
+            << u"is 9223372036854775807"_s;
+    QTest::newRow("whole fraction")
+            << u"whole"_s << QVariant(4.5) << QVariant() << u"must be a whole number, not 4.5"_s;
+    QTest::newRow("whole NaN") << u"whole"_s << QVariant(std::nan("")) << QVariant()
+                               << u"must be a whole number, not nan"_s;
+    QTest::newRow("whole text") << u"whole"_s << QVariant(u"42"_s) << QVariant()
+                                << u"must be a whole number, not QString"_s;
+    QTest::newRow("whole bool") << u"whole"_s << QVariant(true) << QVariant()
+                                << u"must be a whole number, not bool"_s;
+
+    QTest::newRow("real absent") << u"real"_s << QVariant() << QVariant(0.25) << QString();
+    QTest::newRow("real double") << u"real"_s << QVariant(0.5) << QVariant(0.5) << QString();
+    QTest::newRow("real int") << u"real"_s << QVariant(0) << QVariant(0.0) << QString();
+    QTest::newRow("real above") << u"real"_s << QVariant(0.75) << QVariant()
+                                << u"is 0.75 (allowed: 0 to 0.5)"_s;
+    QTest::newRow("real negative")
+            << u"real"_s << QVariant(-1) << QVariant() << u"is -1 (allowed: 0 to 0.5)"_s;
+    QTest::newRow("real infinite") << u"real"_s << QVariant(std::numeric_limits<double>::infinity())
+                                   << QVariant() << u"is inf"_s;
+    QTest::newRow("real NaN") << u"real"_s << QVariant(std::nan("")) << QVariant() << u"is nan"_s;
+    QTest::newRow("real text") << u"real"_s << QVariant(u"0.1"_s) << QVariant()
+                               << u"must be a number, not QString"_s;
+
+    QTest::newRow("bool absent") << u"bool"_s << QVariant() << QVariant(false) << QString();
+    QTest::newRow("bool true") << u"bool"_s << QVariant(true) << QVariant(true) << QString();
+    QTest::newRow("bool text") << u"bool"_s << QVariant(u"true"_s) << QVariant()
+                               << u"must be true or false, not QString"_s;
+    QTest::newRow("bool number") << u"bool"_s << QVariant(1) << QVariant()
+                                 << u"must be true or false, not int"_s;
+
+    QTest::newRow("choice absent") << u"choice"_s << QVariant() << QVariant(u"a"_s) << QString();
+    QTest::newRow("choice b") << u"choice"_s << QVariant(u"b"_s) << QVariant(u"b"_s) << QString();
+    QTest::newRow("choice other") << u"choice"_s << QVariant(u"c"_s) << QVariant()
+                                  << u"is \"c\" (allowed: \"a\", \"b\")"_s;
+    QTest::newRow("choice case") << u"choice"_s << QVariant(u"B"_s) << QVariant() << u"is \"B\""_s;
+    QTest::newRow("choice long") << u"choice"_s << QVariant(QString(500, u'x')) << QVariant()
+                                 << u"is \""_s + QString(32, u'x') + u"\" (allowed"_s;
+    QTest::newRow("choice number")
+            << u"choice"_s << QVariant(1) << QVariant() << u"must be a string, not int"_s;
+
+    QTest::newRow("text absent") << u"text"_s << QVariant() << QVariant(u"dflt"_s) << QString();
+    QTest::newRow("text empty") << u"text"_s << QVariant(QString()) << QVariant(QString())
+                                << QString();
+    QTest::newRow("text list") << u"text"_s << QVariant(QStringList {u"x"_s}) << QVariant()
+                               << u"must be a string, not QStringList"_s;
+    QTest::newRow("text bytes") << u"text"_s << QVariant(QByteArray("x")) << QVariant()
+                                << u"must be a string, not QByteArray"_s;
+}
+
+void tst_Link::settingsReader()
+{
+    QFETCH(QString, kind);
+    QFETCH(QVariant, given);
+    QFETCH(QVariant, expected);
+    QFETCH(QString, error);
+    QVariantMap settings;
+    if (given.isValid())
+        settings.insert(u"k"_s, given);
+    const LinkSettingsReader reader(u"gw"_s, u"tcp"_s, settings);
+    QCOMPARE(reader.contains(u"k"_s), given.isValid());
+
+    QVariant got;
+    std::optional<Error> refused;
+    auto take = [&](const auto &result) {
+        if (result)
+            got = QVariant::fromValue(*result);
+        else
+            refused = result.error();
+    };
+    if (kind == u"whole"_s)
+        take(reader.wholeNumber(u"k"_s, 7, 1, 100));
+    else if (kind == u"real"_s)
+        take(reader.realNumber(u"k"_s, 0.25, 0.0, 0.5));
+    else if (kind == u"bool"_s)
+        take(reader.boolean(u"k"_s, false));
+    else if (kind == u"choice"_s)
+        take(reader.choice(u"k"_s, u"a"_s, {u"a"_s, u"b"_s}));
+    else
+        take(reader.text(u"k"_s, u"dflt"_s));
+
+    if (expected.isValid()) {
+        QVERIFY2(!refused, refused ? qPrintable(refused->message()) : "");
+        QCOMPARE(got, expected);
+        return;
+    }
+    QVERIFY(refused);
+    QCOMPARE(refused->code(), ErrorCode::InvalidArgument);
+    const QString prefix = u"link gw: tcp setting \"k\" "_s;
+    QVERIFY2(refused->message().startsWith(prefix), qPrintable(refused->message()));
+    QVERIFY2(refused->message().mid(prefix.size()).startsWith(error),
+             qPrintable(refused->message()));
+}
+
+void tst_Link::settingsReaderRefusesUnknownKeys()
+{
+    const QStringList known {u"port"_s, u"host"_s, u"connectTimeoutMs"_s};
+    QVERIFY(LinkSettingsReader(u"gw"_s, u"tcp"_s, {}).refuseUnknown(known));
+    QVERIFY(LinkSettingsReader(u"gw"_s, u"tcp"_s, {{u"port"_s, 1}, {u"host"_s, u"h"_s}})
+                    .refuseUnknown(known));
+
+    const Result<void> typo
+            = LinkSettingsReader(u"gw"_s, u"tcp"_s, {{u"port"_s, 1}, {u"prot"_s, 5003}})
+                      .refuseUnknown(known);
+    QVERIFY(!typo);
+    QCOMPARE(typo.error().code(), ErrorCode::InvalidArgument);
+    // The link, the transport and the key, and the known keys sorted.
+    QCOMPARE(typo.error().message(),
+             u"link gw: unknown tcp setting \"prot\" (known: connectTimeoutMs, host, port)"_s);
+
+    // Keys are compared exactly; a hostile key is named, but cut short.
+    const Result<void> upper
+            = LinkSettingsReader(u"gw"_s, u"tcp"_s, {{u"Port"_s, 1}}).refuseUnknown(known);
+    QVERIFY(!upper);
+    QVERIFY(upper.error().message().contains(u"\"Port\""_s));
+    const Result<void> huge = LinkSettingsReader(u"gw"_s, u"tcp"_s, {{QString(10000, u'k'), 1}})
+                                      .refuseUnknown(known);
+    QVERIFY(!huge);
+    QVERIFY(huge.error().message().size() < 200);
+
+    // Nothing is known: every key is refused.
+    QVERIFY(!LinkSettingsReader(u"gw"_s, u"tcp"_s, {{u"port"_s, 1}}).refuseUnknown({}));
+}
+
+void tst_Link::settingsReaderOwnChecks()
+{
+    const LinkSettingsReader reader(u"attic radio"_s, u"simulated"_s,
+                                    {{u"sketches"_s, QStringList {u"toaster"_s}}});
+    QCOMPARE(reader.linkName(), u"attic radio"_s);
+    QCOMPARE(reader.transport(), u"simulated"_s);
+    QCOMPARE(reader.value(u"sketches"_s).toStringList(), QStringList {u"toaster"_s});
+    QVERIFY(!reader.value(u"nodes"_s).isValid());
+    const Error e = reader.error(u"sketches"_s, u"names an unknown sketch"_s);
+    QCOMPARE(e.code(), ErrorCode::InvalidArgument);
+    QCOMPARE(e.message(),
+             u"link attic radio: simulated setting \"sketches\" names an unknown sketch"_s);
+
+    // The old helpers, which the serial transport uses, are unchanged.
+    QCOMPARE(linkSettingWholeNumber(QVariant(5003.0)), std::optional<qint64>(5003));
+    QCOMPARE(linkSettingWholeNumber(QVariant(u"5003"_s)), std::nullopt);
+    QCOMPARE(linkSettingTypeName(QVariant()), u"nothing"_s);
+    QCOMPARE(linkSettingTypeName(QVariant(1)), u"int"_s);
 }
 
 QTEST_GUILESS_MAIN(tst_Link)

@@ -9,6 +9,7 @@
 
 #include <QtCore/QByteArray>
 #include <QtCore/QObject>
+#include <QtCore/QStringList>
 #include <QtCore/QVariantMap>
 
 #include <chrono>
@@ -193,6 +194,53 @@ private:
 WARDEN_CORE_EXPORT std::optional<qint64> linkSettingWholeNumber(const QVariant &value);
 /// The type name of a settings value for error messages ("nothing" when absent).
 WARDEN_CORE_EXPORT QString linkSettingTypeName(const QVariant &value);
+
+/// The one strict reader of a link's transport settings, for every transport's factory. Values
+/// are typed: a whole number is an integer type or a double without a fraction (JSON), a real
+/// number any number type, a bool a bool, a string a string; nothing is converted from text
+/// (a configuration file's reader converts by the type of the default first). An absent key
+/// gives the fallback. Every error is ErrorCode::InvalidArgument and reads
+/// `link <name>: <transport> setting "<key>" ...`, naming the link and the key; only choice()
+/// and out-of-range numbers quote the value given, so text() is the one to use for secrets.
+class WARDEN_CORE_EXPORT LinkSettingsReader
+{
+public:
+    /// @p transport is the plugin's type ("tcp", "mqtt", ...), for the messages.
+    LinkSettingsReader(QString linkName, QString transport, const QVariantMap &settings);
+
+    /// Refuses the first key not in @p known: `link gw: unknown tcp setting "prot" (known:
+    /// connectTimeoutMs, host, port)`.
+    [[nodiscard]] Result<void> refuseUnknown(const QStringList &known) const;
+
+    bool contains(const QString &key) const { return m_settings.contains(key); }
+    /// The raw value (invalid when absent), for settings of a shape of their own.
+    QVariant value(const QString &key) const { return m_settings.value(key); }
+
+    /// A whole number from @p min to @p max.
+    [[nodiscard]] Result<qint64> wholeNumber(const QString &key, qint64 fallback, qint64 min,
+                                             qint64 max) const;
+    /// A finite number from @p min to @p max (integer types count too).
+    [[nodiscard]] Result<double> realNumber(const QString &key, double fallback, double min,
+                                            double max) const;
+    [[nodiscard]] Result<bool> boolean(const QString &key, bool fallback) const;
+    /// A string that must be one of @p allowed (compared exactly).
+    [[nodiscard]] Result<QString> choice(const QString &key, const QString &fallback,
+                                         const QStringList &allowed) const;
+    /// Any string; the caller checks its content (the error never quotes the value).
+    [[nodiscard]] Result<QString> text(const QString &key, const QString &fallback) const;
+
+    /// The error for @p key in this reader's words, for checks beyond type and range:
+    /// error(u"host"_s, u"is empty"_s) reads `link gw: tcp setting "host" is empty`.
+    Error error(const QString &key, const QString &what) const;
+
+    const QString &linkName() const { return m_linkName; }
+    const QString &transport() const { return m_transport; }
+
+private:
+    QString m_linkName;
+    QString m_transport;
+    QVariantMap m_settings;
+};
 
 /// Splits a byte stream into controller lines (terminated by '\n'; a '\r' before it is dropped,
 /// and a lone '\r' also ends a line, as Ethernet gateways do). Memory stays bounded whatever
