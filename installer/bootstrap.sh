@@ -2,8 +2,8 @@
 # The one script behind the README's two commands on a Debian 12 machine:
 #
 #   installer/bootstrap.sh run [args...]  install what is missing, build the release preset and
-#                                         run `wardenctl demo [args...]` (a gateway and
-#                                         simulated nodes exchanging signed frames, then attacks)
+#                                         run `wardend [args...]` in the foreground (without a
+#                                         configured link: the simulated network; Ctrl-C stops it)
 #   installer/bootstrap.sh test           install what is missing, then every test, in stages:
 #                                         format, ci, asan, avr, fuzz (fails at the first broken one)
 #   installer/bootstrap.sh deps           only install what is missing
@@ -22,10 +22,11 @@ readonly PACKAGES=(
     clang-14 libclang-rt-14-dev clang-format-14 libbenchmark-dev
     socat mosquitto libmosquitto-dev
     libqrencode-dev
+    qtkeychain-qt6-dev gnome-keyring
 )
 readonly STAGES=(format ci asan avr fuzz)
 # Each is tests/fuzz/fuzz_<name>.cpp with its seeds in tests/fuzz/corpus/<name>/.
-readonly FUZZERS=(frame rs485 textline management linesplitter mqtttopic jsonapi modemframing gatewayconfig)
+readonly FUZZERS=(frame rs485 textline management linesplitter mqtttopic jsonapi modemframing keystorecontent gatewayconfig)
 readonly FORMAT_DIRS=(core plugins gui firmware tests)
 # CI runners have two cores; more parallel jobs only add memory pressure there.
 readonly JOBS=2
@@ -79,11 +80,15 @@ install_dependencies() {
 
 # --- run ---------------------------------------------------------------------------------------
 
+# The daemon and the transports it loads at run time (the simulated network is its default);
+# wardenctl too, so that `build/release/bin/wardenctl demo` is there as before.
+RUN_TARGETS=(wardend wardenctl warden_link_simulated warden_link_serial warden_link_tcp warden_link_mqtt)
+
 cmd_run() {
     cmake --preset release
-    cmake --build --preset release -j"$JOBS" --target wardenctl
-    banner "wardenctl demo $*"
-    exec build/release/bin/wardenctl demo "$@"
+    cmake --build --preset release -j"$JOBS" --target "${RUN_TARGETS[@]}"
+    banner "wardend $* (Ctrl-C stops it)"
+    exec build/release/bin/wardend "$@"
 }
 
 # --- test stages -------------------------------------------------------------------------------

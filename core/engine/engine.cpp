@@ -777,6 +777,11 @@ const EngineOptions &Engine::options() const
     return d->options;
 }
 
+void Engine::setMetric(bool metric)
+{
+    d->options.metric = metric;
+}
+
 Result<void> Engine::addLink(Link *link)
 {
     if (!link)

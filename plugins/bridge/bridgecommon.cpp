@@ -4,6 +4,7 @@
 
 #include <QtCore/QCryptographicHash>
 #include <QtCore/QFile>
+#include <QtCore/QTimer>
 #include <QtNetwork/QSslCertificate>
 #include <QtNetwork/QSslKey>
 
@@ -150,6 +151,48 @@ Result<void> checkExposure(const QHostAddress &address, bool hasToken, const Tls
 }
 
 // --- addresses ----------------------------------------------------------------------------------
+
+Result<std::optional<QSslConfiguration>> prepareListener(const QHostAddress &address,
+                                                         const AccessToken &token,
+                                                         const TlsSettings &tls,
+                                                         const QString &what)
+{
+    if (auto exposed = checkExposure(address, token.isSet(), tls, u"the "_s + what); !exposed)
+        return tl::unexpected(exposed.error());
+    if (!tls.isEnabled())
+        return std::optional<QSslConfiguration>();
+    auto configuration = loadServerTls(tls);
+    if (!configuration)
+        return fail(configuration.error().code(), what + u": "_s + configuration.error().message());
+    return std::optional<QSslConfiguration>(std::move(*configuration));
+}
+
+Admission admit(qsizetype clients, int maxClients, const TlsSettings &tls,
+                const QSslCertificate &presented)
+{
+    if (clients >= maxClients)
+        return {u"already %1 clients, the most allowed"_s.arg(clients), false};
+    if (!tls.pinsClient())
+        return {};
+    if (presented.isNull())
+        return {u"no client certificate"_s, true};
+    const QString fingerprint = certificateFingerprint(presented);
+    if (fingerprint != normalizeFingerprint(tls.clientFingerprint))
+        return {u"client certificate %1 is not the pinned one"_s.arg(fingerprint), true};
+    return {};
+}
+
+QTimer *startAuthTimer(bool required, QObject *socket, QObject *context,
+                       std::chrono::milliseconds timeout, std::function<void()> onTimeout)
+{
+    if (!required)
+        return nullptr;
+    auto *timer = new QTimer(socket);
+    timer->setSingleShot(true);
+    QObject::connect(timer, &QTimer::timeout, context, std::move(onTimeout));
+    timer->start(timeout);
+    return timer;
+}
 
 Result<std::pair<QHostAddress, quint16>> parseListenAddress(QStringView text)
 {

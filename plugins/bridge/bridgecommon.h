@@ -11,9 +11,13 @@
 #include <QtNetwork/QSslConfiguration>
 
 #include <chrono>
+#include <functional>
+#include <optional>
 
 QT_BEGIN_NAMESPACE
+class QObject;
 class QSslCertificate;
+class QTimer;
 QT_END_NAMESPACE
 
 namespace Warden::Internal {
@@ -67,6 +71,33 @@ QString normalizeFingerprint(QStringView text);
 /// client in, so it is not enough. @p what names the listener in the error.
 Result<void> checkExposure(const QHostAddress &address, bool hasToken, const TlsSettings &tls,
                            const QString &what);
+
+/// What both listeners check before they listen: the exposure rule (checkExposure), then the
+/// TLS files (loadServerTls). Returns the server's TLS configuration when TLS is on, nothing
+/// for plain connections. Errors name the listener, @p what ("controller endpoint").
+Result<std::optional<QSslConfiguration>> prepareListener(const QHostAddress &address,
+                                                         const AccessToken &token,
+                                                         const TlsSettings &tls,
+                                                         const QString &what);
+
+/// Why a new client is not let in, checked when it connects.
+struct Admission
+{
+    QString refusal; ///< empty: admitted
+    bool certificate = false; ///< refused for its client certificate (an authentication failure)
+
+    bool admitted() const { return refusal.isEmpty(); }
+};
+/// The client limit (@p clients already connected, at most @p maxClients), then the pinned
+/// client certificate (@p presented, null when the client showed none).
+Admission admit(qsizetype clients, int maxClients, const TlsSettings &tls,
+                const QSslCertificate &presented);
+
+/// The authentication deadline of a new client: a single-shot timer owned by @p socket that
+/// calls @p onTimeout in @p context's thread unless it is stopped first. Null when
+/// @p required is false (no token configured: nothing to wait for).
+QTimer *startAuthTimer(bool required, QObject *socket, QObject *context,
+                       std::chrono::milliseconds timeout, std::function<void()> onTimeout);
 
 /// "127.0.0.1:5003", "[::1]:5004", "0.0.0.0:5003", "localhost:5003"; port 0 means "any free
 /// port" (the listener logs the one it got).

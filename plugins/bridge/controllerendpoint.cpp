@@ -101,19 +101,15 @@ Result<void> ControllerEndpoint::listen()
         return {};
     if (!m_engine)
         return fail(ErrorCode::Refused, u"the controller endpoint has no engine"_s);
-    if (auto exposed = checkExposure(m_settings.address, m_settings.token.isSet(), m_settings.tls,
-                                     u"the controller endpoint"_s);
-        !exposed)
-        return exposed;
+    const auto tls = prepareListener(m_settings.address, m_settings.token, m_settings.tls,
+                                     u"controller endpoint"_s);
+    if (!tls)
+        return tl::unexpected(tls.error());
 
     QTcpServer *server = nullptr;
-    if (m_settings.tls.isEnabled()) {
-        auto configuration = loadServerTls(m_settings.tls);
-        if (!configuration)
-            return fail(configuration.error().code(),
-                        u"controller endpoint: "_s + configuration.error().message());
+    if (tls->has_value()) {
         auto *ssl = new QSslServer(this);
-        ssl->setSslConfiguration(*configuration);
+        ssl->setSslConfiguration(**tls);
         connect(ssl, &QSslServer::errorOccurred, this,
                 [this](QSslSocket *socket, QAbstractSocket::SocketError) {
                     ++m_stats.rejectedConnections;
@@ -233,32 +229,19 @@ void ControllerEndpoint::accept(QTcpSocket *socket)
 {
     ++m_stats.connections;
     const QString peer = formatAddress(socket->peerAddress(), socket->peerPort());
-    if (int(m_clients.size()) >= m_settings.maxClients) {
+    auto *ssl = qobject_cast<QSslSocket *>(socket);
+    const Admission admission
+            = admit(qsizetype(m_clients.size()), m_settings.maxClients, m_settings.tls,
+                    ssl ? ssl->peerCertificate() : QSslCertificate());
+    if (!admission.admitted()) {
         ++m_stats.rejectedConnections;
-        qCWarning(lcController).noquote() << "controller client" << peer << "refused: already"
-                                          << m_clients.size() << "clients, the most allowed";
+        if (admission.certificate)
+            ++m_stats.authFailures;
+        qCWarning(lcController).noquote()
+                << "controller client" << peer << "refused:" << admission.refusal;
         socket->abort();
         socket->deleteLater();
         return;
-    }
-    if (m_settings.tls.pinsClient()) {
-        auto *ssl = qobject_cast<QSslSocket *>(socket);
-        const QString presented = ssl && !ssl->peerCertificate().isNull()
-                                          ? certificateFingerprint(ssl->peerCertificate())
-                                          : QString();
-        if (presented.isEmpty()
-            || presented != normalizeFingerprint(m_settings.tls.clientFingerprint)) {
-            ++m_stats.rejectedConnections;
-            ++m_stats.authFailures;
-            qCWarning(lcController).noquote()
-                    << "controller client" << peer << "refused:"
-                    << (presented.isEmpty()
-                                ? u"no client certificate"_s
-                                : u"client certificate %1 is not the pinned one"_s.arg(presented));
-            socket->abort();
-            socket->deleteLater();
-            return;
-        }
     }
 
     socket->setParent(this);
@@ -275,21 +258,17 @@ void ControllerEndpoint::accept(QTcpSocket *socket)
     connect(socket, &QTcpSocket::disconnected, this, [this, socket] { forget(socket); });
     qCInfo(lcController).noquote() << "controller client" << peer << "connected";
 
-    if (m_settings.token.isSet()) {
-        client->authTimer = new QTimer(socket);
-        client->authTimer->setSingleShot(true);
-        connect(client->authTimer, &QTimer::timeout, this, [this, weak] {
-            if (auto c = weak.lock()) {
-                ++m_stats.authFailures;
-                drop(*c,
-                     u"no \"%1 <token>\" line within %2 ms"_s.arg(QLatin1StringView(kAuthCommand))
-                             .arg(m_settings.authTimeout.count()));
-            }
-        });
-        client->authTimer->start(m_settings.authTimeout);
-    } else {
+    client->authTimer = startAuthTimer(
+            m_settings.token.isSet(), socket, this, m_settings.authTimeout, [this, weak] {
+                if (auto c = weak.lock()) {
+                    ++m_stats.authFailures;
+                    drop(*c, u"no \"%1 <token>\" line within %2 ms"_s
+                                     .arg(QLatin1StringView(kAuthCommand))
+                                     .arg(m_settings.authTimeout.count()));
+                }
+            });
+    if (!client->authTimer)
         becomeReady(*client);
-    }
     // Bytes may have arrived with the handshake already.
     if (socket->bytesAvailable() > 0)
         readFrom(client);

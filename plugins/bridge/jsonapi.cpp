@@ -113,22 +113,16 @@ Result<void> JsonApi::listen()
         return {};
     if (!m_engine)
         return fail(ErrorCode::Refused, u"the JSON API has no engine"_s);
-    if (auto exposed = checkExposure(m_settings.address, m_settings.token.isSet(), m_settings.tls,
-                                     u"the JSON API"_s);
-        !exposed)
-        return exposed;
-    const bool secure = m_settings.tls.isEnabled();
+    const auto tls
+            = prepareListener(m_settings.address, m_settings.token, m_settings.tls, u"JSON API"_s);
+    if (!tls)
+        return tl::unexpected(tls.error());
+    const bool secure = tls->has_value();
     auto *server = new QWebSocketServer(
             m_settings.serverName,
             secure ? QWebSocketServer::SecureMode : QWebSocketServer::NonSecureMode, this);
     if (secure) {
-        auto configuration = loadServerTls(m_settings.tls);
-        if (!configuration) {
-            delete server;
-            return fail(configuration.error().code(),
-                        u"JSON API: "_s + configuration.error().message());
-        }
-        server->setSslConfiguration(*configuration);
+        server->setSslConfiguration(**tls);
         // With a pinned client the server asks for a certificate without a CA to check it
         // against, so "self-signed" is reported here as expected; the pin decides (accept).
         connect(server, &QWebSocketServer::sslErrors, this, [](const QList<QSslError> &e) {
@@ -241,18 +235,9 @@ void JsonApi::acceptPending()
             continue;
         ++m_stats.connections;
         const QString peer = formatAddress(socket->peerAddress(), socket->peerPort());
-        QString refusal;
-        if (int(m_clients.size()) >= m_settings.maxClients) {
-            refusal = u"already %1 clients, the most allowed"_s.arg(m_clients.size());
-        } else if (m_settings.tls.pinsClient()) {
-            const QSslCertificate presented = socket->sslConfiguration().peerCertificate();
-            if (presented.isNull())
-                refusal = u"no client certificate"_s;
-            else if (certificateFingerprint(presented)
-                     != normalizeFingerprint(m_settings.tls.clientFingerprint))
-                refusal = u"client certificate %1 is not the pinned one"_s.arg(
-                        certificateFingerprint(presented));
-        }
+        const QString refusal = admit(qsizetype(m_clients.size()), m_settings.maxClients,
+                                      m_settings.tls, socket->sslConfiguration().peerCertificate())
+                                        .refusal;
         if (!refusal.isEmpty()) {
             ++m_stats.rejectedConnections;
             qCWarning(lcApi).noquote() << "JSON API client" << peer << "refused:" << refusal;
@@ -286,16 +271,12 @@ void JsonApi::acceptPending()
                 flushDropped(*c);
         });
         connect(socket, &QWebSocket::disconnected, this, [this, socket] { forget(socket); });
-        if (!client->authenticated) {
-            client->authTimer = new QTimer(socket);
-            client->authTimer->setSingleShot(true);
-            connect(client->authTimer, &QTimer::timeout, this, [this, weak] {
-                if (auto c = weak.lock())
-                    drop(*c, QWebSocketProtocol::CloseCodePolicyViolated,
-                         u"no auth request within %1 ms"_s.arg(m_settings.authTimeout.count()));
-            });
-            client->authTimer->start(m_settings.authTimeout);
-        }
+        client->authTimer = startAuthTimer(
+                !client->authenticated, socket, this, m_settings.authTimeout, [this, weak] {
+                    if (auto c = weak.lock())
+                        drop(*c, QWebSocketProtocol::CloseCodePolicyViolated,
+                             u"no auth request within %1 ms"_s.arg(m_settings.authTimeout.count()));
+                });
         qCInfo(lcApi).noquote() << "JSON API client" << peer << "connected";
     }
 }
@@ -441,7 +422,8 @@ void JsonApi::execute(Client &client, const Call &call)
         // Logged by the engine (and, with the inventory, in the audit log).
         qCWarning(lcApi).noquote()
                 << "JSON API client" << client.peer << "revokes node" << call.node;
-        m_engine->revoke(call.node, call.reason);
+        // Who asked goes to the inventory's audit log (when the engine has one).
+        m_engine->revoke(call.node, u"api:"_s + client.peer, call.reason);
         ok(QJsonObject {{u"node"_s, call.node}, {u"revoked"_s, m_engine->isRevoked(call.node)}});
         return;
     case Method::Unlock:

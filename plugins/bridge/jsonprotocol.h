@@ -38,6 +38,7 @@ inline const QString Unauthenticated = QStringLiteral("unauthenticated"); ///< a
 inline const QString AuthFailed = QStringLiteral("auth-failed");
 inline const QString Refused = QStringLiteral("refused"); ///< the engine said no
 inline const QString Unavailable = QStringLiteral("unavailable"); ///< not in this build/mode
+inline const QString NotFound = QStringLiteral("not-found"); ///< no such node (or record)
 } // namespace Codes
 
 struct ApiError

@@ -3,8 +3,7 @@
 // core/protocol's LegacySigner: start-up lines, relaying only verified traffic, commands from
 // the controller signed towards nodes, the gateway's own duties, hostile clients cut off while
 // others carry on, token authentication, the loopback rule and TLS with a pinned client.
-#include "loopbacklink.h"
-#include "testnode.h"
+#include "bridgefixture.h"
 
 #include "controllerendpoint.h"
 
@@ -34,6 +33,7 @@ using Warden::Test::bytesOf;
 using Warden::Test::decoded;
 using Warden::Test::keyOf;
 using Warden::Test::LoopbackLink;
+using Warden::Test::makeCertificate;
 using Warden::Test::TestNode;
 
 namespace {
@@ -102,30 +102,10 @@ private:
     QByteArrayList m_lines;
 };
 
-struct Rig
+struct Rig : Warden::Test::BridgeRig<ControllerEndpoint, ControllerEndpointSettings>
 {
-    explicit Rig(ControllerEndpointSettings settings = {}, EngineOptions options = {})
-        : link(LinkFraming::RadioFrames)
-        , engine(options)
-        , endpoint(&engine, adjust(std::move(settings)))
-        , node(5, keyOf(1))
-    {
-        if (!engine.addLink(&link) || !engine.setNetworkKey(1, keyOf(1)))
-            qFatal("engine set-up");
-        link.open();
-    }
-    static ControllerEndpointSettings adjust(ControllerEndpointSettings s)
-    {
-        s.port = 0;
-        return s;
-    }
-    bool listen()
-    {
-        const auto r = endpoint.listen();
-        if (!r)
-            qWarning() << r.error().message();
-        return bool(r);
-    }
+    using BridgeRig::BridgeRig;
+
     /// A verified reading from node 5, and the line a controller must see for it.
     QByteArray injectVerified(float value = 21.5f)
     {
@@ -141,28 +121,8 @@ struct Rig
         return out;
     }
 
-    LoopbackLink link;
-    Engine engine;
-    ControllerEndpoint endpoint;
-    TestNode node;
+    ControllerEndpoint &endpoint = server;
 };
-
-/// Runs openssl to make <name>.crt and <name>.key (self-signed, P-256); false when it fails.
-bool makeCertificate(const QString &dir, const QString &name)
-{
-    const QString openssl = QStandardPaths::findExecutable(u"openssl"_s);
-    if (openssl.isEmpty())
-        return false;
-    QProcess p;
-    p.start(openssl, {u"req"_s, u"-x509"_s, u"-newkey"_s, u"ec"_s, u"-pkeyopt"_s,
-                      u"ec_paramgen_curve:prime256v1"_s, u"-nodes"_s, u"-days"_s, u"2"_s,
-                      u"-subj"_s, u"/CN=%1"_s.arg(name), u"-keyout"_s,
-                      u"%1/%2.key"_s.arg(dir, name), u"-out"_s, u"%1/%2.crt"_s.arg(dir, name)});
-    if (!p.waitForFinished(15000) || p.exitCode() != 0)
-        return false;
-    return QFile::setPermissions(u"%1/%2.key"_s.arg(dir, name),
-                                 QFile::ReadOwner | QFile::WriteOwner);
-}
 
 } // namespace
 

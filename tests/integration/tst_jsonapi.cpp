@@ -4,12 +4,13 @@
 // unknown methods, oversized and binary frames, floods) get error codes or are closed with a
 // close code while another client carries on; token authentication; wss://; and a client that
 // does not read loses traffic events instead of stalling anything.
-#include "loopbacklink.h"
-#include "testnode.h"
+#include "bridgefixture.h"
 
+#include "inventorymethods.h"
 #include "jsonapi.h"
 
 #include <warden/engine.h>
+#include <warden/inventory.h>
 #include <warden/protocol/signing.h>
 
 #include <QtCore/QFile>
@@ -32,12 +33,14 @@ using namespace Warden;
 using namespace Warden::Protocol;
 using namespace Qt::StringLiterals;
 using Warden::Internal::AccessToken;
+using Warden::Internal::addInventoryMethods;
 using Warden::Internal::JsonApi;
 using Warden::Internal::JsonApiSettings;
 using Warden::Test::bytesOf;
 using Warden::Test::decoded;
 using Warden::Test::keyOf;
 using Warden::Test::LoopbackLink;
+using Warden::Test::makeCertificate;
 using Warden::Test::TestNode;
 namespace JsonProtocol = Warden::Internal::JsonProtocol;
 
@@ -137,51 +140,49 @@ QString errorCode(const QJsonObject &response)
     return response.value(u"error").toObject().value(u"code").toString();
 }
 
-struct Rig
+struct Rig : Warden::Test::BridgeRig<JsonApi, JsonApiSettings>
 {
-    explicit Rig(JsonApiSettings settings = {}, EngineOptions options = {})
-        : link(LinkFraming::RadioFrames)
-        , engine(options)
-        , api(&engine, adjust(std::move(settings)))
-        , node(5, keyOf(1))
+    using BridgeRig::BridgeRig;
+
+    JsonApi &api = server;
+};
+
+/// A Rig whose engine keeps a real inventory (SQLite in a temporary folder) that the API's
+/// "nodes", "node" and "audit" read.
+struct InventoryRig
+{
+    InventoryRig()
     {
-        if (!engine.addLink(&link) || !engine.setNetworkKey(1, keyOf(1)))
-            qFatal("engine set-up");
-        link.open();
+        auto opened = Inventory::open(dir.filePath(u"inventory.sqlite"_s));
+        if (!opened)
+            qFatal("inventory: %s", qPrintable(opened.error().message()));
+        inventory = std::move(*opened);
+        rig.engine.setInventory(inventory.get());
+        if (!addInventoryMethods(rig.api, inventory.get(), &rig.engine))
+            qFatal("inventory methods not added");
     }
-    static JsonApiSettings adjust(JsonApiSettings s)
+    /// Commits what the engine noted, so that the API's reads see it.
+    bool flush()
     {
-        s.port = 0;
-        return s;
-    }
-    bool listen()
-    {
-        const auto r = api.listen();
+        const auto r = inventory->flush();
         if (!r)
             qWarning() << r.error().message();
         return bool(r);
     }
 
-    LoopbackLink link;
-    Engine engine;
-    JsonApi api;
-    TestNode node;
+    QTemporaryDir dir;
+    std::unique_ptr<Inventory> inventory;
+    Rig rig;
 };
 
-bool makeCertificate(const QString &dir, const QString &name)
+/// The object of node @p id in a "nodes" result (empty if absent).
+QJsonObject nodeIn(const QJsonObject &response, int id)
 {
-    const QString openssl = QStandardPaths::findExecutable(u"openssl"_s);
-    if (openssl.isEmpty())
-        return false;
-    QProcess p;
-    p.start(openssl, {u"req"_s, u"-x509"_s, u"-newkey"_s, u"ec"_s, u"-pkeyopt"_s,
-                      u"ec_paramgen_curve:prime256v1"_s, u"-nodes"_s, u"-days"_s, u"2"_s,
-                      u"-subj"_s, u"/CN=%1"_s.arg(name), u"-keyout"_s,
-                      u"%1/%2.key"_s.arg(dir, name), u"-out"_s, u"%1/%2.crt"_s.arg(dir, name)});
-    if (!p.waitForFinished(15000) || p.exitCode() != 0)
-        return false;
-    return QFile::setPermissions(u"%1/%2.key"_s.arg(dir, name),
-                                 QFile::ReadOwner | QFile::WriteOwner);
+    for (const QJsonValue &v : response.value(u"result").toObject().value(u"nodes").toArray()) {
+        if (v.toObject().value(u"id").toInt() == id)
+            return v.toObject();
+    }
+    return {};
 }
 
 /// One masked WebSocket text frame, as a client sends it.
@@ -243,6 +244,184 @@ private Q_SLOTS:
         QCOMPARE(engine.value(u"noncesIssued").toInteger(), 1);
         QCOMPARE(stats.value(u"api").toObject().value(u"clients").toInt(), 1);
         QCOMPARE(stats.value(u"links").toObject().value(u"count").toInt(), 1);
+    }
+
+    void inventoryNodesNodeAndAudit()
+    {
+        InventoryRig r;
+        QVERIFY(r.rig.listen());
+        ApiClient client;
+        QVERIFY(client.open(r.rig.api.url()));
+        const QJsonArray methods
+                = client.call(u"hello"_s).value(u"result").toObject().value(u"methods").toArray();
+        for (const auto &name : {u"nodes"_s, u"node"_s, u"audit"_s})
+            QVERIFY2(methods.contains(name), qPrintable(name));
+        QCOMPARE(client.call(u"nodes"_s).value(u"result").toObject().value(u"nodes").toArray(),
+                 QJsonArray());
+
+        // Node 5 presents a child and reports twice; a thief with another key forges a frame.
+        TestNode &node = r.rig.node;
+        Message presentation;
+        presentation.setHeader(5, 0, Command::Presentation, uint8_t(Sensor::Temp), 1);
+        presentation.setString("outside", 7);
+        r.rig.link.inject(bytesOf(node.signedFrame(r.rig.link, presentation)));
+        r.rig.link.inject(bytesOf(node.signedFrame(r.rig.link, node.temperature(20.0f))));
+        r.rig.link.inject(bytesOf(node.signedFrame(r.rig.link, node.temperature(21.5f))));
+        TestNode thief(5, keyOf(77));
+        r.rig.link.inject(bytesOf(thief.signedFrame(r.rig.link, thief.temperature(-5.0f))));
+        // Node 9 is known by its keys only, then revoked through the API.
+        NodeSecurity security;
+        security.serialHex = u"0102030405060708a9"_s;
+        security.linkKeyFingerprint = keyOf(9).fingerprint();
+        QVERIFY(r.inventory->setNodeSecurity(9, security));
+        QVERIFY(r.inventory->setNodeSecurity(8, security));
+        QCOMPARE(client.call(u"revoke"_s, {{u"node"_s, 9}, {u"reason"_s, u"lost in the garden"_s}})
+                         .value(u"result")
+                         .toObject()
+                         .value(u"revoked"),
+                 QJsonValue(true));
+        QVERIFY(r.flush());
+
+        const QJsonObject nodes = client.call(u"nodes"_s);
+        const QJsonObject five = nodeIn(nodes, 5);
+        QCOMPARE(five.value(u"verdicts").toObject().value(u"verified").toInteger(), 3);
+        QCOMPARE(five.value(u"verdicts").toObject().value(u"bad-signature").toInteger(), 1);
+        QVERIFY(five.value(u"frames").toInteger() >= 4);
+        QCOMPARE(five.value(u"revoked"), QJsonValue(false));
+        QCOMPARE(five.value(u"locked"), QJsonValue(false));
+        QVERIFY(five.value(u"lastSeen").toDouble() > 0);
+        const QJsonObject nine = nodeIn(nodes, 9);
+        QCOMPARE(nine.value(u"revoked"), QJsonValue(true));
+        const QJsonObject eight = nodeIn(nodes, 8);
+        QCOMPARE(eight.value(u"revoked"), QJsonValue(false));
+        QCOMPARE(eight.value(u"serial").toString(), security.serialHex);
+        QCOMPARE(eight.value(u"linkKeyFingerprint").toString(), keyOf(9).fingerprint());
+        QVERIFY(!eight.contains(u"managementKeyFingerprint"));
+        // Fingerprints only: no key appears in any answer.
+        const QByteArray all = QJsonDocument(nodes).toJson(QJsonDocument::Compact);
+        for (const quint8 seed : {quint8(1), quint8(9), quint8(77)}) {
+            const SecretBytes key = keyOf(seed);
+            const QByteArray hex
+                    = QByteArray(reinterpret_cast<const char *>(key.data()), qsizetype(key.size()))
+                              .toHex();
+            QVERIFY(!all.contains(hex));
+        }
+
+        // One node: children with their last values, and its audit entries.
+        const QJsonObject one
+                = client.call(u"node"_s, {{u"node"_s, 5}}).value(u"result").toObject();
+        QCOMPARE(one.value(u"id").toInt(), 5);
+        const QJsonArray children = one.value(u"children").toArray();
+        QCOMPARE(children.size(), 1);
+        const QJsonObject child = children.at(0).toObject();
+        QCOMPARE(child.value(u"child").toInt(), 1);
+        QCOMPARE(child.value(u"sensorTypeName").toString(), u"S_TEMP"_s);
+        QCOMPARE(child.value(u"description").toString(), u"outside"_s);
+        const QJsonObject value = child.value(u"values").toArray().at(0).toObject();
+        QCOMPARE(value.value(u"typeName").toString(), u"V_TEMP"_s);
+        QVERIFY2(value.value(u"value").toString().startsWith(u"21.5"_s),
+                 qPrintable(value.value(u"value").toString()));
+        const QJsonArray nineAudit = client.call(u"node"_s, {{u"node"_s, 9}})
+                                             .value(u"result")
+                                             .toObject()
+                                             .value(u"audit")
+                                             .toArray();
+        QVERIFY(!nineAudit.isEmpty());
+        const QJsonObject revocation = nineAudit.at(0).toObject();
+        QCOMPARE(revocation.value(u"what").toString(), u"revoke"_s);
+        QCOMPARE(revocation.value(u"why").toString(), u"lost in the garden"_s);
+        QVERIFY2(revocation.value(u"who").toString().startsWith(u"api:127.0.0.1:"_s),
+                 qPrintable(revocation.value(u"who").toString()));
+
+        // The audit log, paged newest first.
+        for (int i = 0; i < 5; ++i) {
+            AuditEntry entry;
+            entry.who = u"test"_s;
+            entry.what = u"note"_s;
+            entry.why = u"entry %1"_s.arg(i);
+            QVERIFY(r.inventory->recordAudit(entry));
+        }
+        QVERIFY(r.flush());
+        const QJsonObject page1 = client.call(u"audit"_s, {{u"limit"_s, 2}, {u"what"_s, u"note"_s}})
+                                          .value(u"result")
+                                          .toObject();
+        QCOMPARE(page1.value(u"entries").toArray().size(), 2);
+        QCOMPARE(page1.value(u"more"), QJsonValue(true));
+        QCOMPARE(page1.value(u"entries").toArray().at(0).toObject().value(u"why").toString(),
+                 u"entry 4"_s);
+        const QJsonObject page3
+                = client.call(u"audit"_s,
+                              {{u"limit"_s, 2}, {u"offset"_s, 4}, {u"what"_s, u"note"_s}})
+                          .value(u"result")
+                          .toObject();
+        QCOMPARE(page3.value(u"entries").toArray().size(), 1);
+        QCOMPARE(page3.value(u"more"), QJsonValue(false));
+        QCOMPARE(page3.value(u"entries").toArray().at(0).toObject().value(u"why").toString(),
+                 u"entry 0"_s);
+        const QJsonArray ofNine = client.call(u"audit"_s, {{u"node"_s, 9}})
+                                          .value(u"result")
+                                          .toObject()
+                                          .value(u"entries")
+                                          .toArray();
+        QVERIFY(!ofNine.isEmpty());
+        for (const QJsonValue &e : ofNine)
+            QCOMPARE(e.toObject().value(u"node").toInt(), 9);
+    }
+
+    void inventoryMethodsRefuseHostileParams_data()
+    {
+        QTest::addColumn<QString>("request");
+        QTest::addColumn<QString>("code");
+        QTest::addColumn<QString>("mention");
+        auto row = [](const char *name, const char *method, const char *params, const char *code,
+                      const char *mention) {
+            QTest::newRow(name) << u"{\"id\": 1000, \"method\": \"%1\", \"params\": %2}"_s.arg(
+                    QLatin1StringView(method), QLatin1StringView(params))
+                                << QString::fromLatin1(code) << QString::fromLatin1(mention);
+        };
+        row("unknown node", "node", "{\"node\": 42}", "not-found", "node 42");
+        row("node missing", "node", "{}", "invalid-params", "params.node is missing");
+        row("node 0", "node", "{\"node\": 0}", "invalid-params", "out of range 1..254");
+        row("node 255", "node", "{\"node\": 255}", "invalid-params", "out of range 1..254");
+        row("node huge", "node", "{\"node\": 1e300}", "invalid-params", "out of range");
+        row("node fraction", "node", "{\"node\": 5.5}", "invalid-params", "whole number");
+        row("node as text", "node", "{\"node\": \"5\"}", "invalid-params", "not a number");
+        row("node as array", "node", "{\"node\": [5]}", "invalid-params", "not a number");
+        row("node, unknown param", "node", "{\"node\": 5, \"nod\": 5}", "invalid-params",
+            "params.nod is unknown");
+        row("nodes takes none", "nodes", "{\"all\": true}", "invalid-params", "params.all");
+        row("audit limit 0", "audit", "{\"limit\": 0}", "invalid-params", "params.limit");
+        row("audit limit too big", "audit", "{\"limit\": 501}", "invalid-params", "1..500");
+        row("audit offset negative", "audit", "{\"offset\": -1}", "invalid-params",
+            "params.offset");
+        row("audit offset too deep", "audit", "{\"offset\": 10001}", "invalid-params",
+            "params.offset");
+        row("audit what not a string", "audit", "{\"what\": 7}", "invalid-params", "params.what");
+        row("audit what with SQL", "audit", "{\"what\": \"x' OR 1=1 --\"}", "invalid-params",
+            "action name");
+        row("audit what empty", "audit", "{\"what\": \"\"}", "invalid-params", "params.what");
+        row("audit node text", "audit", "{\"node\": \"all\"}", "invalid-params", "params.node");
+        row("audit unknown param", "audit", "{\"sort\": \"asc\"}", "invalid-params",
+            "params.sort is unknown");
+        row("params not an object", "node", "[5]", "invalid-params", "params");
+    }
+
+    void inventoryMethodsRefuseHostileParams()
+    {
+        QFETCH(QString, request);
+        QFETCH(QString, code);
+        QFETCH(QString, mention);
+        InventoryRig r;
+        QVERIFY(r.rig.listen());
+        ApiClient client;
+        QVERIFY(client.open(r.rig.api.url()));
+        client.sendRaw(request);
+        const QJsonObject response = client.response(1000);
+        QCOMPARE(errorCode(response), code);
+        const QString message = response.value(u"error").toObject().value(u"message").toString();
+        QVERIFY2(message.contains(mention), qPrintable(message));
+        // The client is still served.
+        QVERIFY(client.call(u"nodes"_s).contains(u"result"));
     }
 
     void trafficEventsCarryVerdicts()

@@ -3,10 +3,16 @@
 // end (a TCP link to a QTcpServer in the test playing a stock Ethernet gateway, a controller
 // speaking the MySensors text protocol on the endpoint, the JSON API), token authentication,
 // a listener that cannot start, and SIGTERM / SIGINT ending it cleanly. The network key never
-// appears in its output, only the key's fingerprint.
+// appears in its output, only the key's fingerprint. Without a link it runs on the simulated
+// network (real host-build firmware nodes): a controller sees their verified traffic, the JSON
+// API lists them from the inventory, which keeps them across a restart; a second wardend on
+// the same inventory and a bad [inventory] path are refused with errors naming the file.
+// XDG_DATA_HOME and XDG_CONFIG_HOME point into a temporary folder: no run touches the home.
 #include <warden/secretbytes.h>
 
 #include <QtCore/QFile>
+#include <QtCore/QFileInfo>
+#include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
 #include <QtCore/QProcess>
@@ -81,12 +87,22 @@ struct Lines
 class Wardend
 {
 public:
-    bool start(const QString &config)
+    bool start(const QString &config, const QStringList &extra = {})
     {
         QObject::connect(&process, &QProcess::readyReadStandardError,
                          [this] { log += process.readAllStandardError(); });
-        process.start(QStringLiteral(WARDEND_PATH), {u"--config"_s, config});
+        process.start(QStringLiteral(WARDEND_PATH), QStringList {u"--config"_s, config} + extra);
         return process.waitForStarted(kTimeoutMs);
+    }
+    /// Waits until the log holds @p text (or wardend ended).
+    bool waitLog(const QByteArray &text)
+    {
+        return QTest::qWaitFor(
+                       [&] {
+                           return log.contains(text) || process.state() == QProcess::NotRunning;
+                       },
+                       kTimeoutMs)
+               && log.contains(text);
     }
     /// The port in the log line "<what> listening on <scheme>127.0.0.1:<port>".
     quint16 port(const QString &what)
@@ -144,6 +160,65 @@ Outcome runWardend(const QStringList &arguments)
     return o;
 }
 
+/// A JSON API client for one request at a time.
+struct Api
+{
+    bool open(quint16 port)
+    {
+        QObject::connect(&socket, &QWebSocket::textMessageReceived, [this](const QString &text) {
+            responses.append(QJsonDocument::fromJson(text.toUtf8()).object());
+        });
+        socket.open(QUrl(u"ws://127.0.0.1:%1"_s.arg(port)));
+        return QTest::qWaitFor([&] { return socket.state() == QAbstractSocket::ConnectedState; },
+                               kTimeoutMs);
+    }
+    /// The result of @p method (an empty value on error or timeout).
+    QJsonValue call(const QString &method, const QJsonObject &params = {})
+    {
+        const int id = ++lastId;
+        QJsonObject request {{u"id"_s, id}, {u"method"_s, method}};
+        if (!params.isEmpty())
+            request.insert(u"params"_s, params);
+        socket.sendTextMessage(QString::fromUtf8(QJsonDocument(request).toJson()));
+        QJsonValue result;
+        (void)QTest::qWaitFor(
+                [&] {
+                    for (const QJsonObject &r : std::as_const(responses)) {
+                        if (r.value(u"id").toInt() == id) {
+                            result = r.value(u"result");
+                            return true;
+                        }
+                    }
+                    return false;
+                },
+                kTimeoutMs);
+        return result;
+    }
+    /// Node ids in the "nodes" result whose verified counter is above zero.
+    QList<int> verifiedNodes()
+    {
+        QList<int> ids;
+        for (const QJsonValue &v : call(u"nodes"_s).toObject().value(u"nodes").toArray()) {
+            const QJsonObject node = v.toObject();
+            if (node.value(u"verdicts").toObject().value(u"verified").toInteger() > 0)
+                ids.append(node.value(u"id").toInt());
+        }
+        return ids;
+    }
+
+    QWebSocket socket;
+    QList<QJsonObject> responses;
+    int lastId = 0;
+};
+
+/// A configuration without links: the simulated network, listeners on free ports.
+QByteArray simulatedConfig(const QString &database)
+{
+    return u"[controller]\nlisten = 127.0.0.1:0\n[api]\nlisten = 127.0.0.1:0\n"
+           "[inventory]\ndatabase = %1\n"_s.arg(database)
+                   .toUtf8();
+}
+
 QString keyFingerprint()
 {
     return Warden::SecretBytes::fromHex(QString::fromLatin1(kKeyHex), 32)->fingerprint();
@@ -156,6 +231,15 @@ class tst_Wardend : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(m_home.isValid());
+        // Inherited by every wardend started here: the default inventory and configuration
+        // live in the temporary folder.
+        qputenv("XDG_DATA_HOME", QFile::encodeName(m_home.filePath(u"data"_s)));
+        qputenv("XDG_CONFIG_HOME", QFile::encodeName(m_home.filePath(u"config"_s)));
+    }
+
     void versionAndHelp()
     {
         const Outcome version = runWardend({u"--version"_s});
@@ -381,6 +465,178 @@ private Q_SLOTS:
         QCOMPARE(o.exitCode, 3);
         QVERIFY2(o.err.contains(u"cannot listen"_s), qPrintable(o.err));
     }
+
+    void simulatedNetworkWithoutLinks()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString config = dir.filePath(u"wardend.conf"_s);
+        QVERIFY(writeFile(config, simulatedConfig(u"inventory.sqlite"_s)));
+        QList<int> firstSession;
+        {
+            Wardend wardend;
+            QVERIFY(wardend.start(config));
+            const quint16 controllerPort = wardend.port(u"controller endpoint"_s);
+            QVERIFY2(controllerPort != 0, wardend.log.constData());
+            const quint16 apiPort = wardend.port(u"JSON API"_s);
+            QVERIFY(apiPort != 0);
+            QVERIFY(wardend.log.contains("no link configured: starting on the simulated network"));
+            // The session key is made for the session; its fingerprint is logged.
+            QVERIFY2(QRegularExpression(u"session network key [0-9a-f]{4}(-[0-9a-f]{4}){3}"_s)
+                             .match(QString::fromUtf8(wardend.log))
+                             .hasMatch(),
+                     wardend.log.constData());
+
+            // A controller sees the nodes' verified values, as from a stock gateway...
+            QTcpSocket controller;
+            Lines lines(&controller);
+            controller.connectToHost(QHostAddress::LocalHost, controllerPort);
+            QVERIFY(controller.waitForConnected(kTimeoutMs));
+            const QByteArray value = lines.next([](const QByteArray &l) {
+                const QList<QByteArray> f = l.split(';');
+                return f.size() == 6 && f.at(0) != "0" && f.at(2) == "1"; // C_SET from a node
+            });
+            QVERIFY2(!value.isEmpty(), wardend.log.right(3000).constData());
+            // ... and asks that node to present itself again (I_PRESENTATION): the request is
+            // signed towards the node, which presents its children (C_PRESENTATION).
+            const QByteArray node = value.split(';').at(0);
+            controller.write(node + ";255;3;0;19;\n");
+            const QByteArray presentation = lines.next([&](const QByteArray &l) {
+                return l.startsWith(node + ';') && l.split(';').value(2) == "0";
+            });
+            QVERIFY2(!presentation.isEmpty(), wardend.log.right(3000).constData());
+
+            // The JSON API lists the simulated nodes from the inventory, with verdict counters.
+            Api api;
+            QVERIFY(api.open(apiPort));
+            QVERIFY(QTest::qWaitFor([&] { return api.verifiedNodes().size() >= 5; }, kTimeoutMs));
+            firstSession = api.verifiedNodes();
+            const QJsonObject one
+                    = api.call(u"node"_s, {{u"node"_s, firstSession.at(0)}}).toObject();
+            QVERIFY(!one.value(u"children").toArray().isEmpty());
+            QVERIFY(!one.value(u"sketchName").toString().isEmpty());
+
+            QVERIFY2(wardend.stop(SIGTERM), wardend.log.constData());
+            QVERIFY(wardend.log.contains("inventory flushed"));
+            // Live lines: verified frames, one per line.
+            QVERIFY(wardend.log.contains("verified - "));
+            // No key in the log: no run of 64 hex digits (the session key's length).
+            QVERIFY(!QRegularExpression(u"[0-9a-fA-F]{64}"_s)
+                             .match(QString::fromUtf8(wardend.log))
+                             .hasMatch());
+        }
+        // A restart finds the nodes of the first session in the inventory.
+        Wardend again;
+        QVERIFY(again.start(config, {u"--exit-after"_s, u"20"_s}));
+        const quint16 apiPort = again.port(u"JSON API"_s);
+        QVERIFY2(apiPort != 0, again.log.constData());
+        QVERIFY(again.log.contains(u"%1 node(s) known"_s.arg(firstSession.size()).toUtf8()));
+        Api api;
+        QVERIFY(api.open(apiPort));
+        const QList<int> known = api.verifiedNodes();
+        for (const int id : std::as_const(firstSession))
+            QVERIFY2(known.contains(id), qPrintable(u"node %1 forgotten"_s.arg(id)));
+        QVERIFY2(again.stop(SIGTERM), again.log.constData());
+    }
+
+    void secondWardendOnTheSameInventory()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString config = dir.filePath(u"wardend.conf"_s);
+        QVERIFY(writeFile(config, simulatedConfig(u"inventory.sqlite"_s)));
+        Wardend first;
+        QVERIFY(first.start(config));
+        QVERIFY2(first.waitLog("running with"), first.log.constData());
+        const Outcome second = runWardend({u"--config"_s, config});
+        QCOMPARE(second.exitCode, 3);
+        const QString expected = u"cannot open the inventory '%1': it is open for writing in "
+                                 "process %2"_s.arg(dir.filePath(u"inventory.sqlite"_s))
+                                         .arg(first.process.processId());
+        QVERIFY2(second.err.contains(expected), qPrintable(second.err));
+        QVERIFY(second.err.contains(u"[inventory] database"_s));
+        // The first one is not disturbed.
+        QCOMPARE(first.process.state(), QProcess::Running);
+        QVERIFY2(first.stop(SIGTERM), first.log.constData());
+    }
+
+    void badInventoryPath_data()
+    {
+        QTest::addColumn<QString>("database");
+        QTest::addColumn<QString>("mention");
+        QTest::newRow("no such folder") << u"missing/inventory.sqlite"_s << u"does not exist"_s;
+        QTest::newRow("a folder") << u"."_s << u"is a folder"_s;
+        QTest::newRow("not an inventory") << u"wardend.conf"_s << u"wardend.conf"_s;
+    }
+
+    void badInventoryPath()
+    {
+        QFETCH(QString, database);
+        QFETCH(QString, mention);
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString config = dir.filePath(u"wardend.conf"_s);
+        QVERIFY(writeFile(config, simulatedConfig(database)));
+        const QByteArray before = [&] {
+            QFile f(config);
+            return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+        }();
+        const Outcome o = runWardend({u"--config"_s, config});
+        QVERIFY2(o.exitCode == 2 || o.exitCode == 3, qPrintable(o.err));
+        QVERIFY2(o.err.contains(u"[inventory] database"_s), qPrintable(o.err));
+        QVERIFY2(o.err.contains(mention), qPrintable(o.err));
+        QVERIFY2(o.err.contains(QFileInfo(dir.filePath(database)).fileName()), qPrintable(o.err));
+        // Nothing listens, nothing is written over.
+        QVERIFY(!o.err.contains(u"listening"_s));
+        QFile f(config);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(f.readAll(), before);
+    }
+
+    void simulatedForcedAndExitAfter()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        QTcpServer gateway; // must not be connected to: --simulated leaves the links closed
+        QVERIFY(gateway.listen(QHostAddress::LocalHost, 0));
+        const QString config = dir.filePath(u"wardend.conf"_s);
+        QVERIFY(writeFile(config, simulatedConfig(u"inventory.sqlite"_s)
+                                          + u"[link/ethernet]\ntype = tcp\nport = %1\n"_s
+                                                    .arg(gateway.serverPort())
+                                                    .toUtf8()));
+        const Outcome check
+                = runWardend({u"--config"_s, config, u"--check-config"_s, u"--simulated"_s});
+        QCOMPARE(check.exitCode, 0);
+        QVERIFY2(check.out.contains(u"not opened: --simulated"_s), qPrintable(check.out));
+        QVERIFY(check.out.contains(u"inventory.sqlite"_s));
+        const Outcome run
+                = runWardend({u"--config"_s, config, u"--simulated"_s, u"--exit-after"_s, u"2"_s});
+        QCOMPARE(run.exitCode, 0);
+        QVERIFY2(run.err.contains(u"--simulated: starting on the simulated network"_s),
+                 qPrintable(run.err));
+        QVERIFY(run.err.contains(u"--exit-after 2 s: shutting down"_s));
+        QVERIFY(!gateway.hasPendingConnections());
+        QCOMPARE(runWardend({u"--config"_s, config, u"--exit-after"_s, u"soon"_s}).exitCode, 2);
+    }
+
+    void metricInTheConfiguration()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString config = dir.filePath(u"wardend.conf"_s);
+        QVERIFY(writeFile(config,
+                          simulatedConfig(u"inventory.sqlite"_s) + "[engine]\nmetric = false\n"));
+        const Outcome run = runWardend({u"--config"_s, config, u"--exit-after"_s, u"1"_s});
+        QCOMPARE(run.exitCode, 0);
+        QVERIFY2(run.err.contains(u"imperial units"_s), qPrintable(run.err));
+        QVERIFY(writeFile(config, "[engine]\nmetric = metres\n"));
+        const Outcome bad = runWardend({u"--config"_s, config, u"--check-config"_s});
+        QCOMPARE(bad.exitCode, 1);
+        QVERIFY(bad.err.contains(u"[engine] metric"_s));
+    }
+
+private:
+    QTemporaryDir m_home;
 };
 
 QTEST_GUILESS_MAIN(tst_Wardend)

@@ -418,6 +418,58 @@ private Q_SLOTS:
         QCOMPARE(traffic.last().at(0).value<TrafficRecord>().verdict, FrameVerdict::RevokedSender);
     }
 
+    void answersConfigWithTheUnitSystem_data()
+    {
+        QTest::addColumn<bool>("classic");
+        QTest::addColumn<bool>("metric");
+        QTest::newRow("classic, metric") << true << true;
+        QTest::newRow("classic, imperial") << true << false;
+        QTest::newRow("host gateway, metric") << false << true;
+        QTest::newRow("host gateway, imperial") << false << false;
+    }
+
+    void answersConfigWithTheUnitSystem()
+    {
+        QFETCH(bool, classic);
+        QFETCH(bool, metric);
+        EngineOptions options;
+        options.mode = classic ? GatewayMode::Classic : GatewayMode::HostGateway;
+        options.requireSignatures = false; // I_CONFIG is not signed by the node here
+        Engine engine(options);
+        LoopbackLink link(classic ? LinkFraming::ControllerLines : LinkFraming::RadioFrames);
+        QVERIFY(engine.addLink(&link));
+        link.open();
+        // The reply's payload to node 1's I_CONFIG (payload: its parent, 0).
+        auto ask = [&]() -> QByteArray {
+            link.takeWritten();
+            if (classic) {
+                link.inject("1;255;3;0;6;0");
+                const QByteArrayList written = link.takeWritten();
+                return written.size() == 1 && written.at(0).startsWith("1;255;3;0;6;")
+                               ? written.at(0).mid(12)
+                               : QByteArray("?");
+            }
+            Message request;
+            request.setHeader(1, 0, Command::Internal, uint8_t(Protocol::Internal::Config), 255);
+            request.setString("0", 0);
+            link.inject(bytesOf(request));
+            for (const QByteArray &frame : link.takeWritten()) {
+                const Message m = decoded(frame);
+                if (m.destination() == 1 && m.command() == Command::Internal
+                    && m.type() == uint8_t(Protocol::Internal::Config))
+                    return QByteArray(reinterpret_cast<const char *>(m.payload()),
+                                      qsizetype(m.payloadLength()));
+            }
+            return "?";
+        };
+        engine.setMetric(metric);
+        QCOMPARE(engine.options().metric, metric);
+        QCOMPARE(ask(), QByteArray(metric ? "M" : "I"));
+        // A change applies from the next request on.
+        engine.setMetric(!metric);
+        QCOMPARE(ask(), QByteArray(metric ? "I" : "M"));
+    }
+
     void keepsTheInventory()
     {
         QTemporaryDir dir;

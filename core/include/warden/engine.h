@@ -107,6 +107,9 @@ public:
     ~Engine() override;
 
     const EngineOptions &options() const;
+    /// Whether the engine answers a node's I_CONFIG with "M" (metric) or "I" (imperial), in
+    /// both modes; from the next request on. The initial value is EngineOptions::metric.
+    void setMetric(bool metric);
 
     /// Attaches a link (not owned; it must outlive the engine or be removed first). Its
     /// framing must match the mode: frames for a host gateway, lines for classic mode.

@@ -149,12 +149,19 @@ QString defaultConfigFile()
            + u"/warden/wardend.conf"_s;
 }
 
+QString defaultInventoryFile()
+{
+    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation)
+           + u"/warden/inventory.sqlite"_s;
+}
+
 Result<DaemonConfig> loadConfig(const QString &file, bool required)
 {
     DaemonConfig config;
     config.file = file;
     config.controller.port = kControllerPort;
     config.api.port = kApiPort;
+    config.inventoryFile = defaultInventoryFile();
     const QFileInfo info(file);
     if (!info.exists()) {
         if (required)
@@ -215,10 +222,15 @@ Result<DaemonConfig> loadConfig(const QString &file, bool required)
                 if (!ok || n < 1 || n > 1000)
                     return bad(file, section, key, u"\"%1\" is not a number 1..1000"_s.arg(value));
                 config.engine.lockThreshold = n;
+            } else if (key == u"metric") {
+                const auto b = parseBool(value);
+                if (!b)
+                    return bad(file, section, key, u"\"%1\" is not true or false"_s.arg(value));
+                config.engine.metric = *b;
             } else {
                 return bad(file, section, key,
                            u"unknown key (known: mode, require_signatures, "
-                           "require_whitelisting, lock_threshold)"_s);
+                           "require_whitelisting, lock_threshold, metric)"_s);
             }
         } else if (section == u"controller") {
             if (auto r = parseListener(file, section, key, value, config.controller, holdsSecret);
@@ -246,10 +258,17 @@ Result<DaemonConfig> loadConfig(const QString &file, bool required)
             holdsSecret = holdsSecret || key == u"password";
         } else if (section == u"link") {
             return bad(file, section, key, u"name the link: [link/<name>]"_s);
+        } else if (section == u"inventory") {
+            if (key != u"database")
+                return bad(file, section, key, u"unknown key (known: database)"_s);
+            if (value.trimmed().isEmpty())
+                return bad(file, section, key, u"empty: name the inventory's SQLite file"_s);
+            config.inventoryFile = resolvePath(file, value.trimmed());
+            config.inventoryConfigured = true;
         } else {
-            // INVENTORY: an [inventory] section (database path) joins here with the inventory.
             return bad(file, section, key,
-                       u"unknown section (known: engine, controller, api, keys, link/<name>)"_s);
+                       u"unknown section (known: engine, inventory, controller, api, keys, "
+                       "link/<name>)"_s);
         }
     }
 

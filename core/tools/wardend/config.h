@@ -42,13 +42,20 @@ struct DaemonConfig
     bool fileExists = false;
     EngineOptions engine;
     QString networkKeyFile;
+    /// [inventory] database: the SQLite file (defaultInventoryFile() unless configured).
+    QString inventoryFile;
+    bool inventoryConfigured = false; ///< given in the file, not the default
     QList<LinkSection> links;
     ListenerConfig controller;
     ListenerConfig api;
+    /// Run on the simulated network (no link configured, or --simulated) instead of links.
+    bool simulated = false;
 };
 
 /// The default configuration file: $XDG_CONFIG_HOME/warden/wardend.conf (~/.config/...).
 QString defaultConfigFile();
+/// The default inventory: $XDG_DATA_HOME/warden/inventory.sqlite (~/.local/share/...).
+QString defaultInventoryFile();
 
 /// Reads @p file. A missing file is an error when @p required (given on the command line),
 /// else the defaults apply. A file holding a token must not be readable by group or others.

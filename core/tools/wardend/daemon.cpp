@@ -1,17 +1,35 @@
 #include "daemon.h"
 
 #include "controllerendpoint.h"
+#include "inventorymethods.h"
 #include "jsonapi.h"
 
 #include <warden/frame.h>
+#include <warden/protocol/enums.h>
 
+#include <QtCore/QDir>
+#include <QtCore/QFileInfo>
 #include <QtCore/QJsonArray>
+#include <QtCore/QTimer>
+
+#include <utility>
 
 using namespace Qt::StringLiterals;
 
 namespace Warden::Internal {
 
 Q_LOGGING_CATEGORY(lcDaemon, "warden.daemon")
+
+namespace {
+
+/// The simulated network wardend starts on without links: a few nodes of the bundled
+/// sketches, reporting often enough to make a live view.
+QVariantMap simulatedSessionSettings()
+{
+    return {{u"nodes"_s, 5}, {u"reportIntervalMs"_s, 3000}};
+}
+
+} // namespace
 
 Daemon::Daemon(DaemonConfig config, const LinkRegistry &registry, QObject *parent)
     : QObject(parent)
@@ -26,6 +44,15 @@ Daemon::~Daemon()
 
 Result<void> Daemon::start()
 {
+    if (m_config.simulated && m_config.engine.mode != GatewayMode::HostGateway) {
+        // The simulated bus carries radio frames: Warden is its gateway.
+        qCInfo(lcDaemon) << "simulated network: host-gateway mode (the configured classic mode "
+                            "applies to links only)";
+        m_config.engine.mode = GatewayMode::HostGateway;
+    }
+    if (auto r = openInventory(); !r)
+        return r;
+
     const EngineOptions &options = m_config.engine;
     m_engine = std::make_unique<Engine>(options);
     const bool host = options.mode == GatewayMode::HostGateway;
@@ -34,49 +61,62 @@ Result<void> Daemon::start()
             << (host ? u"signatures %1, whitelisting %2"_s.arg(
                         options.requireSignatures ? u"required"_s : u"optional"_s,
                         options.requireWhitelisting ? u"required"_s : u"optional"_s)
-                     : u"(the gateway checks signatures)"_s);
+                     : u"(the gateway checks signatures)"_s)
+            << (options.metric ? "- metric units" : "- imperial units");
+    // The inventory gives the engine the ids it must never hand out, its revocations, and
+    // the persistent id allocator; the engine notes every frame's verdict and values there.
+    m_engine->setInventory(m_inventory.get());
 
     if (!m_config.networkKeyFile.isEmpty()) {
+        // Checked even when the simulation does not use it: a bad key file is a configuration
+        // error in any run.
         auto key = loadNetworkKey(m_config.networkKeyFile);
         if (!key) // a configuration error, whatever the cause (exit code 2)
             return fail(ErrorCode::InvalidArgument, key.error().message());
-        if (auto r = m_engine->setNetworkKey(1, *key); !r)
+        if (m_config.simulated) {
+            qCInfo(lcDaemon) << "simulated network: [keys] network_key_file is not used (the "
+                                "simulation never gets a real key)";
+        } else if (auto r = m_engine->setNetworkKey(1, *key); !r) {
             return r;
-        // The fingerprint identifies the key; the key itself is never logged.
-        qCInfo(lcDaemon).noquote() << "network key loaded, fingerprint" << key->fingerprint();
-    } else if (host && options.requireSignatures) {
+        } else {
+            // The fingerprint identifies the key; the key itself is never logged.
+            qCInfo(lcDaemon).noquote() << "network key loaded, fingerprint" << key->fingerprint();
+        }
+    } else if (host && options.requireSignatures && !m_config.simulated) {
         qCWarning(lcDaemon) << "no network key ([keys] network_key_file): every signed frame will "
                                "be rejected";
     }
-    // INVENTORY: open the inventory here (Inventory::open on the configured database), then
-    // feed the engine its used ids and the persistent id allocator, and record traffic.
 
     connect(m_engine.get(), &Engine::alert, this, [](const SecurityAlert &alert) {
         qCWarning(lcDaemon).noquote() << "security alert:" << alert.text;
     });
     connect(m_engine.get(), &Engine::nodeIdAssigned, this,
             [](quint8 node) { qCInfo(lcDaemon) << "node id" << node << "assigned"; });
-    connect(m_engine.get(), &Engine::traffic, this, [](const TrafficRecord &record) {
-        if (!isAccepted(record.verdict))
-            qCDebug(lcDaemon).noquote() << "rejected on" << record.link << "-"
-                                        << frameVerdictName(record.verdict) << "-" << record.detail;
-    });
+    connect(m_engine.get(), &Engine::traffic, this, &Daemon::noteTraffic);
 
-    for (const LinkSection &section : std::as_const(m_config.links)) {
-        auto configuration = linkConfiguration(m_config, section, m_registry);
-        if (!configuration)
-            return tl::unexpected(configuration.error());
-        auto link = m_registry.create(*configuration);
-        if (!link)
-            return tl::unexpected(link.error());
-        Link *l = link->get();
-        if (auto r = m_engine->addLink(l); !r)
-            return fail(r.error().code(), u"%1: [link/%2] %3"_s.arg(m_config.file, section.name,
-                                                                    r.error().message()));
+    if (m_config.simulated) {
+        if (auto r = addSimulatedNetwork(); !r)
+            return r;
+    } else {
+        for (const LinkSection &section : std::as_const(m_config.links)) {
+            auto configuration = linkConfiguration(m_config, section, m_registry);
+            if (!configuration)
+                return tl::unexpected(configuration.error());
+            auto link = m_registry.create(*configuration);
+            if (!link)
+                return tl::unexpected(link.error());
+            Link *l = link->get();
+            if (auto r = m_engine->addLink(l); !r)
+                return fail(r.error().code(), u"%1: [link/%2] %3"_s.arg(m_config.file, section.name,
+                                                                        r.error().message()));
+            m_links.push_back(std::move(*link));
+        }
+    }
+    for (const auto &link : m_links) {
+        Link *l = link.get();
         connect(l, &Link::stateChanged, this, [l](LinkState state) {
             qCInfo(lcDaemon).noquote() << "link" << l->name() << linkStateName(state);
         });
-        m_links.push_back(std::move(*link));
     }
 
     if (auto r = startListeners(); !r) {
@@ -85,9 +125,139 @@ Result<void> Daemon::start()
     }
     for (const auto &link : m_links)
         link->open();
+    m_summaryTimer = new QTimer(this);
+    m_summaryTimer->setInterval(kSummaryIntervalMs);
+    connect(m_summaryTimer, &QTimer::timeout, this, &Daemon::logSummary);
+    m_summaryTimer->start();
     m_running = true;
-    qCInfo(lcDaemon).noquote() << "running with" << m_links.size() << "link(s)";
+    qCInfo(lcDaemon).noquote() << "running with" << m_links.size() << "link(s)"
+                               << (m_config.simulated ? "(the simulated network)" : "");
     return {};
+}
+
+Result<void> Daemon::openInventory()
+{
+    const QString file = m_config.inventoryFile;
+    const QString where = m_config.inventoryConfigured
+                                  ? u"%1: [inventory] database"_s.arg(m_config.file)
+                                  : u"the inventory (default location)"_s;
+    if (!m_config.inventoryConfigured) {
+        // The default folder is ours to create; a configured one must exist (a typo there
+        // must not scatter databases around).
+        const QString folder = QFileInfo(file).absolutePath();
+        if (!QDir().mkpath(folder))
+            return fail(ErrorCode::Refused,
+                        u"%1: cannot create the folder %2 for %3"_s.arg(where, folder, file));
+    }
+    auto inventory = Inventory::open(file);
+    if (!inventory) {
+        // The inventory's message names the file and what is wrong with it. Another process
+        // holding it is a start failure (exit code 3); a missing folder, a folder or a file
+        // that is not an inventory is the configuration's fault (2).
+        const ErrorCode code = inventory.error().code() == ErrorCode::Refused
+                                       ? ErrorCode::Refused
+                                       : ErrorCode::InvalidArgument;
+        return fail(code, u"%1: %2"_s.arg(where, inventory.error().message()));
+    }
+    m_inventory = std::move(*inventory);
+    connect(m_inventory.get(), &Inventory::errorOccurred, this, [](const Error &error) {
+        qCWarning(lcDaemon).noquote() << "inventory:" << error.message();
+    });
+    connect(m_inventory.get(), &Inventory::writeFailed, this,
+            [](quint64 ticket, const Error &error) {
+                qCWarning(lcDaemon).noquote()
+                        << "inventory write" << ticket << "failed:" << error.message();
+            });
+    const auto nodes = m_inventory->nodes();
+    qCInfo(lcDaemon).noquote() << "inventory" << file << "open:"
+                               << (nodes ? u"%1 node(s) known"_s.arg(nodes->size())
+                                         : nodes.error().message());
+    return {};
+}
+
+Result<void> Daemon::addSimulatedNetwork()
+{
+    const QString type = QString::fromLatin1(kSimulatedType);
+    if (!m_registry.factory(type))
+        return fail(ErrorCode::Refused,
+                    u"the simulated network needs the \"%1\" transport plugin, which is not "
+                    "loaded (loaded: %2); configure a [link/<name>] section instead"_s.arg(
+                            type, m_registry.types().isEmpty() ? u"none"_s
+                                                               : m_registry.types().join(u", ")));
+    // A key for this session only: the simulation is a demonstration, it never holds a real
+    // key. The fingerprint is logged so that logs of one session can be told apart.
+    auto key = SecretBytes::random(32);
+    if (!key)
+        return tl::unexpected(key.error());
+    if (auto r = m_engine->setNetworkKey(1, *key); !r)
+        return r;
+    QByteArray hex = QByteArray(reinterpret_cast<const char *>(key->data()), qsizetype(key->size()))
+                             .toHex();
+    LinkConfiguration configuration {type, type, simulatedSessionSettings()};
+    configuration.settings.insert(u"networkKeyHex"_s, QString::fromLatin1(hex));
+    hex.fill('\0');
+    auto link = m_registry.create(configuration);
+    configuration.settings.clear();
+    if (!link)
+        return tl::unexpected(link.error());
+    if (auto r = m_engine->addLink(link->get()); !r)
+        return r;
+    qCInfo(lcDaemon).noquote()
+            << (m_config.links.isEmpty() ? u"no link configured: "_s : u"--simulated: "_s)
+                       + u"starting on the simulated network (%1 firmware nodes on a simulated "
+                         u"bus), "
+                         "session network key %2"_s
+                                 .arg(simulatedSessionSettings().value(u"nodes"_s).toInt())
+                                 .arg(key->fingerprint());
+    m_links.push_back(std::move(*link));
+    return {};
+}
+
+void Daemon::noteTraffic(const TrafficRecord &record)
+{
+    if (record.outgoing) {
+        ++m_window.out;
+        return;
+    }
+    ++m_window.in;
+    const bool accepted = isAccepted(record.verdict);
+    const bool parsed = record.verdict != FrameVerdict::Malformed;
+    if (parsed)
+        m_window.senders.set(record.message.sender());
+    if (!accepted) {
+        ++m_window.rejected;
+        qCInfo(lcDaemon).noquote()
+                << "REJECTED" << frameVerdictName(record.verdict) << "on" << record.link << "-"
+                << (parsed ? describeMessage(record.message) : u"%1 bytes"_s.arg(record.raw.size()))
+                << "-" << record.detail;
+        return;
+    }
+    ++m_window.accepted;
+    // On the simulated network every signed frame and every value is news (a live view on
+    // the terminal); the unsigned housekeeping (nonce requests, id requests, pings, ...) is
+    // not. Real networks get the periodic summary instead.
+    const bool housekeeping
+            = record.message.command() == Protocol::Command::Internal && !record.message.isSigned();
+    if (m_config.simulated && !housekeeping)
+        qCInfo(lcDaemon).noquote()
+                << frameVerdictName(record.verdict) << "-" << describeMessage(record.message);
+    else
+        qCDebug(lcDaemon).noquote() << frameVerdictName(record.verdict) << "on" << record.link
+                                    << "-" << describeMessage(record.message);
+}
+
+void Daemon::logSummary()
+{
+    const Window w = std::exchange(m_window, Window {});
+    if (w.in == 0 && w.out == 0)
+        return;
+    qCInfo(lcDaemon).noquote() << u"last %1 s: %2 frame(s) in from %3 node(s), %4 accepted, %5 "
+                                  "rejected; %6 out"_s.arg(kSummaryIntervalMs / 1000)
+                                          .arg(w.in)
+                                          .arg(w.senders.count())
+                                          .arg(w.accepted)
+                                          .arg(w.rejected)
+                                          .arg(w.out);
 }
 
 Result<void> Daemon::startListeners()
@@ -120,7 +290,10 @@ Result<void> Daemon::startListeners()
             m_api->addStatisticsSource(u"controller"_s,
                                        [endpoint] { return endpoint->statisticsJson(); });
         }
-        // INVENTORY: m_api->addMethod("nodes" / "node", ...) once the inventory is open.
+        if (m_inventory) {
+            if (auto r = addInventoryMethods(*m_api, m_inventory.get(), m_engine.get()); !r)
+                return r;
+        }
         if (auto r = m_api->listen(); !r)
             return r;
     }
@@ -129,16 +302,24 @@ Result<void> Daemon::startListeners()
 
 void Daemon::stop()
 {
+    if (m_summaryTimer)
+        m_summaryTimer->stop();
     if (m_api)
         m_api->close();
     if (m_endpoint)
         m_endpoint->close();
+    // What the links brought in so far is committed before they go.
+    if (m_inventory && m_running) {
+        if (auto r = m_inventory->flush(); !r)
+            qCWarning(lcDaemon).noquote() << "inventory not flushed:" << r.error().message();
+        else
+            qCInfo(lcDaemon).noquote() << "inventory flushed:" << m_inventory->path();
+    }
     for (const auto &link : m_links) {
         if (m_engine)
             m_engine->removeLink(link.get());
         link->close();
     }
-    // INVENTORY: flush the inventory's pending writes here, before the links go.
     if (m_running)
         qCInfo(lcDaemon) << "stopped";
     m_running = false;

@@ -5,14 +5,20 @@
 #include "config.h"
 
 #include <warden/engine.h>
+#include <warden/inventory.h>
 #include <warden/link.h>
 #include <warden/linkplugin.h>
 
 #include <QtCore/QLoggingCategory>
 #include <QtCore/QObject>
 
+#include <bitset>
 #include <memory>
 #include <vector>
+
+QT_BEGIN_NAMESPACE
+class QTimer;
+QT_END_NAMESPACE
 
 namespace Warden::Internal {
 
@@ -30,24 +36,50 @@ public:
     Daemon(DaemonConfig config, const LinkRegistry &registry, QObject *parent = nullptr);
     ~Daemon() override;
 
-    /// Creates the engine and links, loads the network key, opens the links and starts the
-    /// listeners. On error nothing keeps running.
+    /// Opens the inventory, creates the engine and links (the simulated network when the
+    /// configuration asks for it), loads the network key, opens the links and starts the
+    /// listeners. On error nothing keeps running. An InvalidArgument error is a configuration
+    /// error (exit code 2), anything else a start failure (3).
     Result<void> start();
-    /// Closes the listeners and the links; safe to call twice.
+    /// Closes the listeners, commits the inventory's pending writes, then closes the links;
+    /// safe to call twice.
     void stop();
 
     /// Every link's state and counters, for the JSON API's statistics.
     QJsonObject linkStatistics() const;
 
+    /// The simulated network's link type (plugins/simulated) and its link's name in wardend.
+    static constexpr const char *kSimulatedType = "simulated";
+    /// How often the traffic summary is logged, when there was traffic.
+    static constexpr int kSummaryIntervalMs = 30000;
+
 private:
+    Result<void> openInventory();
+    Result<void> addSimulatedNetwork();
     Result<void> startListeners();
+    void noteTraffic(const TrafficRecord &record);
+    void logSummary();
+
+    /// Frames since the last summary.
+    struct Window
+    {
+        quint64 in = 0;
+        quint64 accepted = 0;
+        quint64 rejected = 0;
+        quint64 out = 0;
+        std::bitset<256> senders;
+    };
 
     DaemonConfig m_config;
     const LinkRegistry &m_registry;
+    // Declared first, destroyed last: the engine writes to it until it goes.
+    std::unique_ptr<Inventory> m_inventory;
     std::unique_ptr<Engine> m_engine;
     std::vector<std::unique_ptr<Link>> m_links;
     std::unique_ptr<ControllerEndpoint> m_endpoint;
     std::unique_ptr<JsonApi> m_api;
+    QTimer *m_summaryTimer = nullptr;
+    Window m_window;
     bool m_running = false;
 };
 

@@ -12,6 +12,7 @@
 #include <QtCore/QDir>
 #include <QtCore/QLoggingCategory>
 #include <QtCore/QSocketNotifier>
+#include <QtCore/QTimer>
 
 #include <csignal>
 #include <cstdio>
@@ -31,6 +32,9 @@ enum ExitCode : int {
     kExitConfig = 2, ///< the configuration is wrong (file, section and key named)
     kExitStart = 3, ///< a listener or link could not start (address in use, ...)
 };
+
+/// --exit-after at most a day: a longer scripted run is a service.
+constexpr int kMaxExitAfterSeconds = 86400;
 
 int g_signalPipe[2] = {-1, -1};
 
@@ -126,9 +130,13 @@ int run(int argc, char **argv)
     parser.setApplicationDescription(
             u"Runs the Warden engine headless: a MySensors-compatible controller endpoint "
             "(TCP, like an Ethernet gateway) and a JSON API over WebSocket.\n\n"
-            "Exit codes: 0 clean shutdown (SIGTERM/SIGINT) or a valid configuration "
-            "(--check-config); 1 --check-config found an error; 2 configuration error; "
-            "3 a listener or link could not start."_s);
+            "With no [link/<name>] in the configuration (or no configuration at all), it runs "
+            "on the simulated network: firmware nodes on a simulated bus, Warden their "
+            "gateway, with a network key made for the session.\n\n"
+            "Exit codes: 0 clean shutdown (SIGTERM/SIGINT, --exit-after) or a valid "
+            "configuration (--check-config); 1 --check-config found an error; 2 configuration "
+            "error; 3 a listener, link or the inventory could not start (e.g. another wardend "
+            "holds the inventory)."_s);
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption configOption(
@@ -137,9 +145,29 @@ int run(int argc, char **argv)
     const QCommandLineOption checkOption(u"check-config"_s,
                                          u"Check the configuration, report it, and exit."_s);
     const QCommandLineOption verboseOption(u"verbose"_s, u"Log debug messages too."_s);
-    parser.addOptions({configOption, checkOption, verboseOption});
+    const QCommandLineOption simulatedOption(
+            u"simulated"_s,
+            u"Run on the simulated network even when links are configured (they are not "
+            "opened)."_s);
+    const QCommandLineOption exitAfterOption(
+            u"exit-after"_s, u"Shut down cleanly after this many seconds (scripted runs)."_s,
+            u"seconds"_s);
+    parser.addOptions({configOption, checkOption, verboseOption, simulatedOption, exitAfterOption});
     parser.process(app);
     setUpLogging(parser.isSet(verboseOption));
+
+    int exitAfterSeconds = 0;
+    if (parser.isSet(exitAfterOption)) {
+        bool ok = false;
+        exitAfterSeconds = parser.value(exitAfterOption).toInt(&ok);
+        if (!ok || exitAfterSeconds < 1 || exitAfterSeconds > kMaxExitAfterSeconds) {
+            qCCritical(lcDaemon).noquote()
+                    << u"--exit-after: \"%1\" is not a number of seconds 1..%2"_s
+                               .arg(parser.value(exitAfterOption).left(20))
+                               .arg(kMaxExitAfterSeconds);
+            return kExitConfig;
+        }
+    }
 
     const bool check = parser.isSet(checkOption);
     const int configFailure = check ? kExitCheckFailed : kExitConfig;
@@ -152,6 +180,7 @@ int run(int argc, char **argv)
     }
     if (!config->fileExists)
         qCInfo(lcDaemon).noquote() << file << "does not exist: running with the defaults";
+    config->simulated = config->links.isEmpty() || parser.isSet(simulatedOption);
 
     LinkRegistry registry;
     loadPlugins(registry);
@@ -187,7 +216,12 @@ int run(int argc, char **argv)
                     config->engine.mode == GatewayMode::HostGateway ? "host-gateway" : "classic");
         std::printf("  network key: %s\n", qPrintable(fingerprint));
         for (const LinkSection &link : std::as_const(config->links))
-            std::printf("  link %s: %s\n", qPrintable(link.name), qPrintable(link.type));
+            std::printf("  link %s: %s%s\n", qPrintable(link.name), qPrintable(link.type),
+                        config->simulated ? " (not opened: --simulated)" : "");
+        if (config->simulated)
+            std::printf("  simulated network: %s\n",
+                        config->links.isEmpty() ? "yes (no link configured)" : "yes");
+        std::printf("  inventory: %s\n", qPrintable(config->inventoryFile));
         std::printf("  controller endpoint: %s\n", qPrintable(describe(config->controller)));
         std::printf("  JSON API: %s\n", qPrintable(describe(config->api)));
         return kExitOk;
@@ -203,6 +237,12 @@ int run(int argc, char **argv)
     if (auto r = daemon.start(); !r) {
         qCCritical(lcDaemon).noquote() << r.error().message();
         return r.error().code() == ErrorCode::InvalidArgument ? kExitConfig : kExitStart;
+    }
+    if (exitAfterSeconds > 0) {
+        QTimer::singleShot(std::chrono::seconds(exitAfterSeconds), &app, [&app, exitAfterSeconds] {
+            qCInfo(lcDaemon) << "--exit-after" << exitAfterSeconds << "s: shutting down";
+            app.quit();
+        });
     }
     const int code = app.exec();
     daemon.stop();
