@@ -1,38 +1,21 @@
 #include "warden/protocol/management.h"
 
-#include <string.h>
+#include "portability.h"
 
-#if defined(__AVR__)
-#include <avr/pgmspace.h>
-#endif
+#include <string.h>
 
 namespace Warden {
 namespace Protocol {
 
 namespace {
 
-// Constant byte strings stay in flash on the AVR (its .rodata is copied to RAM at start-up);
-// they are copied to the stack when used.
-#if defined(__AVR__)
-#define WARDEN_FLASH PROGMEM
-inline void copyConstant(uint8_t *out, const uint8_t *flash, size_t length)
-{
-    memcpy_P(out, flash, length);
-}
-#else
-#define WARDEN_FLASH
-inline void copyConstant(uint8_t *out, const uint8_t *flash, size_t length)
-{
-    memcpy(out, flash, length);
-}
-#endif
-
 // Key derivation labels and the configuration digest's domain label (ASCII, no NUL).
-const uint8_t kAuthLabel[] WARDEN_FLASH = {'w', 'a', 'r', 'd', 'e', 'n', ' ', 'm', 'g', 'm',
-                                           't', ' ', 'a', 'u', 't', 'h', ' ', 'v', '1'};
-const uint8_t kEncLabel[] WARDEN_FLASH = {'w', 'a', 'r', 'd', 'e', 'n', ' ', 'm', 'g',
-                                          'm', 't', ' ', 'e', 'n', 'c', ' ', 'v', '1'};
-const uint8_t kConfigLabel[] WARDEN_FLASH
+const uint8_t kAuthLabel[] WARDEN_PROTOCOL_FLASH
+        = {'w', 'a', 'r', 'd', 'e', 'n', ' ', 'm', 'g', 'm',
+           't', ' ', 'a', 'u', 't', 'h', ' ', 'v', '1'};
+const uint8_t kEncLabel[] WARDEN_PROTOCOL_FLASH = {'w', 'a', 'r', 'd', 'e', 'n', ' ', 'm', 'g',
+                                                   'm', 't', ' ', 'e', 'n', 'c', ' ', 'v', '1'};
+const uint8_t kConfigLabel[] WARDEN_PROTOCOL_FLASH
         = {'w', 'a', 'r', 'd', 'e', 'n', ' ', 'c', 'o', 'n', 'f', 'i', 'g', ' ', 'v', '1'};
 
 constexpr size_t kHeaderBytes = 5; // operation + counter (request); counter + result (ack)
@@ -45,20 +28,16 @@ constexpr uint8_t kMaxNodeId = 254;
 
 /// HMAC-SHA256 over prefix || data, from the key's cached midstates: the request stream is
 /// authenticated where it lies, without copying it behind the domain byte.
-void hmacTwoParts(Sha256Compressor &backend, const HmacSha256Key &key, const uint8_t *prefix,
-                  size_t prefixLength, const uint8_t *data, size_t length,
-                  uint8_t out[kSha256DigestSize])
+WARDEN_PROTOCOL_NOINLINE void hmacTwoParts(Sha256Compressor &backend, const HmacSha256Key &key,
+                                           const uint8_t *prefix, size_t prefixLength,
+                                           const uint8_t *data, size_t length,
+                                           uint8_t out[kSha256DigestSize])
 {
-    uint8_t inner[kSha256DigestSize];
     Sha256 h(backend);
-    h.resetFromMidstate(key.innerMidstate(), kSha256BlockSize);
+    key.beginMac(h);
     h.update(prefix, prefixLength);
     h.update(data, length);
-    h.finish(inner);
-    h.resetFromMidstate(key.outerMidstate(), kSha256BlockSize);
-    h.update(inner, sizeof inner);
-    h.finish(out);
-    secureZero(inner, sizeof inner);
+    key.finishMac(h, out);
 }
 
 /// The request tag: HMAC(K_auth, 0x57 || operation || counter || body), first 16 bytes.
@@ -80,8 +59,9 @@ void ackTag(Sha256Compressor &backend, const ManagementKeys &keys, uint8_t opera
 
 /// XORs the keystream block_i = HMAC(K_enc, counter || operation || i) over the body.
 /// Encryption and decryption are the same operation.
-void applyKeystream(Sha256Compressor &backend, const ManagementKeys &keys, uint8_t operation,
-                    uint32_t counter, uint8_t *body, size_t length)
+WARDEN_PROTOCOL_NOINLINE void applyKeystream(Sha256Compressor &backend, const ManagementKeys &keys,
+                                             uint8_t operation, uint32_t counter, uint8_t *body,
+                                             size_t length)
 {
     uint8_t input[6];
     writeLe32(input, counter);
@@ -362,20 +342,32 @@ void ManagementKeys::deriveKey(Sha256Compressor &backend,
                                const uint8_t serial[kSerialSize], ManagementKeyPurpose purpose,
                                uint8_t out[kSha256DigestSize])
 {
-    uint8_t message[sizeof kAuthLabel + kSerialSize];
-    size_t labelLength;
-    if (purpose == ManagementKeyPurpose::Authentication) {
-        labelLength = sizeof kAuthLabel;
-        copyConstant(message, kAuthLabel, labelLength);
-    } else {
-        labelLength = sizeof kEncLabel;
-        copyConstant(message, kEncLabel, labelLength);
+    // HMAC-SHA256(K_mgmt, label || serial) as RFC 2104 spells it for a 32-byte key. The key
+    // blocks are fed a byte at a time and the inner digest goes through @p out: no key block,
+    // key object or message copy on the stack, which a node runs this deep in.
+    const bool authentication = purpose == ManagementKeyPurpose::Authentication;
+    const uint8_t *label = authentication ? kAuthLabel : kEncLabel;
+    const uint8_t labelLength = authentication ? sizeof kAuthLabel : sizeof kEncLabel;
+    Sha256 h(backend);
+    uint8_t byte = 0;
+    for (uint8_t pass = 0; pass < 2; ++pass) {
+        const uint8_t pad = pass == 0 ? 0x36 : 0x5c;
+        for (uint8_t i = 0; i < kSha256BlockSize; ++i) {
+            byte = uint8_t((i < kManagementKeySize ? managementKey[i] : 0) ^ pad);
+            h.update(&byte, 1);
+        }
+        if (pass == 0) {
+            for (uint8_t i = 0; i < labelLength; ++i) {
+                copyFromFlash(&byte, label + i, 1);
+                h.update(&byte, 1);
+            }
+            h.update(serial, kSerialSize);
+        } else {
+            h.update(out, kSha256DigestSize);
+        }
+        h.finish(out);
     }
-    memcpy(message + labelLength, serial, kSerialSize);
-    HmacSha256Key master;
-    master.setKey(backend, managementKey, kManagementKeySize);
-    master.mac(backend, message, labelLength + kSerialSize, out);
-    secureZero(message, sizeof message);
+    secureZero(&byte, 1);
 }
 
 void ManagementKeys::derive(Sha256Compressor &backend,
@@ -542,7 +534,8 @@ ManagementStatus ManagementReceiver::feed(const Message &frame, uint32_t nowMs)
     return status;
 }
 
-ManagementStatus ManagementReceiver::open(const ManagementKeys &keys, uint32_t lastAcceptedCounter)
+WARDEN_PROTOCOL_NOINLINE ManagementStatus ManagementReceiver::open(const ManagementKeys &keys,
+                                                                   uint32_t lastAcceptedCounter)
 {
     if (!m_assembler.isAssembled())
         return ManagementStatus::NotAssembled;
@@ -1055,85 +1048,157 @@ bool ManagementAckReceiver::lastAcceptedCounter(uint32_t &out) const
 // ---------------------------------------------------------------------------------------------
 // Configuration digest
 
+namespace {
+
+/// A summary read as a source: core's view and the node's EEPROM go through one function.
+class SummarySource final : public ManagementConfigSource
+{
+public:
+    explicit SummarySource(const ManagementConfigSummary &summary)
+        : m_summary(summary)
+    { }
+
+    void serial(uint8_t out[kSerialSize]) const override
+    {
+        if (m_summary.serial)
+            memcpy(out, m_summary.serial, kSerialSize);
+        else
+            memset(out, 0xFF, kSerialSize); // what an unpersonalized node reads
+    }
+    uint8_t whitelistCount() const override
+    {
+        const WhitelistView &list = m_summary.whitelist;
+        return uint8_t(list.entries ? (list.count < 255 ? list.count : 255) : 0);
+    }
+    uint8_t whitelistNodeId(uint8_t index) const override
+    {
+        return m_summary.whitelist.entries[index].nodeId;
+    }
+    void whitelistSerial(uint8_t index, uint8_t out[kSerialSize]) const override
+    {
+        memcpy(out, m_summary.whitelist.entries[index].serial, kSerialSize);
+    }
+    uint8_t policyFlags() const override { return m_summary.policyFlags; }
+    uint8_t peerFlags(uint8_t nodeId) const override
+    {
+        uint8_t flags = 0;
+        if (m_summary.doSign && m_summary.doSign->isRequired(nodeId))
+            flags |= kPeerRequiresSignatures;
+        if (m_summary.doWhitelist && m_summary.doWhitelist->isRequired(nodeId))
+            flags |= kPeerRequiresWhitelisting;
+        return flags;
+    }
+    bool key(ManagementConfigKey which, uint8_t out[kManagementKeySize]) const override
+    {
+        const uint8_t *key = which == ManagementConfigKey::Link ? m_summary.linkKey
+                             : which == ManagementConfigKey::ActiveNetwork
+                                     ? m_summary.activeNetworkKey
+                                     : m_summary.pendingNetworkKey;
+        if (key)
+            memcpy(out, key, kManagementKeySize);
+        return key != nullptr;
+    }
+    uint16_t epoch(ManagementConfigKey which) const override
+    {
+        return which == ManagementConfigKey::ActiveNetwork    ? m_summary.activeEpoch
+               : which == ManagementConfigKey::PendingNetwork ? m_summary.pendingEpoch
+                                                              : 0;
+    }
+
+private:
+    const ManagementConfigSummary &m_summary;
+};
+
+} // namespace
+
 void computeConfigDigest(Sha256Compressor &backend, const ManagementConfigSummary &summary,
                          uint8_t out[kSha256DigestSize])
 {
+    computeConfigDigest(backend, SummarySource(summary), out);
+}
+
+WARDEN_PROTOCOL_NOINLINE void computeConfigDigest(Sha256Compressor &backend,
+                                                  const ManagementConfigSource &source,
+                                                  uint8_t out[kSha256DigestSize])
+{
     Sha256 h(backend);
-    uint8_t label[sizeof kConfigLabel];
-    copyConstant(label, kConfigLabel, sizeof label);
-    h.update(label, sizeof label);
-    uint8_t serial[kSerialSize];
-    if (summary.serial)
-        memcpy(serial, summary.serial, kSerialSize);
-    else
-        memset(serial, 0xFF, kSerialSize); // what an unpersonalized node reads
-    h.update(serial, sizeof serial);
+    // One scratch buffer for the label, the serials and the keys: this runs on a node's stack.
+    uint8_t buffer[1 + kManagementKeySize];
+    static_assert(sizeof kConfigLabel <= sizeof buffer, "the label fits the scratch buffer");
+    copyFromFlash(buffer, kConfigLabel, sizeof kConfigLabel);
+    h.update(buffer, sizeof kConfigLabel);
+    source.serial(buffer);
+    h.update(buffer, kSerialSize);
 
     // Whitelist: distinct node ids in ascending order, the first entry of each id (the one a
-    // lookup finds), so the digest does not depend on the order a node stores them in.
-    const WhitelistView &list = summary.whitelist;
-    const size_t listed = list.entries ? list.count : 0;
-    uint8_t bytes[2];
-    for (int pass = 0; pass < 2; ++pass) {
+    // lookup finds), so the digest does not depend on the order a node stores them in. The
+    // next id is found by a scan (at most 16 entries): no sorted copy.
+    const uint8_t listed = source.whitelistCount();
+    for (uint8_t pass = 0; pass < 2; ++pass) {
         uint16_t distinct = 0;
-        for (unsigned id = 0; id < 256; ++id) {
-            for (size_t i = 0; i < listed; ++i) {
-                if (list.entries[i].nodeId != id)
-                    continue;
-                ++distinct;
-                if (pass == 1) {
-                    const uint8_t nodeId = uint8_t(id);
-                    h.update(&nodeId, 1);
-                    h.update(list.entries[i].serial, kSerialSize);
+        int16_t previous = -1;
+        for (;;) {
+            int16_t best = 256;
+            uint8_t at = 0;
+            for (uint8_t i = 0; i < listed; ++i) {
+                const int16_t id = source.whitelistNodeId(i);
+                if (id > previous && id < best) { // strictly less: the first entry of an id
+                    best = id;
+                    at = i;
                 }
+            }
+            if (best > 255)
                 break;
+            previous = best;
+            ++distinct;
+            if (pass == 1) {
+                buffer[0] = uint8_t(best);
+                source.whitelistSerial(at, buffer + 1);
+                h.update(buffer, 1 + kSerialSize);
             }
         }
         if (pass == 0) {
-            writeLe16(bytes, distinct);
-            h.update(bytes, 2);
+            writeLe16(buffer, distinct);
+            h.update(buffer, 2);
         }
     }
 
     // Signing policy: the flags, then every peer with a requirement, ascending.
-    h.update(&summary.policyFlags, 1);
-    for (int pass = 0; pass < 2; ++pass) {
+    buffer[0] = source.policyFlags();
+    h.update(buffer, 1);
+    for (uint8_t pass = 0; pass < 2; ++pass) {
         uint16_t peers = 0;
-        for (unsigned id = 0; id < 256; ++id) {
-            uint8_t flags = 0;
-            if (summary.doSign && summary.doSign->isRequired(uint8_t(id)))
-                flags |= kPeerRequiresSignatures;
-            if (summary.doWhitelist && summary.doWhitelist->isRequired(uint8_t(id)))
-                flags |= kPeerRequiresWhitelisting;
-            if (flags == 0)
-                continue;
-            ++peers;
-            if (pass == 1) {
-                const uint8_t entry[2] = {uint8_t(id), flags};
-                h.update(entry, 2);
+        uint8_t id = 0;
+        do {
+            const uint8_t flags = source.peerFlags(id);
+            if (flags != 0) {
+                ++peers;
+                if (pass == 1) {
+                    buffer[0] = id;
+                    buffer[1] = flags;
+                    h.update(buffer, 2);
+                }
             }
-        }
+        } while (++id != 0);
         if (pass == 0) {
-            writeLe16(bytes, peers);
-            h.update(bytes, 2);
+            writeLe16(buffer, peers);
+            h.update(buffer, 2);
         }
     }
 
-    // Keys: a presence byte, then the key bytes (inside the hash only).
-    const uint8_t absent = 0, present = 1;
-    h.update(summary.linkKey ? &present : &absent, 1);
-    if (summary.linkKey)
-        h.update(summary.linkKey, kManagementKeySize);
-    writeLe16(bytes, summary.activeEpoch);
-    h.update(bytes, 2);
-    h.update(summary.activeNetworkKey ? &present : &absent, 1);
-    if (summary.activeNetworkKey)
-        h.update(summary.activeNetworkKey, kManagementKeySize);
-    writeLe16(bytes, summary.pendingEpoch);
-    h.update(bytes, 2);
-    h.update(summary.pendingNetworkKey ? &present : &absent, 1);
-    if (summary.pendingNetworkKey)
-        h.update(summary.pendingNetworkKey, kManagementKeySize);
+    // Keys: (the epoch of a network key,) a presence byte, then the key bytes (inside the
+    // hash only).
+    for (uint8_t k = 0; k < 3; ++k) {
+        const ManagementConfigKey which = ManagementConfigKey(k);
+        if (which != ManagementConfigKey::Link) {
+            writeLe16(buffer, source.epoch(which));
+            h.update(buffer, 2);
+        }
+        const bool present = source.key(which, buffer + 1);
+        buffer[0] = present ? 1 : 0;
+        h.update(buffer, present ? 1 + kManagementKeySize : 1);
+    }
+    secureZero(buffer, sizeof buffer);
     h.finish(out);
 }
 

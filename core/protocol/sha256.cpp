@@ -1,5 +1,7 @@
 #include "warden/protocol/sha256.h"
 
+#include "portability.h"
+
 #include <string.h>
 
 namespace Warden {
@@ -22,8 +24,9 @@ const uint32_t kRoundConstants[64]
            0xc67178f2};
 
 // FIPS 180-4, 5.3.3.
-const uint32_t kInitialState[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+const uint32_t kInitialState[8] WARDEN_PROTOCOL_FLASH
+        = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+           0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
 
 inline uint32_t rotr(uint32_t x, unsigned n)
 {
@@ -90,7 +93,7 @@ void PortableSha256::compress(uint32_t state[8], const uint8_t *blocks, size_t b
 
 void sha256InitialState(uint32_t state[8])
 {
-    memcpy(state, kInitialState, sizeof kInitialState);
+    copyFromFlash(state, kInitialState, sizeof kInitialState);
 }
 
 void sha256StateToBytes(const uint32_t state[8], uint8_t out[kSha256DigestSize])
@@ -141,47 +144,62 @@ void Sha256::update(const void *data, size_t length)
 {
     const uint8_t *p = static_cast<const uint8_t *>(data);
     m_total += uint32_t(length);
-    if (m_buffered > 0) {
-        const size_t take
-                = length < kSha256BlockSize - m_buffered ? length : kSha256BlockSize - m_buffered;
+    while (length > 0) {
+        if (m_buffered == 0 && length >= kSha256BlockSize) {
+            // Whole blocks go to the compressor where they lie.
+            const size_t whole = length / kSha256BlockSize;
+            m_backend.compress(m_state, p, whole);
+            p += whole * kSha256BlockSize;
+            length -= whole * kSha256BlockSize;
+            continue;
+        }
+        size_t take = kSha256BlockSize - m_buffered;
+        if (take > length)
+            take = length;
         memcpy(m_buffer + m_buffered, p, take);
         m_buffered = uint8_t(m_buffered + take);
         p += take;
         length -= take;
-        if (m_buffered < kSha256BlockSize)
-            return;
-        m_backend.compress(m_state, m_buffer, 1);
-        m_buffered = 0;
-    }
-    const size_t whole = length / kSha256BlockSize;
-    if (whole > 0) {
-        m_backend.compress(m_state, p, whole);
-        p += whole * kSha256BlockSize;
-        length -= whole * kSha256BlockSize;
-    }
-    if (length > 0) {
-        memcpy(m_buffer, p, length);
-        m_buffered = uint8_t(length);
+        if (m_buffered == kSha256BlockSize) {
+            m_backend.compress(m_state, m_buffer, 1);
+            m_buffered = 0;
+        }
     }
 }
 
 void Sha256::finish(uint8_t out[kSha256DigestSize])
 {
-    const uint32_t bits = m_total * 8u; // fits: inputs here stay below 512 MiB
-    const uint32_t bitsHigh = m_total >> 29;
+    finish(out, kSha256DigestSize);
+}
+
+void Sha256::finish(uint8_t *out, size_t length)
+{
+    // The length in bits, big-endian in 64 bits: inputs here stay far below 512 MiB.
+    const uint32_t total = m_total;
+    const uint8_t bits[8] = {0,
+                             0,
+                             0,
+                             uint8_t(total >> 29),
+                             uint8_t(total >> 21),
+                             uint8_t(total >> 13),
+                             uint8_t(total >> 5),
+                             uint8_t(total << 3)};
+    // 0x80, zeros up to 56 bytes into a block, the length. (m_buffered is below 64 here.)
     m_buffer[m_buffered++] = 0x80;
-    if (m_buffered > kSha256BlockSize - 8) {
-        memset(m_buffer + m_buffered, 0, kSha256BlockSize - m_buffered);
-        m_backend.compress(m_state, m_buffer, 1);
-        m_buffered = 0;
+    for (;;) {
+        if (m_buffered == kSha256BlockSize) {
+            m_backend.compress(m_state, m_buffer, 1);
+            m_buffered = 0;
+        }
+        if (m_buffered == kSha256BlockSize - sizeof bits)
+            break;
+        m_buffer[m_buffered++] = 0;
     }
-    memset(m_buffer + m_buffered, 0, kSha256BlockSize - 8 - m_buffered);
-    for (unsigned i = 0; i < 4; ++i) {
-        m_buffer[56 + i] = uint8_t(bitsHigh >> (24 - 8 * i));
-        m_buffer[60 + i] = uint8_t(bits >> (24 - 8 * i));
-    }
-    m_backend.compress(m_state, m_buffer, 1);
-    sha256StateToBytes(m_state, out);
+    update(bits, sizeof bits);
+    // The block buffer is free now: the digest is spelled out there, then the bytes asked for
+    // are copied.
+    sha256StateToBytes(m_state, m_buffer);
+    memcpy(out, m_buffer, length < kSha256DigestSize ? length : kSha256DigestSize);
     secureZero(m_buffer, sizeof m_buffer);
     reset();
 }
@@ -239,15 +257,25 @@ void HmacSha256Key::clear()
 void HmacSha256Key::mac(Sha256Compressor &backend, const void *message, size_t length,
                         uint8_t out[kSha256DigestSize]) const
 {
-    uint8_t innerDigest[kSha256DigestSize];
     Sha256 h(backend);
-    h.resetFromMidstate(m_inner, kSha256BlockSize);
+    beginMac(h);
     h.update(message, length);
-    h.finish(innerDigest);
-    h.resetFromMidstate(m_outer, kSha256BlockSize);
-    h.update(innerDigest, sizeof innerDigest);
-    h.finish(out);
-    secureZero(innerDigest, sizeof innerDigest);
+    finishMac(h, out);
+}
+
+void HmacSha256Key::beginMac(Sha256 &hash) const
+{
+    hash.resetFromMidstate(m_inner, kSha256BlockSize);
+}
+
+void HmacSha256Key::finishMac(Sha256 &hash, uint8_t out[kSha256DigestSize]) const
+{
+    // The inner digest goes through @p out: the outer hash has taken it in before it writes
+    // the MAC there.
+    hash.finish(out);
+    hash.resetFromMidstate(m_outer, kSha256BlockSize);
+    hash.update(out, kSha256DigestSize);
+    hash.finish(out);
 }
 
 void secureZero(void *data, size_t length)

@@ -1,5 +1,7 @@
 #include "warden/protocol/signing.h"
 
+#include "portability.h"
+
 #include <string.h>
 
 namespace Warden {
@@ -9,26 +11,15 @@ namespace {
 
 // Spec 5.5, step 1 (the chip's GenDig): the bytes after the 32-byte message chunk: opcode,
 // zone, slot 8 (two bytes), SN[8], SN[0], SN[1]; then 25 zero bytes.
-const uint8_t kGenDigParameters[7] = {0x15, 0x02, 0x08, 0x00, 0xEE, 0x01, 0x23};
+const uint8_t kGenDigParameters[7] WARDEN_PROTOCOL_FLASH
+        = {0x15, 0x02, 0x08, 0x00, 0xEE, 0x01, 0x23};
 
 // Spec 5.5, step 2 (the chip's HMAC command): bytes 64..87 of the 88-byte MAC input: opcode,
 // mode, key slot (2), OTP[0..10] (11 zeros), SN[8], SN[4..7] (4 zeros), SN[0], SN[1],
 // SN[2..3] (2 zeros).
-const uint8_t kHmacParameters[24] = {0x11, 0x04, 0x00, 0x00, 0, 0, 0, 0, 0,    0,    0,    0,
-                                     0,    0,    0,    0xEE, 0, 0, 0, 0, 0x01, 0x23, 0x00, 0x00};
-
-// Writes SHA-256 padding for a message of @p totalBytes ending in @p block at @p used.
-void pad(uint8_t block[kSha256BlockSize], size_t used, uint32_t totalBytes)
-{
-    block[used] = 0x80;
-    memset(block + used + 1, 0, kSha256BlockSize - 8 - used - 1);
-    const uint32_t bits = totalBytes * 8u;
-    block[56] = block[57] = block[58] = block[59] = 0;
-    block[60] = uint8_t(bits >> 24);
-    block[61] = uint8_t(bits >> 16);
-    block[62] = uint8_t(bits >> 8);
-    block[63] = uint8_t(bits);
-}
+const uint8_t kHmacParameters[24] WARDEN_PROTOCOL_FLASH
+        = {0x11, 0x04, 0x00, 0x00, 0, 0, 0, 0, 0,    0,    0,    0,
+           0,    0,    0,    0xEE, 0, 0, 0, 0, 0x01, 0x23, 0x00, 0x00};
 
 } // namespace
 
@@ -125,57 +116,43 @@ void LegacySigner::computeHmac(const Message &message, const uint8_t nonce[kNonc
                                uint8_t out[kSha256DigestSize])
 {
     // A 32-byte frame covers at most 6 + 25 = 31 bytes, so there is always exactly one
-    // 32-byte chunk and the chaining of spec 5.4 never runs a second round.
-    uint8_t blocks[2 * kSha256BlockSize];
-    uint32_t state[8];
+    // 32-byte chunk and the chaining of spec 5.4 never runs a second round. @p out serves as
+    // the second buffer: the stack is what a node is short of.
+    uint8_t chunk[kSha256DigestSize];
+    Sha256 h(m_backend);
 
-    // GenDig: SHA-256(chunk || parameters || 25 zeros || nonce) = 96 bytes, two blocks.
+    // GenDig: SHA-256(chunk || parameters || 25 zeros || nonce) = 96 bytes.
     const size_t covered = 6 + message.payloadLength();
-    memcpy(blocks, message.data() + 1, covered);
-    blocks[2] |= 0x04; // frame byte 3: the signed flag is covered as set, on both sides
-    memset(blocks + covered, 0, 32 - covered);
-    memcpy(blocks + 32, kGenDigParameters, sizeof kGenDigParameters);
-    memset(blocks + 39, 0, 25);
-    memcpy(blocks + 64, nonce, kNonceSize);
-    pad(blocks + 64, 32, 96);
-    sha256InitialState(state);
-    m_backend.compress(state, blocks, 2);
+    memset(chunk, 0, sizeof chunk);
+    memcpy(chunk, message.data() + 1, covered);
+    chunk[2] |= 0x04; // frame byte 3: the signed flag is covered as set, on both sides
+    h.update(chunk, sizeof chunk);
+    memset(chunk, 0, sizeof chunk);
+    copyFromFlash(chunk, kGenDigParameters, sizeof kGenDigParameters);
+    h.update(chunk, sizeof chunk);
+    h.update(nonce, kNonceSize);
+    h.finish(out);
 
-    // HMAC inner hash from the cached ipad midstate: 32 zeros || GenDig digest || 24
-    // parameter bytes = 88 bytes after the 64-byte key block, two blocks.
-    memset(blocks, 0, 32);
-    sha256StateToBytes(state, blocks + 32);
-    memcpy(blocks + 64, kHmacParameters, sizeof kHmacParameters);
-    pad(blocks + 64, sizeof kHmacParameters, kSha256BlockSize + 88);
-    memcpy(state, m_key.innerMidstate(), sizeof state);
-    m_backend.compress(state, blocks, 2);
-
-    // HMAC outer hash from the cached opad midstate: one block.
-    sha256StateToBytes(state, blocks);
-    pad(blocks, kSha256DigestSize, kSha256BlockSize + kSha256DigestSize);
-    memcpy(state, m_key.outerMidstate(), sizeof state);
-    m_backend.compress(state, blocks, 1);
-    sha256StateToBytes(state, out);
-
-    secureZero(blocks, sizeof blocks);
-    secureZero(state, sizeof state);
+    // HMAC from the cached midstates over 32 zeros || GenDig digest || 24 parameter bytes.
+    m_key.beginMac(h);
+    memset(chunk, 0, sizeof chunk);
+    h.update(chunk, sizeof chunk);
+    h.update(out, kSha256DigestSize);
+    copyFromFlash(chunk, kHmacParameters, sizeof kHmacParameters);
+    h.update(chunk, sizeof kHmacParameters);
+    m_key.finishMac(h, out);
+    secureZero(chunk, sizeof chunk);
 }
 
 void LegacySigner::salt(uint8_t h[kSha256DigestSize], uint8_t sender,
                         const uint8_t serial[kSerialSize])
 {
     // SHA-256(h || sender || serial): 42 bytes, one block.
-    uint8_t block[kSha256BlockSize];
-    uint32_t state[8];
-    memcpy(block, h, kSha256DigestSize);
-    block[32] = sender;
-    memcpy(block + 33, serial, kSerialSize);
-    pad(block, 42, 42);
-    sha256InitialState(state);
-    m_backend.compress(state, block, 1);
-    sha256StateToBytes(state, h);
-    secureZero(block, sizeof block);
-    secureZero(state, sizeof state);
+    Sha256 hash(m_backend);
+    hash.update(h, kSha256DigestSize);
+    hash.update(&sender, 1);
+    hash.update(serial, kSerialSize);
+    hash.finish(h);
 }
 
 SignResult LegacySigner::sign(Message &message, const uint8_t nonce[kNonceSize],

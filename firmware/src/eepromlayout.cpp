@@ -43,11 +43,9 @@ uint8_t legacyChecksum(Eeprom &eeprom, Protocol::Sha256Compressor &sha)
     hash.update(chunk, LegacyEeprom::kAesKeySize);
     eepromRead(eeprom, LegacyEeprom::kSerial, chunk, Protocol::kSerialSize);
     hash.update(chunk, Protocol::kSerialSize);
-    uint8_t digest[Protocol::kSha256DigestSize];
-    hash.finish(digest);
-    const uint8_t result = digest[0];
+    uint8_t result = 0;
+    hash.finish(&result, 1); // the checksum is the digest's first byte
     Protocol::secureZero(chunk, sizeof chunk);
-    Protocol::secureZero(digest, sizeof digest);
     return result;
 }
 

@@ -7,6 +7,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/// Keeps a function out of its callers where its locals (a message, a digest, a SHA-256
+/// context) would otherwise be added to a caller's frame that is on the stack anyway: the
+/// 2 KiB of the ATmega328P hold static data and the deepest call chain together.
+#if defined(__GNUC__)
+#define WARDEN_NOINLINE __attribute__((noinline))
+#else
+#define WARDEN_NOINLINE
+#endif
+
 namespace Warden {
 namespace Firmware {
 

@@ -1,5 +1,7 @@
 #include "managementhandler.h"
 
+#include <string.h>
+
 namespace Warden {
 namespace Firmware {
 
@@ -41,7 +43,7 @@ void ManagementChannelHandler::onPoll(SecureNode &node, uint32_t nowMs)
     pump(node);
 }
 
-bool ManagementChannelHandler::ensureKeys(SecureNode &node)
+WARDEN_NOINLINE bool ManagementChannelHandler::ensureKeys(SecureNode &node)
 {
     // Every commit moves the store's sequence number, so a key derived at the current one is
     // derived from the K_mgmt and serial the store holds now: four compressions per change,
@@ -59,7 +61,7 @@ bool ManagementChannelHandler::ensureKeys(SecureNode &node)
     return m_keys.isSet();
 }
 
-void ManagementChannelHandler::process(SecureNode &node, uint32_t nowMs)
+WARDEN_NOINLINE void ManagementChannelHandler::process(SecureNode &node, uint32_t nowMs)
 {
     const bool haveKeys = ensureKeys(node);
     const uint32_t last = node.store().managementCounter();
@@ -99,20 +101,9 @@ void ManagementChannelHandler::process(SecureNode &node, uint32_t nowMs)
             answer(operation, counter, uint8_t(ManagementResult::Repeated), nullptr, 0, false);
         }
         break;
-    default: { // Complete, UnknownOperation, MalformedBody: authentic and fresh
-        uint8_t result = apply(node, status);
-        uint8_t body[Protocol::kSha256DigestSize];
-        uint8_t bodyLength = 0;
-        if (result == uint8_t(ManagementResult::Applied)
-            && operation == uint8_t(ManagementOperation::ReadConfigDigest)) {
-            digest(node, body);
-            bodyLength = sizeof body;
-        }
-        // Built with the keys the request was opened with: after a factory reset that erased
-        // K_mgmt, these are the last keys core and node share.
-        answer(operation, counter, result, body, bodyLength, true);
+    default: // Complete, UnknownOperation, MalformedBody: authentic and fresh
+        answerFresh(node, operation, counter, apply(node, status));
         break;
-    }
     }
     m_receiver.clear(); // wipes the decrypted body (keys)
     if (m_reloadPending && !node.isReady()) {
@@ -122,7 +113,23 @@ void ManagementChannelHandler::process(SecureNode &node, uint32_t nowMs)
     }
 }
 
-uint8_t ManagementChannelHandler::apply(SecureNode &node, ManagementStatus status)
+WARDEN_NOINLINE void ManagementChannelHandler::answerFresh(SecureNode &node, uint8_t operation,
+                                                           uint32_t counter, uint8_t result)
+{
+    // Its own frame: the digest buffer is not on the stack while apply() commits.
+    uint8_t body[Protocol::kSha256DigestSize];
+    uint8_t bodyLength = 0;
+    if (result == uint8_t(ManagementResult::Applied)
+        && operation == uint8_t(ManagementOperation::ReadConfigDigest)) {
+        digest(node, body);
+        bodyLength = sizeof body;
+    }
+    // Built with the keys the request was opened with: after a factory reset that erased
+    // K_mgmt, these are the last keys core and node share.
+    answer(operation, counter, result, body, bodyLength, true);
+}
+
+WARDEN_NOINLINE uint8_t ManagementChannelHandler::apply(SecureNode &node, ManagementStatus status)
 {
     WardenStore &store = node.store();
     uint8_t result = status == ManagementStatus::UnknownOperation
@@ -155,102 +162,130 @@ uint8_t ManagementChannelHandler::apply(SecureNode &node, ManagementStatus statu
 
 uint8_t ManagementChannelHandler::stageOperation(WardenStore &store)
 {
+    // The body is authentic and validated (ManagementReceiver::open): its fields are read in
+    // place, in the layouts of the reference document's "Operations".
     constexpr uint8_t kApplied = uint8_t(ManagementResult::Applied);
     constexpr uint8_t kNoRoom = uint8_t(ManagementResult::NoRoom);
-    Protocol::WhitelistEntry entry;
-    uint16_t epoch = 0;
+    static_assert(sizeof(Protocol::WhitelistEntry) == Protocol::kManagementWhitelistEntrySize,
+                  "a whitelist entry is read as it lies in the body");
+    const uint8_t *body = m_receiver.body();
+    uint8_t count = 1;
     switch (m_receiver.operation()) {
     case ManagementOperation::ReplaceWhitelist:
         store.stageWhitelistClear();
-        for (size_t i = 0; i < m_receiver.whitelistCount(); ++i) {
-            m_receiver.whitelistEntry(i, entry);
+        count = *body++; // the entries follow the count
+        // fall through
+    case ManagementOperation::AddWhitelistEntry:
+        for (uint8_t i = 0; i < count; ++i, body += sizeof(Protocol::WhitelistEntry)) {
+            Protocol::WhitelistEntry entry;
+            memcpy(&entry, body, sizeof entry);
             if (store.stageWhitelistAdd(entry) != StoreStatus::Ok)
                 return kNoRoom;
         }
         return kApplied;
-    case ManagementOperation::AddWhitelistEntry:
-        m_receiver.whitelistEntry(0, entry);
-        return store.stageWhitelistAdd(entry) == StoreStatus::Ok ? kApplied : kNoRoom;
     case ManagementOperation::RemoveWhitelistEntry:
         // Removing an absent entry is Applied: "not listed" holds.
-        m_receiver.removedNodeId(entry.nodeId);
-        store.stageWhitelistRemove(entry.nodeId);
+        store.stageWhitelistRemove(body[0]);
         return kApplied;
-    case ManagementOperation::SetSigningPolicy: {
-        uint8_t flags = 0;
-        m_receiver.policyFlags(flags);
-        store.stagePolicy(flags);
+    case ManagementOperation::SetSigningPolicy:
+        store.stagePolicy(body[0]);
         store.stagePeersClear();
-        Protocol::SigningPeer peer;
-        for (size_t i = 0; i < m_receiver.peerCount(); ++i) {
-            m_receiver.peer(i, peer);
-            if (store.stagePeer(peer.nodeId, peer.flags) != StoreStatus::Ok)
+        for (uint8_t i = 0; i < body[1]; ++i) {
+            if (store.stagePeer(body[2 + 2 * i], body[3 + 2 * i]) != StoreStatus::Ok)
                 return kNoRoom;
         }
         return kApplied;
-    }
     case ManagementOperation::SetLinkKey:
-        store.stageKey(KeySlot::Link, m_receiver.key());
+        store.stageKey(KeySlot::Link, body);
         return kApplied;
     case ManagementOperation::SetNetworkKey:
-        m_receiver.epoch(epoch);
-        store.stageKey(KeySlot::Pending, m_receiver.key(), epoch);
+        store.stageKey(KeySlot::Pending, body + 2, Protocol::readLe16(body));
         return kApplied;
     case ManagementOperation::ActivateEpoch:
-        m_receiver.epoch(epoch);
-        return store.stageActivateEpoch(epoch) == StoreStatus::Ok
+        return store.stageActivateEpoch(Protocol::readLe16(body)) == StoreStatus::Ok
                        ? kApplied
                        : uint8_t(ManagementResult::UnknownEpoch);
     case ManagementOperation::ReadConfigDigest:
         return kApplied;
-    case ManagementOperation::FactoryReset: {
-        uint8_t scope = 0;
-        m_receiver.resetScope(scope);
-        store.stageWipeSecrets((scope & Protocol::kManagementResetEraseManagementKey) != 0);
+    case ManagementOperation::FactoryReset:
+        store.stageWipeSecrets((body[4] & Protocol::kManagementResetEraseManagementKey) != 0);
         return kApplied;
-    }
     }
     return uint8_t(ManagementResult::UnknownOperation);
 }
 
-void ManagementChannelHandler::digest(SecureNode &node, uint8_t out[Protocol::kSha256DigestSize])
+namespace {
+
+/// The committed slot as the configuration digest reads it: byte by byte from the EEPROM, so
+/// no copy of the whitelist or the keys sits on the stack. The peer list is what
+/// set-signing-policy wrote; it enters the digest as the two requirement tables.
+class StoreConfigSource final : public Protocol::ManagementConfigSource
 {
-    // The canonical image of section 8 over what the committed slot holds. The peer list is
-    // what set-signing-policy wrote; it enters the digest as the two requirement tables.
-    WardenStore &store = node.store();
-    Protocol::WhitelistEntry list[kWhitelistCapacity];
-    const uint8_t count = store.whitelistCount();
-    for (uint8_t i = 0; i < count; ++i)
-        store.whitelistEntry(i, list[i]);
-    Protocol::RequirementTable doSign;
-    Protocol::RequirementTable doWhitelist;
-    PeerEntry peer;
-    for (uint8_t i = 0; store.peerEntry(i, peer); ++i) {
-        if ((peer.flags & PeerFlag::kRequiresSignatures) != 0)
-            doSign.require(peer.nodeId);
-        if ((peer.flags & PeerFlag::kRequiresWhitelisting) != 0)
-            doWhitelist.require(peer.nodeId);
+public:
+    StoreConfigSource(const WardenStore &store, const uint8_t *serial)
+        : m_store(store)
+        , m_serial(serial)
+    { }
+
+    void serial(uint8_t out[Protocol::kSerialSize]) const override
+    {
+        memcpy(out, m_serial, Protocol::kSerialSize);
     }
-    uint8_t keys[3][Protocol::kManagementKeySize];
-    Protocol::ManagementConfigSummary summary;
-    summary.serial = node.serial();
-    summary.whitelist.entries = list;
-    summary.whitelist.count = count;
-    summary.policyFlags = store.policy();
-    summary.doSign = &doSign;
-    summary.doWhitelist = &doWhitelist;
-    summary.linkKey = store.readKey(KeySlot::Link, keys[0]) ? keys[0] : nullptr;
-    summary.activeEpoch = store.activeEpoch();
-    summary.activeNetworkKey = store.readKey(KeySlot::Network, keys[1]) ? keys[1] : nullptr;
-    summary.pendingEpoch = store.pendingEpoch();
-    summary.pendingNetworkKey = store.readKey(KeySlot::Pending, keys[2]) ? keys[2] : nullptr;
-    Protocol::computeConfigDigest(m_sha, summary, out);
-    Protocol::secureZero(keys, sizeof keys);
-    Protocol::secureZero(list, sizeof list);
+    uint8_t whitelistCount() const override { return m_store.whitelistCount(); }
+    uint8_t whitelistNodeId(uint8_t index) const override
+    {
+        Protocol::WhitelistEntry entry;
+        m_store.whitelistEntry(index, entry);
+        return entry.nodeId;
+    }
+    void whitelistSerial(uint8_t index, uint8_t out[Protocol::kSerialSize]) const override
+    {
+        Protocol::WhitelistEntry entry;
+        m_store.whitelistEntry(index, entry);
+        memcpy(out, entry.serial, Protocol::kSerialSize);
+    }
+    uint8_t policyFlags() const override { return m_store.policy(); }
+    uint8_t peerFlags(uint8_t nodeId) const override
+    {
+        return uint8_t(m_store.peerFlags(nodeId)
+                       & (PeerFlag::kRequiresSignatures | PeerFlag::kRequiresWhitelisting));
+    }
+    bool key(Protocol::ManagementConfigKey which,
+             uint8_t out[Protocol::kManagementKeySize]) const override
+    {
+        return m_store.readKey(slotOf(which), out);
+    }
+    uint16_t epoch(Protocol::ManagementConfigKey which) const override
+    {
+        return which == Protocol::ManagementConfigKey::ActiveNetwork    ? m_store.activeEpoch()
+               : which == Protocol::ManagementConfigKey::PendingNetwork ? m_store.pendingEpoch()
+                                                                        : 0;
+    }
+
+private:
+    static KeySlot slotOf(Protocol::ManagementConfigKey which)
+    {
+        return which == Protocol::ManagementConfigKey::Link            ? KeySlot::Link
+               : which == Protocol::ManagementConfigKey::ActiveNetwork ? KeySlot::Network
+                                                                       : KeySlot::Pending;
+    }
+
+    const WardenStore &m_store;
+    const uint8_t *m_serial;
+};
+
+} // namespace
+
+WARDEN_NOINLINE void ManagementChannelHandler::digest(SecureNode &node,
+                                                      uint8_t out[Protocol::kSha256DigestSize])
+{
+    // The canonical image of section 8 over what the committed slot holds.
+    Protocol::computeConfigDigest(m_sha, StoreConfigSource(node.store(), node.serial()), out);
 }
 
-void ManagementChannelHandler::answer(uint8_t operation, uint32_t counter, uint8_t result,
-                                      const uint8_t *body, uint8_t bodyLength, bool remember)
+WARDEN_NOINLINE void ManagementChannelHandler::answer(uint8_t operation, uint32_t counter,
+                                                      uint8_t result, const uint8_t *body,
+                                                      uint8_t bodyLength, bool remember)
 {
     const bool built
             = m_ack.begin(m_keys, operation, counter, ManagementResult(result), body, bodyLength)
@@ -265,7 +300,7 @@ void ManagementChannelHandler::answer(uint8_t operation, uint32_t counter, uint8
         m_result = result;
 }
 
-void ManagementChannelHandler::pump(SecureNode &node)
+WARDEN_NOINLINE void ManagementChannelHandler::pump(SecureNode &node)
 {
     // One frame at a time through the node: when the gateway requires signatures each frame
     // waits for its nonce (Pending) and the next goes out on a later poll.

@@ -45,6 +45,7 @@ private:
     bool ensureKeys(SecureNode &node);
     void process(SecureNode &node, uint32_t nowMs);
     uint8_t apply(SecureNode &node, Protocol::ManagementStatus status);
+    void answerFresh(SecureNode &node, uint8_t operation, uint32_t counter, uint8_t result);
     uint8_t stageOperation(WardenStore &store);
     void digest(SecureNode &node, uint8_t out[Protocol::kSha256DigestSize]);
     void answer(uint8_t operation, uint32_t counter, uint8_t result, const uint8_t *body,

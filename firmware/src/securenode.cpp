@@ -149,7 +149,7 @@ void SecureNode::begin()
     startJoining(m_now);
 }
 
-void SecureNode::reloadSecurity()
+WARDEN_NOINLINE void SecureNode::reloadSecurity()
 {
     m_store.load();
     uint8_t key[Protocol::kSigningKeySize];
@@ -286,7 +286,7 @@ void SecureNode::poll(uint32_t nowMs)
         m_management->onPoll(*this, nowMs);
 }
 
-void SecureNode::runState(uint32_t nowMs)
+WARDEN_NOINLINE void SecureNode::runState(uint32_t nowMs)
 {
     switch (m_state) {
     case NodeState::Personalization:
@@ -394,7 +394,7 @@ void SecureNode::becomeReady(uint32_t nowMs)
     m_failures = 0;
 }
 
-void SecureNode::runPresenting(uint32_t nowMs)
+WARDEN_NOINLINE void SecureNode::runPresenting(uint32_t nowMs)
 {
     if (m_outgoingActive)
         return; // one message at a time: the previous one still waits for its nonce
@@ -504,8 +504,9 @@ Message SecureNode::makeValue(uint8_t child, uint8_t type) const
     return message;
 }
 
-SendStatus SecureNode::sendFlashString(uint8_t destination, Command command, uint8_t type,
-                                       uint8_t sensor, const char *flashText, uint32_t nowMs)
+WARDEN_NOINLINE SendStatus SecureNode::sendFlashString(uint8_t destination, Command command,
+                                                       uint8_t type, uint8_t sensor,
+                                                       const char *flashText, uint32_t nowMs)
 {
     char text[Protocol::kMaxPayloadSize];
     uint8_t length = 0;
@@ -577,7 +578,7 @@ bool SecureNode::mustSign(const Message &message) const
            && required(LegacyEeprom::kSigningRequirements, message.destination());
 }
 
-SendStatus SecureNode::dispatch(Message &message, uint32_t nowMs)
+WARDEN_NOINLINE SendStatus SecureNode::dispatch(Message &message, uint32_t nowMs)
 {
     if (!mustSign(message)) {
         message.setSigned(false);
@@ -652,7 +653,7 @@ void SecureNode::note(const Message &message, Verdict verdict)
         m_onVerdict(m_onVerdictContext, message, verdict);
 }
 
-void SecureNode::processFrame(const uint8_t *data, uint8_t length, uint32_t nowMs)
+WARDEN_NOINLINE void SecureNode::processFrame(const uint8_t *data, uint8_t length, uint32_t nowMs)
 {
     if (m_counters.framesReceived < 0xFFFF)
         ++m_counters.framesReceived;
@@ -674,24 +675,8 @@ void SecureNode::processFrame(const uint8_t *data, uint8_t length, uint32_t nowM
     if ((m_policy & PolicyFlag::kRequireSignatures) != 0 && !exempt) {
         // A broadcast cannot carry a signature for us (nonces are per destination); MySensors
         // hands unverified broadcasts to the sketch, a node that requires signatures does not.
-        if (!toMe)
+        if (!toMe || !verifyFrame(message, nowMs))
             return;
-        Protocol::WhitelistEntry entry;
-        Protocol::WhitelistView view = {&entry, 0};
-        const bool whitelisting = (m_policy & PolicyFlag::kRequireWhitelisting) != 0;
-        if (whitelisting && m_store.findWhitelistEntry(message.sender(), entry))
-            view.count = 1;
-        const Verdict verdict = Protocol::verifyReceived(m_signer, message, m_verifyNonce, nowMs,
-                                                         whitelisting ? &view : nullptr);
-        note(message, verdict);
-        if (verdict != Verdict::Verified) {
-            // Spec 4.7 step 2: an unsigned frame is refused without touching the lock counter.
-            if (message.isSigned())
-                failedVerification(nowMs);
-            return;
-        }
-        verificationSucceeded();
-        message.setSigned(false);
     }
 
     if (message.isEcho()) {
@@ -699,16 +684,8 @@ void SecureNode::processFrame(const uint8_t *data, uint8_t length, uint32_t nowM
             m_onReceive(m_onReceiveContext, message);
         return;
     }
-    if (toMe && message.requestEcho() && m_state == NodeState::Ready) {
-        // Echoed only once verified: an echo of a forged frame would confirm a forgery.
-        Message echo = message;
-        echo.setRequestEcho(false);
-        echo.setEcho(true);
-        echo.setSigned(false);
-        echo.setSender(m_nodeId);
-        echo.setDestination(message.sender());
-        transmit(echo);
-    }
+    if (toMe && message.requestEcho() && m_state == NodeState::Ready)
+        sendEcho(message);
     switch (message.command()) {
     case Command::Internal:
         handleInternal(message, toMe, nowMs);
@@ -728,7 +705,40 @@ void SecureNode::processFrame(const uint8_t *data, uint8_t length, uint32_t nowM
     }
 }
 
-void SecureNode::handleInternal(const Message &message, bool toMe, uint32_t nowMs)
+WARDEN_NOINLINE bool SecureNode::verifyFrame(Message &message, uint32_t nowMs)
+{
+    Protocol::WhitelistEntry entry;
+    Protocol::WhitelistView view = {&entry, 0};
+    const bool whitelisting = (m_policy & PolicyFlag::kRequireWhitelisting) != 0;
+    if (whitelisting && m_store.findWhitelistEntry(message.sender(), entry))
+        view.count = 1;
+    const Verdict verdict = Protocol::verifyReceived(m_signer, message, m_verifyNonce, nowMs,
+                                                     whitelisting ? &view : nullptr);
+    note(message, verdict);
+    if (verdict != Verdict::Verified) {
+        // Spec 4.7 step 2: an unsigned frame is refused without touching the lock counter.
+        if (message.isSigned())
+            failedVerification(nowMs);
+        return false;
+    }
+    verificationSucceeded();
+    message.setSigned(false);
+    return true;
+}
+
+WARDEN_NOINLINE void SecureNode::sendEcho(const Message &message)
+{
+    // Echoed only once verified: an echo of a forged frame would confirm a forgery.
+    Message echo = message;
+    echo.setRequestEcho(false);
+    echo.setEcho(true);
+    echo.setSigned(false);
+    echo.setSender(m_nodeId);
+    echo.setDestination(message.sender());
+    transmit(echo);
+}
+
+WARDEN_NOINLINE void SecureNode::handleInternal(const Message &message, bool toMe, uint32_t nowMs)
 {
     switch (static_cast<Internal>(message.type())) {
     case Internal::FindParentResponse: {
@@ -848,7 +858,7 @@ void SecureNode::applyPresentation(uint8_t sender, Protocol::SigningPreferences 
                  doWhitelist.raw()[index]);
 }
 
-void SecureNode::answerNonceRequest(const Message &request, uint32_t nowMs)
+WARDEN_NOINLINE void SecureNode::answerNonceRequest(const Message &request, uint32_t nowMs)
 {
     if (m_keySource == KeySource::None)
         return; // nothing could verify the signed frame that would follow
@@ -867,7 +877,7 @@ void SecureNode::answerNonceRequest(const Message &request, uint32_t nowMs)
     transmit(response);
 }
 
-void SecureNode::completeSigning(const Message &response)
+WARDEN_NOINLINE void SecureNode::completeSigning(const Message &response)
 {
     // Spec 4.6 step 5: only the destination of the pending message may supply its nonce.
     if (!m_outgoingActive || response.sender() != m_outgoing.destination()
@@ -919,7 +929,7 @@ void SecureNode::lock(LockReason reason, uint32_t nowMs)
         finishSend(false);
 }
 
-void SecureNode::reportLocked()
+WARDEN_NOINLINE void SecureNode::reportLocked()
 {
     // Sent unsigned: a locked node no longer runs a signing session (a gateway that requires
     // signatures logs it as not signed, which still tells the controller).

@@ -203,6 +203,9 @@ private:
     void becomeReady(uint32_t nowMs);
 
     void processFrame(const uint8_t *data, uint8_t length, uint32_t nowMs);
+    /// Verifies a signed frame to this node (whitelist, nonce, node lock); true when accepted.
+    bool verifyFrame(Protocol::Message &message, uint32_t nowMs);
+    void sendEcho(const Protocol::Message &message);
     void handleInternal(const Protocol::Message &message, bool toMe, uint32_t nowMs);
     void answerNonceRequest(const Protocol::Message &request, uint32_t nowMs);
     void completeSigning(const Protocol::Message &response);

@@ -8,4 +8,4 @@
 /// The MySensors protocol release the node implements.
 #define WARDEN_MYSENSORS_VERSION "2.3.2"
 /// The personalization protocol version of the hello line.
-#define WARDEN_PERSONALIZATION_VERSION "1"
+#define WARDEN_PERSONALIZATION_VERSION "2"

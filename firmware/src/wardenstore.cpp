@@ -113,9 +113,10 @@ void WardenStore::stageNumber(uint16_t offset, uint32_t value, uint8_t size)
 void WardenStore::slotCheck(uint8_t slot, uint32_t sequence, uint8_t out[Slot::kCheckSize]) const
 {
     // SHA-256 over the body as it stands in EEPROM and the sequence number, truncated: a slot
-    // half-written when power failed matches its check with probability 2^-64.
+    // half-written when power failed matches its check with probability 2^-64. Read in small
+    // pieces and truncated as it is written: this runs deep in the node's stack.
     Protocol::Sha256 hash(m_sha);
-    uint8_t chunk[16];
+    uint8_t chunk[Slot::kCheckSize];
     for (uint16_t i = 0; i < Slot::kBodySize; i += sizeof chunk) {
         const uint16_t n = uint16_t(Slot::kBodySize - i) < sizeof chunk
                                    ? uint16_t(Slot::kBodySize - i)
@@ -125,11 +126,8 @@ void WardenStore::slotCheck(uint8_t slot, uint32_t sequence, uint8_t out[Slot::k
     }
     Protocol::writeLe32(chunk, sequence);
     hash.update(chunk, 4);
-    uint8_t digest[Protocol::kSha256DigestSize];
-    hash.finish(digest);
-    memcpy(out, digest, Slot::kCheckSize);
+    hash.finish(out, Slot::kCheckSize);
     Protocol::secureZero(chunk, sizeof chunk);
-    Protocol::secureZero(digest, sizeof digest);
 }
 
 bool WardenStore::slotValid(uint8_t slot, uint32_t &sequence) const

@@ -28,7 +28,7 @@ const ChildPresentation kChildren[] = {
         {kSwitchChild, uint8_t(Warden::Protocol::Sensor::Binary), kSwitchText},
 };
 
-NodeConfig makeConfig()
+constexpr NodeConfig makeConfig()
 {
     NodeConfig c;
     c.sketchName = kSketchName;
@@ -42,7 +42,7 @@ NodeConfig makeConfig()
     return c;
 }
 
-const NodeConfig kConfig = makeConfig();
+constexpr NodeConfig kConfig = makeConfig();
 
 // The one node, a global (constructed before setup(), never destroyed on the AVR): a
 // function-local static would make avr-gcc register its destructor with atexit(), which pulls

@@ -411,6 +411,8 @@ class tst_FwManagement : public QObject
     Q_OBJECT
 
 private slots:
+    void streamedDigestMatchesSummary_data();
+    void streamedDigestMatchesSummary();
     void operations_data();
     void operations();
     void whitelistChangesVerification();
@@ -424,6 +426,121 @@ private slots:
     void powerCutDuringEveryOperation_data();
     void powerCutDuringEveryOperation();
 };
+
+namespace {
+
+/// The configuration digest's input as a node streams it (ManagementConfigSource), over plain
+/// arrays: the same configuration as a summary must give the same digest.
+class ArraySource final : public ManagementConfigSource
+{
+public:
+    const uint8_t *serialBytes = nullptr;
+    const WhitelistEntry *entries = nullptr;
+    uint8_t entryCount = 0;
+    uint8_t policy = 0;
+    uint8_t peers[256] = {};
+    const uint8_t *keys[3] = {nullptr, nullptr, nullptr};
+    uint16_t epochs[3] = {0, 0, 0};
+
+    void serial(uint8_t out[kSerialSize]) const override
+    {
+        if (serialBytes)
+            std::memcpy(out, serialBytes, kSerialSize);
+        else
+            std::memset(out, 0xFF, kSerialSize);
+    }
+    uint8_t whitelistCount() const override { return entryCount; }
+    uint8_t whitelistNodeId(uint8_t index) const override { return entries[index].nodeId; }
+    void whitelistSerial(uint8_t index, uint8_t out[kSerialSize]) const override
+    {
+        std::memcpy(out, entries[index].serial, kSerialSize);
+    }
+    uint8_t policyFlags() const override { return policy; }
+    uint8_t peerFlags(uint8_t nodeId) const override { return peers[nodeId]; }
+    bool key(ManagementConfigKey which, uint8_t out[kManagementKeySize]) const override
+    {
+        const uint8_t *key = keys[int(which)];
+        if (key)
+            std::memcpy(out, key, kManagementKeySize);
+        return key != nullptr;
+    }
+    uint16_t epoch(ManagementConfigKey which) const override { return epochs[int(which)]; }
+};
+
+} // namespace
+
+void tst_FwManagement::streamedDigestMatchesSummary_data()
+{
+    QTest::addColumn<int>("entries");
+    QTest::addColumn<int>("peers");
+    QTest::addColumn<bool>("keys");
+    QTest::newRow("blank") << 0 << 0 << false;
+    QTest::newRow("a few, unordered, duplicate ids") << 5 << 3 << true;
+    QTest::newRow("full lists, peer 0, entry 254") << 16 << 16 << true;
+}
+
+void tst_FwManagement::streamedDigestMatchesSummary()
+{
+    QFETCH(int, entries);
+    QFETCH(int, peers);
+    QFETCH(bool, keys);
+    PortableSha256 sha;
+    // Ids descending from 254 with a repeat every fourth entry (whose serial must not count):
+    // the canonical image sorts and de-duplicates them.
+    WhitelistEntry list[16] = {};
+    for (int i = 0; i < entries; ++i) {
+        list[i].nodeId = i == 0       ? 254
+                         : i % 4 == 3 ? list[i - 1].nodeId
+                                      : uint8_t(entries * 7 - 7 * i);
+        for (int b = 0; b < int(kSerialSize); ++b)
+            list[i].serial[b] = uint8_t(i * 16 + b);
+    }
+    const uint8_t serial[kSerialSize] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+    uint8_t keyBytes[3][kManagementKeySize];
+    for (int k = 0; k < 3; ++k)
+        std::memset(keyBytes[k], 0x30 + k, kManagementKeySize);
+
+    ArraySource source;
+    ManagementConfigSummary summary {};
+    RequirementTable doSign;
+    RequirementTable doWhitelist;
+    source.entries = list;
+    source.entryCount = uint8_t(entries);
+    summary.whitelist = {list, size_t(entries)};
+    for (int i = 0; i < peers; ++i) {
+        const uint8_t id = uint8_t(i * 13 % 255);
+        const uint8_t flags = uint8_t(1 + i % 3);
+        source.peers[id] = flags;
+        if (flags & kPeerRequiresSignatures)
+            doSign.require(id);
+        if (flags & kPeerRequiresWhitelisting)
+            doWhitelist.require(id);
+    }
+    summary.doSign = &doSign;
+    summary.doWhitelist = &doWhitelist;
+    if (keys) {
+        source.serialBytes = serial;
+        summary.serial = serial;
+        source.policy = summary.policyFlags = kPolicyRequireSignatures | kPolicyIgnorePresentations;
+        for (int k = 0; k < 3; ++k)
+            source.keys[k] = keyBytes[k];
+        summary.linkKey = keyBytes[0];
+        summary.activeNetworkKey = keyBytes[1];
+        summary.pendingNetworkKey = keyBytes[2];
+        source.epochs[1] = summary.activeEpoch = 7;
+        source.epochs[2] = summary.pendingEpoch = 8;
+    }
+    uint8_t streamed[32];
+    uint8_t whole[32];
+    computeConfigDigest(sha, source, streamed);
+    computeConfigDigest(sha, summary, whole);
+    QCOMPARE(QByteArray(reinterpret_cast<const char *>(streamed), 32),
+             QByteArray(reinterpret_cast<const char *>(whole), 32));
+    // And it is a digest of the content: one peer flag more changes it.
+    source.peers[200] = kPeerRequiresSignatures;
+    computeConfigDigest(sha, source, streamed);
+    QVERIFY(std::memcmp(streamed, whole, 32) != 0);
+}
 
 void tst_FwManagement::operations_data()
 {

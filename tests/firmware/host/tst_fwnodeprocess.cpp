@@ -103,29 +103,28 @@ void tst_FwNodeProcess::personalizeJoinAndRestart()
     };
     bool greeted = false;
     for (int attempt = 0; attempt < 50 && !greeted; ++attempt) {
-        send("WARDEN PERSO 1");
+        send("WARDEN PERSO 2");
         greeted = readLines(100, [](const std::string &r) {
-            return r.find("OK WARDEN PERSO 1") != std::string::npos;
+            return r.find("OK WARDEN PERSO 2") != std::string::npos;
         });
     }
     QVERIFY2(greeted, received.c_str());
-    QVERIFY(received.find("SIGNING NONE") != std::string::npos);
+    QVERIFY(received.find("\nLINK -\r") != std::string::npos);
     const QByteArray keyHex = QByteArray(reinterpret_cast<const char *>(kKey), 32).toHex();
     const QByteArray serialHex = QByteArray(reinterpret_cast<const char *>(kSerial), 9).toHex();
     for (const std::string &command :
-         {"SET LINKKEY " + keyHex.toStdString(), "SET SERIAL " + serialHex.toStdString(),
-          std::string("SET REQUIRE SIGN"), std::string("COMMIT"), std::string("END")}) {
+         {"LINK " + keyHex.toStdString(), "SERIAL " + serialHex.toStdString(),
+          std::string("POLICY 01"), std::string("COMMIT"), std::string("END")}) {
         received.clear();
         send(command);
         QVERIFY2(readLines(5000,
-                           [](const std::string &r) {
-                               return r.find("OK") != std::string::npos
-                                      || r.find("ERR") != std::string::npos;
-                           })
+                           // Each command is answered by one status line: wait for its end
+                           // (the node writes byte by byte).
+                           [](const std::string &r) { return r.find("\r\n") != std::string::npos; })
                          && received.find("ERR") == std::string::npos,
                  (command.substr(0, 10) + " -> " + received).c_str());
     }
-    QVERIFY(received.find("OK BYE") != std::string::npos);
+    QVERIFY(received.find("OK\r\n") != std::string::npos);
 
     // The same line now carries the bus: a gateway in RS485 framing.
     SystemClock clock;

@@ -87,6 +87,7 @@ struct Options
     uint64_t maxCycles = 0;
     bool markers = false;
     bool stackReport = false;
+    bool stackTrace = false;
     bool realtime = false;
     uint16_t markerAddress = WARDEN_SIM_MARKER_ADDRESS;
     uint16_t doneAddress = WARDEN_SIM_DONE_ADDRESS;
@@ -105,6 +106,8 @@ void usage(FILE *to)
                "  --max-cycles N      stop after N cycles (exit status 124)\n"
                "  --markers           report every marker write with its cycle count (stderr)\n"
                "  --stack-report      report the lowest stack pointer and the headroom (stderr)\n"
+               "  --stack-trace       also the pc and the stack bytes at the lowest point, to\n"
+               "                      find the return addresses of the deepest call chain\n"
                "  --realtime          never run ahead of the wall clock\n"
                "  --marker-address A  data address of the marker register (default 0x4a, GPIOR1)\n"
                "  --done-address A    data address of the done register (default 0x4b, GPIOR2)\n"
@@ -143,6 +146,9 @@ std::optional<std::string> parseOptions(int argc, char **argv, Options &options)
             options.markers = true;
         } else if (arg == "--stack-report") {
             options.stackReport = true;
+        } else if (arg == "--stack-trace") {
+            options.stackReport = true;
+            options.stackTrace = true;
         } else if (arg == "--realtime") {
             options.realtime = true;
         } else if (arg == "--verbose") {
@@ -350,6 +356,8 @@ private:
     uint8_t m_openMarkers[128];
     uint8_t m_openCount = 0;
     uint16_t m_lowestSp = 0xFFFF;
+    uint32_t m_lowestPc = 0;
+    std::vector<uint8_t> m_lowestStack; ///< SP + 1 .. RAMEND at the lowest point
     bool m_spSplit = false;
 
     bool m_done = false;
@@ -692,6 +700,13 @@ int Simulation::finish(const char *reason, int status)
                      "%d\n",
                      unsigned(lowest), unsigned(m_avr->ramend - lowest), unsigned(m_avr->ramend),
                      unsigned(heapStart), int(lowest) + 1 - int(heapStart));
+        if (m_options.stackTrace) {
+            // Return addresses are word addresses, high byte at the lower address.
+            std::fprintf(stderr, "stack deepest-pc 0x%04x bytes", unsigned(m_lowestPc));
+            for (uint8_t byte : m_lowestStack)
+                std::fprintf(stderr, " %02x", unsigned(byte));
+            std::fprintf(stderr, "\n");
+        }
     }
     std::fprintf(stderr, "exit %s status %d cycles %llu\n", reason, status,
                  static_cast<unsigned long long>(m_avr->cycle));
@@ -723,8 +738,13 @@ int Simulation::run()
             m_spSplit = false;
         if (!m_spSplit) {
             const uint16_t sp = stackPointer();
-            if (sp < m_lowestSp)
+            if (sp < m_lowestSp) {
                 m_lowestSp = sp;
+                if (m_options.stackTrace && sp < m_avr->ramend) {
+                    m_lowestPc = m_avr->pc;
+                    m_lowestStack.assign(m_avr->data + sp + 1, m_avr->data + m_avr->ramend + 1);
+                }
+            }
             for (uint8_t i = 0; i < m_openCount; ++i) {
                 OpenMarker &marker = m_markers[m_openMarkers[i]];
                 if (sp < marker.lowestSp)

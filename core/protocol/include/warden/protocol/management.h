@@ -428,5 +428,41 @@ struct ManagementConfigSummary
 void computeConfigDigest(Sha256Compressor &backend, const ManagementConfigSummary &summary,
                          uint8_t out[kSha256DigestSize]);
 
+/// The three keys the configuration digest covers.
+enum class ManagementConfigKey : uint8_t {
+    Link,
+    ActiveNetwork,
+    PendingNetwork,
+};
+
+/// The same configuration read one item at a time, so that a node hashes its EEPROM state
+/// without a copy of whitelist, tables and keys in its 2 KiB of RAM.
+class ManagementConfigSource
+{
+public:
+    /// The 9-byte serial (0xFF bytes when the node has none).
+    virtual void serial(uint8_t out[kSerialSize]) const = 0;
+    /// Whitelist entries in any order; the first entry of a node id wins, as in lookups.
+    virtual uint8_t whitelistCount() const = 0;
+    virtual uint8_t whitelistNodeId(uint8_t index) const = 0;
+    virtual void whitelistSerial(uint8_t index, uint8_t out[kSerialSize]) const = 0;
+    /// kPolicy* bits.
+    virtual uint8_t policyFlags() const = 0;
+    /// kPeerRequires* bits of what node @p nodeId requires (0: nothing).
+    virtual uint8_t peerFlags(uint8_t nodeId) const = 0;
+    /// Writes the key and returns true, or returns false when none is set.
+    virtual bool key(ManagementConfigKey which, uint8_t out[kManagementKeySize]) const = 0;
+    /// The epoch of a network key (0 when none; 0 for Link).
+    virtual uint16_t epoch(ManagementConfigKey which) const = 0;
+
+protected:
+    ~ManagementConfigSource() = default;
+};
+
+/// The digest of computeConfigDigest(summary) over a streamed source: equal configurations
+/// give equal digests whichever way they are read.
+void computeConfigDigest(Sha256Compressor &backend, const ManagementConfigSource &source,
+                         uint8_t out[kSha256DigestSize]);
+
 } // namespace Protocol
 } // namespace Warden

@@ -49,6 +49,9 @@ public:
     void update(const void *data, size_t length);
     /// Writes the digest and wipes the internal state.
     void finish(uint8_t out[kSha256DigestSize]);
+    /// Writes the first @p length (at most 32) bytes of the digest: a truncated check needs
+    /// no 32-byte buffer of its own.
+    void finish(uint8_t *out, size_t length);
 
     /// One-shot digest.
     static void hash(Sha256Compressor &backend, const void *data, size_t length,
@@ -77,6 +80,10 @@ public:
 
     void mac(Sha256Compressor &backend, const void *message, size_t length,
              uint8_t out[kSha256DigestSize]) const;
+    /// A MAC over a message in pieces: beginMac(hash), hash.update() for each piece, then
+    /// finishMac(hash, out). @p out may be the memory of the last piece.
+    void beginMac(Sha256 &hash) const;
+    void finishMac(Sha256 &hash, uint8_t out[kSha256DigestSize]) const;
 
     const uint32_t *innerMidstate() const { return m_inner; }
     const uint32_t *outerMidstate() const { return m_outer; }
