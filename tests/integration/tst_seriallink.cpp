@@ -3,10 +3,14 @@
 // garbage, oversized lines and floods (errors counted, the port closed and reopened, a second
 // link on another pair unaffected); socat killed mid-traffic (the link waits and reconnects by
 // itself when the pty comes back: every queued line arrives once, in order); a port that does
-// not exist yet. The transport is linked in statically and made through
-// LinkRegistry::loadStaticPlugins().
+// not exist yet. The RS485 framing (spec 9) on the same kind of pair, the test playing the
+// nodes on the bus: frames both ways, garbage and broken frames (collisions, frames cut
+// short) counted by name while the link keeps running, socat killed mid-traffic, and a busy
+// bus waited out. The modem framing is tested in tst_serialmodem. The transport is linked in
+// statically and made through LinkRegistry::loadStaticPlugins().
 #include "linktraffic.h"
 #include "seriallink.h"
+#include "serialpty.h"
 
 #include <warden/linkplugin.h>
 
@@ -34,60 +38,6 @@ using namespace Qt::StringLiterals;
 using namespace std::chrono_literals;
 
 namespace {
-
-/// A socat process that joins two ptys, reachable as <dir>/<name>-link and <dir>/<name>-gw.
-class PtyPair
-{
-public:
-    PtyPair(const QString &dir, const QString &name)
-        : linkPath(dir + u'/' + name + u"-link"_s)
-        , gatewayPath(dir + u'/' + name + u"-gw"_s)
-    { }
-    ~PtyPair() { stop(); }
-
-    bool start()
-    {
-        stop();
-        m_process = std::make_unique<QProcess>();
-        // socat -d -d logs the ptys it made; kept beside them for a failing run.
-        m_process->setStandardOutputFile(QProcess::nullDevice());
-        m_process->setStandardErrorFile(linkPath + u".socat.log"_s, QIODevice::Append);
-        m_process->start(QStandardPaths::findExecutable(u"socat"_s),
-                         {u"-d"_s, u"-d"_s, u"pty,raw,echo=0,link="_s + linkPath,
-                          u"pty,raw,echo=0,link="_s + gatewayPath});
-        if (!m_process->waitForStarted(5000))
-            return false;
-        QDeadlineTimer deadline(5000);
-        while (!(QFileInfo::exists(linkPath) && QFileInfo::exists(gatewayPath))) {
-            if (deadline.hasExpired() || m_process->state() != QProcess::Running)
-                return false;
-            QTest::qWait(5);
-        }
-        return true;
-    }
-
-    /// Ends socat (the ptys vanish, as when a USB adapter is pulled) and its links with it.
-    void stop()
-    {
-        if (!m_process)
-            return;
-        m_process->terminate();
-        if (!m_process->waitForFinished(5000)) {
-            m_process->kill();
-            m_process->waitForFinished(5000);
-        }
-        m_process.reset();
-        // socat removes them on SIGTERM; a stale link must not point at a reused pty.
-        QFile::remove(linkPath);
-        QFile::remove(gatewayPath);
-    }
-
-    const QString linkPath;
-    const QString gatewayPath;
-
-private:
-    std::unique_ptr<QProcess> m_process;
-};
 
 /// A stock serial gateway on the other end of the pty: POSIX, non-blocking, driven by the
 /// event loop so that it never blocks the link under test (same thread).
@@ -168,6 +118,48 @@ private:
     std::unique_ptr<QSocketNotifier> m_writer;
 };
 
+QByteArray rs485(uint8_t to, uint8_t from, const QByteArray &data, uint8_t soh = 1)
+{
+    uint8_t out[Protocol::kRs485MaxFrameSize];
+    const size_t n
+            = Protocol::rs485Encode(to, from, reinterpret_cast<const uint8_t *>(data.constData()),
+                                    size_t(data.size()), out, sizeof out, soh);
+    return QByteArray(reinterpret_cast<const char *>(out), qsizetype(n));
+}
+
+/// The nodes on an RS485 bus, at the far end of the pty: what the link sends is decoded by a
+/// promiscuous receiver (a bus sniffer).
+struct BusEnd
+{
+    BusEnd()
+        : sniffer(0, true)
+    {
+        end.onBytes = [this](QByteArrayView bytes) {
+            raw += bytes;
+            for (const char c : bytes) {
+                if (sniffer.feed(uint8_t(c)) == Protocol::Rs485Receiver::Event::Frame) {
+                    const Protocol::Rs485Frame &f = sniffer.frame();
+                    frames << QByteArray(reinterpret_cast<const char *>(f.data), f.length);
+                    to << f.to;
+                    from << f.from;
+                }
+            }
+        };
+    }
+    bool open(const QString &path)
+    {
+        sniffer.reset();
+        return end.open(path);
+    }
+
+    PtyPeer end;
+    Protocol::Rs485Receiver sniffer;
+    QByteArray raw;
+    QByteArrayList frames;
+    QList<uint8_t> to;
+    QList<uint8_t> from;
+};
+
 } // namespace
 
 class tst_SerialLink : public QObject
@@ -188,8 +180,15 @@ private Q_SLOTS:
     void ptyVanishesMidTraffic();
     void portAppearsLater();
 
+    void rs485FramesBothWays();
+    void rs485BrokenFrames_data();
+    void rs485BrokenFrames();
+    void rs485PtyVanishesMidTraffic();
+    void rs485BusyBus();
+
 private:
     std::unique_ptr<Link> makeLink(const QString &name, const QString &port);
+    std::unique_ptr<Link> makeRs485Link(const QString &port, int soh = 1);
 
     LinkRegistry m_registry;
     QTemporaryDir m_dir;
@@ -240,8 +239,8 @@ void tst_SerialLink::settings_data()
     QTest::newRow("port number") << QVariantMap {{u"port"_s, 0}}
                                  << u"\"port\" must be a string, not int"_s;
     QTest::newRow("unknown key") << QVariantMap {{u"port"_s, port}, {u"parity"_s, u"even"_s}}
-                                 << u"unknown serial setting \"parity\" (known: baudRate, framing, "
-                                    u"port)"_s;
+                                 << u"unknown serial setting \"parity\" (known: address, baudRate, "
+                                    u"channel, dataRate, framing, port, power, sohCount)"_s;
     QTest::newRow("baud string") << QVariantMap {{u"port"_s, port}, {u"baudRate"_s, u"9600"_s}}
                                  << u"\"baudRate\" must be a whole number, not QString"_s;
     QTest::newRow("baud fraction") << QVariantMap {{u"port"_s, port}, {u"baudRate"_s, 9600.5}}
@@ -253,10 +252,48 @@ void tst_SerialLink::settings_data()
     QTest::newRow("baud huge") << QVariantMap {{u"port"_s, port}, {u"baudRate"_s, 1e12}}
                                << u"\"baudRate\" is"_s;
     QTest::newRow("modem") << QVariantMap {{u"port"_s, port}, {u"framing"_s, u"modem"_s}}
-                           << u"\"modem\" (Warden's radio modem) is not available yet"_s;
+                           << QString();
+    QTest::newRow("modem radio") << QVariantMap {{u"port"_s, port},     {u"framing"_s, u"modem"_s},
+                                                 {u"address"_s, 0},     {u"channel"_s, 125.0},
+                                                 {u"dataRate"_s, 2000}, {u"power"_s, 0}}
+                                 << QString();
+    QTest::newRow("rs485") << QVariantMap {{u"port"_s, port},
+                                           {u"framing"_s, u"rs485"_s},
+                                           {u"sohCount"_s, 3}}
+                           << QString();
     QTest::newRow("framing other") << QVariantMap {{u"port"_s, port}, {u"framing"_s, u"binary"_s}}
-                                   << u"\"framing\" must be \"lines\" or \"modem\", not "
-                                      u"\"binary\""_s;
+                                   << u"\"framing\" must be \"lines\", \"modem\" or "
+                                      u"\"rs485\", not \"binary\""_s;
+    QTest::newRow("channel on lines")
+            << QVariantMap {{u"port"_s, port}, {u"channel"_s, 76}}
+            << u"serial setting \"channel\" applies to framing \"modem\" only, not \"lines\""_s;
+    QTest::newRow("sohCount on modem")
+            << QVariantMap {{u"port"_s, port}, {u"framing"_s, u"modem"_s}, {u"sohCount"_s, 1}}
+            << u"serial setting \"sohCount\" applies to framing \"rs485\" only, not \"modem\""_s;
+    QTest::newRow("channel 126") << QVariantMap {{u"port"_s, port},
+                                                 {u"framing"_s, u"modem"_s},
+                                                 {u"channel"_s, 126}}
+                                 << u"serial setting \"channel\" is 126 (allowed: 0 to 125)"_s;
+    QTest::newRow("address 255") << QVariantMap {{u"port"_s, port},
+                                                 {u"framing"_s, u"modem"_s},
+                                                 {u"address"_s, 255}}
+                                 << u"serial setting \"address\" is 255 (allowed: 0 to 254)"_s;
+    QTest::newRow("power string")
+            << QVariantMap {{u"port"_s, port}, {u"framing"_s, u"modem"_s}, {u"power"_s, u"3"_s}}
+            << u"serial setting \"power\" must be a whole number, not QString"_s;
+    QTest::newRow("dataRate 500")
+            << QVariantMap {{u"port"_s, port}, {u"framing"_s, u"modem"_s}, {u"dataRate"_s, 500}}
+            << u"serial setting \"dataRate\" is 500 (allowed: 250, 1000 or 2000 kbit/s)"_s;
+    QTest::newRow("dataRate text")
+            << QVariantMap {{u"port"_s, port}, {u"framing"_s, u"modem"_s}, {u"dataRate"_s, u"1M"_s}}
+            << u"serial setting \"dataRate\" must be a whole number of kbit/s"_s;
+    QTest::newRow("sohCount 4") << QVariantMap {{u"port"_s, port},
+                                                {u"framing"_s, u"rs485"_s},
+                                                {u"sohCount"_s, 4}}
+                                << u"serial setting \"sohCount\" is 4 (allowed: 1 to 3)"_s;
+    QTest::newRow("sohCount 0.5")
+            << QVariantMap {{u"port"_s, port}, {u"framing"_s, u"rs485"_s}, {u"sohCount"_s, 0.5}}
+            << u"serial setting \"sohCount\" must be a whole number, not double"_s;
     QTest::newRow("framing number") << QVariantMap {{u"port"_s, port}, {u"framing"_s, 1}}
                                     << u"\"framing\" must be a string"_s;
 }
@@ -269,7 +306,21 @@ void tst_SerialLink::settings()
     if (error.isEmpty()) {
         QVERIFY2(link, link ? "" : qPrintable(link.error().message()));
         QCOMPARE((*link)->state(), LinkState::Closed);
-        QCOMPARE((*link)->framing(), LinkFraming::ControllerLines);
+        const QString framing = settings.value(u"framing"_s, u"lines"_s).toString();
+        QCOMPARE((*link)->framing(),
+                 framing == u"lines"_s ? LinkFraming::ControllerLines : LinkFraming::RadioFrames);
+        auto *serial = qobject_cast<Internal::SerialLink *>(link->get());
+        QVERIFY(serial);
+        // RS485 buses run at 9600 unless told (spec 9.1); the others at 115200.
+        if (!settings.contains(u"baudRate"_s))
+            QCOMPARE(serial->settings().baudRate, framing == u"rs485"_s ? 9600 : 115200);
+        if (settings.contains(u"channel"_s)) {
+            QCOMPARE(serial->settings().radio.channel, uint8_t(125));
+            QCOMPARE(serial->settings().radio.dataRate, Protocol::kModemRate2M);
+            QCOMPARE(serial->settings().radio.power, uint8_t(0));
+        }
+        if (settings.contains(u"sohCount"_s))
+            QCOMPARE(serial->settings().sohCount, uint8_t(3));
         return;
     }
     QVERIFY(!link);
@@ -566,6 +617,186 @@ void tst_SerialLink::portAppearsLater()
     QTRY_COMPARE(link->state(), LinkState::Connected);
     QTRY_COMPARE(gateway.collector.lines.size(), 1);
     QCOMPARE(traffic.verify(gateway.collector.lines), QString());
+}
+
+std::unique_ptr<Link> tst_SerialLink::makeRs485Link(const QString &port, int soh)
+{
+    Result<std::unique_ptr<Link>> link = m_registry.create(
+            {u"serial"_s,
+             u"bus"_s,
+             {{u"port"_s, port}, {u"framing"_s, u"rs485"_s}, {u"sohCount"_s, soh}}});
+    if (!link) {
+        qWarning().noquote() << link.error().message();
+        return {};
+    }
+    (*link)->setReconnectBackoff(20ms, 200ms);
+    return std::move(*link);
+}
+
+void tst_SerialLink::rs485FramesBothWays()
+{
+    PtyPair pty(m_dir.path(), u"bus"_s);
+    QVERIFY(pty.start());
+    BusEnd bus;
+    QVERIFY(bus.open(pty.gatewayPath));
+    std::unique_ptr<Link> link = makeRs485Link(pty.linkPath, 2);
+    QVERIFY(link);
+    QCOMPARE(link->framing(), LinkFraming::RadioFrames);
+    QSignalSpy received(link.get(), &Link::unitReceived);
+    QSignalSpy errors(link.get(), &Link::errorOccurred);
+    link->open();
+    QCOMPARE(link->state(), LinkState::Connected);
+
+    // Host -> bus: To is the frame's destination, From the gateway (0), with the SOH count
+    // asked for.
+    FrameTraffic traffic(link.get());
+    for (int i = 0; i < 100; ++i)
+        QVERIFY(traffic.sendNext());
+    QVERIFY(link->send(FrameTraffic::frame(100, 255)));
+    QTRY_COMPARE(bus.frames.size(), 101);
+    QCOMPARE(bus.frames.takeLast(), FrameTraffic::frame(100, 255));
+    QCOMPARE(bus.to.takeLast(), uint8_t(255));
+    QCOMPARE(traffic.verify(bus.frames), QString());
+    QCOMPARE(bus.to, QList<uint8_t>(100, 12));
+    QCOMPARE(bus.from, QList<uint8_t>(101, 0));
+    QVERIFY(bus.raw.startsWith(QByteArray::fromHex("01010c0058")));
+
+    // Bus -> host: the example of spec 9.2, a broadcast, frames between other nodes (not for
+    // the gateway), the gateway's own broadcast echoed by the adapter, and line noise.
+    bus.end.send(QByteArray::fromHex("0100035808020303000a2902010103a004"));
+    bus.end.send(QByteArray("\x55\xaa\x01\x01garbage", 11));
+    bus.end.send(rs485(255, 7, FrameTraffic::frame(1, 255)));
+    bus.end.send(rs485(9, 7, FrameTraffic::frame(2, 9)));
+    bus.end.send(rs485(255, 0, FrameTraffic::frame(3, 255)));
+    bus.end.send(rs485(0, 4, FrameTraffic::frame(4, 0), 3));
+    QTRY_COMPARE(received.size(), 3);
+    QCOMPARE(received.at(0).at(0).toByteArray(), QByteArray::fromHex("0303000a29020101"));
+    QCOMPARE(received.at(1).at(0).toByteArray(), FrameTraffic::frame(1, 255));
+    QCOMPARE(received.at(2).at(0).toByteArray(), FrameTraffic::frame(4, 0));
+    QCOMPARE(link->statistics().malformed, quint64(0));
+    QCOMPARE(link->statistics().unitsIn, quint64(3));
+    QCOMPARE(errors.size(), 0);
+}
+
+void tst_SerialLink::rs485BrokenFrames_data()
+{
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::addColumn<QString>("reason");
+    QByteArray badChecksum = rs485(0, 5, FrameTraffic::frame(7, 0));
+    badChecksum[badChecksum.size() - 2] = char(badChecksum[badChecksum.size() - 2] ^ 0x01);
+    QTest::newRow("bad checksum") << badChecksum << u"bad-checksum"_s;
+    // Two nodes talking at once: a frame cut short by the next one's start.
+    QTest::newRow("collision") << rs485(0, 5, FrameTraffic::frame(7, 0)).left(12) << u"bad-etx"_s;
+    QTest::newRow("length 40") << QByteArray::fromHex("01000558280200") << u"data-too-long"_s;
+    QTest::newRow("other command")
+            << QByteArray::fromHex("0100055908020303000a290201010300") << u"bad-command"_s;
+    QTest::newRow("too short for MySensors")
+            << rs485(0, 5, QByteArray::fromHex("0102"))
+            << u"rs485 frame from node 5 with 2 data bytes (a MySensors frame has 7 to 32)"_s;
+}
+
+void tst_SerialLink::rs485BrokenFrames()
+{
+    QFETCH(QByteArray, bytes);
+    QFETCH(QString, reason);
+    PtyPair pty(m_dir.path(), u"broken"_s);
+    QVERIFY(pty.start());
+    BusEnd bus;
+    QVERIFY(bus.open(pty.gatewayPath));
+    std::unique_ptr<Link> link = makeRs485Link(pty.linkPath);
+    QVERIFY(link);
+    QSignalSpy received(link.get(), &Link::unitReceived);
+    QSignalSpy errors(link.get(), &Link::errorOccurred);
+    link->open();
+
+    // Good, broken, good: both good frames arrive, the broken one is reported by name once.
+    bus.end.send(rs485(0, 5, FrameTraffic::frame(1, 0)) + bytes
+                 + rs485(0, 5, FrameTraffic::frame(2, 0)));
+    QTRY_COMPARE(received.size(), 2);
+    QCOMPARE(received.at(0).at(0).toByteArray(), FrameTraffic::frame(1, 0));
+    QCOMPARE(received.at(1).at(0).toByteArray(), FrameTraffic::frame(2, 0));
+    QTRY_COMPARE(link->statistics().malformed, quint64(1));
+    QCOMPARE(errors.size(), 1);
+    const QString message = errors.at(0).at(0).value<Error>().message();
+    QVERIFY2(message.contains(reason), qPrintable(message));
+    QVERIFY2(message.startsWith(u"link bus: "_s), qPrintable(message));
+    QCOMPARE(link->state(), LinkState::Connected);
+    QCOMPARE(link->statistics().drops, quint64(0));
+    QVERIFY(link->send(FrameTraffic::frame(3)));
+    QTRY_COMPARE(bus.frames.size(), 1);
+}
+
+void tst_SerialLink::rs485PtyVanishesMidTraffic()
+{
+    PtyPair pty(m_dir.path(), u"busvanish"_s);
+    QVERIFY(pty.start());
+    BusEnd bus;
+    QVERIFY(bus.open(pty.gatewayPath));
+    std::unique_ptr<Link> link = makeRs485Link(pty.linkPath);
+    QVERIFY(link);
+    QSignalSpy received(link.get(), &Link::unitReceived);
+    link->open();
+
+    FrameTraffic traffic(link.get());
+    constexpr int kFrames = 400;
+    QTimer pacer;
+    connect(&pacer, &QTimer::timeout, this, [&] {
+        for (int i = 0; i < 2 && traffic.queued() < kFrames; ++i)
+            QVERIFY(traffic.sendNext());
+    });
+    pacer.start(1);
+
+    QTRY_VERIFY(bus.frames.size() >= 50);
+    pty.stop();
+    bus.end.close();
+    QTRY_COMPARE(link->state(), LinkState::Waiting);
+    QTRY_VERIFY(link->pendingCount() >= 50);
+
+    QVERIFY(pty.start());
+    QVERIFY(bus.open(pty.gatewayPath));
+    QTRY_COMPARE(link->state(), LinkState::Connected);
+    QVERIFY(waitUntil([&] { return traffic.queued() == kFrames && link->pendingCount() == 0; }));
+    QTRY_VERIFY(traffic.verify(bus.frames).isEmpty()
+                && bus.frames.size() + traffic.lostInFlight() == kFrames);
+    QCOMPARE(traffic.verify(bus.frames), QString());
+    QCOMPARE(link->statistics().connects, quint64(2));
+    qInfo("rs485: %d of %d frames lost in flight with the pulled pty", traffic.lostInFlight(),
+          kFrames);
+
+    bus.end.send(rs485(0, 3, FrameTraffic::frame(9, 0)));
+    QTRY_VERIFY(!received.isEmpty());
+    QCOMPARE(received.last().at(0).toByteArray(), FrameTraffic::frame(9, 0));
+}
+
+void tst_SerialLink::rs485BusyBus()
+{
+    PtyPair pty(m_dir.path(), u"busy"_s);
+    QVERIFY(pty.start());
+    BusEnd bus;
+    QVERIFY(bus.open(pty.gatewayPath));
+    std::unique_ptr<Link> link = makeRs485Link(pty.linkPath);
+    QVERIFY(link);
+    auto *serial = qobject_cast<Internal::SerialLink *>(link.get());
+    QVERIFY(serial);
+    QSignalSpy received(link.get(), &Link::unitReceived);
+    link->open();
+
+    // A node talks (150 frames back to back); the host has a frame to send the moment it has
+    // heard the first one: it waits for a quiet bus, and sends once the talk stops.
+    QByteArray talk;
+    for (int i = 0; i < 150; ++i)
+        talk += rs485(0, 6, FrameTraffic::frame(i, 0));
+    connect(link.get(), &Link::unitReceived, this, [&] {
+        if (received.size() == 1) // the spy's slot ran first
+            QVERIFY(link->send(FrameTraffic::frame(1)));
+    });
+    bus.end.send(talk);
+    QVERIFY(waitUntil([&] { return bus.frames.size() == 1 && received.size() == 150; }));
+    QVERIFY2(serial->rs485Statistics().busyWaits > 0, "the link sent into a busy bus");
+    QCOMPARE(bus.frames.first(), FrameTraffic::frame(1));
+    QCOMPARE(serial->rs485Statistics().framesIn, quint64(150));
+    QCOMPARE(link->statistics().malformed, quint64(0));
+    qInfo("rs485: %llu carrier-sense rounds waited", serial->rs485Statistics().busyWaits);
 }
 
 QTEST_GUILESS_MAIN(tst_SerialLink)
