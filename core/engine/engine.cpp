@@ -96,6 +96,8 @@ struct Outgoing
 struct NodeState
 {
     std::unique_ptr<Protocol::LegacySigner> linkSigner;
+    std::unique_ptr<Protocol::LegacySigner> candidateSigner; ///< a link key being delivered
+    bool signingHeld = false; ///< which key the node holds is unknown: sign nothing to it
     std::optional<quint32> epoch;
     std::array<uint8_t, Protocol::kSerialSize> serial {};
     bool hasSerial = false;
@@ -134,6 +136,8 @@ public:
     void noteInInventory(const Message &m);
     void handleInternal(Link *link, const Message &m);
     FrameVerdict verify(NodeState &node, const Message &m, QString &detail);
+    Protocol::Verdict verifyEither(NodeState &node, Protocol::LegacySigner &current,
+                                   const Message &m, const Protocol::WhitelistView *whitelist);
     void countFailure(quint8 sender, NodeState &node, FrameVerdict verdict);
     void remindRequirements(Link *link, quint8 sender, NodeState &node);
     void lock(quint8 sender, NodeState &node, SecurityAlert::Kind kind, int count);
@@ -290,9 +294,14 @@ FrameVerdict EnginePrivate::verify(NodeState &node, const Message &m, QString &d
         }
         whitelist = &view;
     }
-    const Protocol::Verdict v
-            = Protocol::verifyReceived(*signer, m, node.nonce, clock(), whitelist);
+    Protocol::Verdict v = Protocol::Verdict::BadSignature;
+    if (node.candidateSigner)
+        v = verifyEither(node, *signer, m, whitelist);
+    else
+        v = Protocol::verifyReceived(*signer, m, node.nonce, clock(), whitelist);
     Protocol::secureZero(&entry, sizeof entry);
+    if (v == Protocol::Verdict::Verified)
+        node.signingHeld = false; // whichever key it was, the gateway now knows it
     switch (v) {
     case Protocol::Verdict::Verified:
         return FrameVerdict::Verified;
@@ -318,6 +327,38 @@ FrameVerdict EnginePrivate::verify(NodeState &node, const Message &m, QString &d
         return FrameVerdict::BadSignature;
     }
     return FrameVerdict::BadSignature;
+}
+
+Protocol::Verdict EnginePrivate::verifyEither(NodeState &node, Protocol::LegacySigner &current,
+                                              const Message &m,
+                                              const Protocol::WhitelistView *whitelist)
+{
+    // verifyReceived() with a second key: during a key change the node signs with the old
+    // key until its acknowledgement is out and with the new one after, and either frame may
+    // be the next to arrive. One nonce, consumed first, still verifies at most one frame.
+    if (Protocol::isSigningExempt(m))
+        return Protocol::Verdict::Exempt;
+    if (!m.isSigned())
+        return Protocol::Verdict::NotSigned;
+    uint8_t n[Protocol::kNonceSize];
+    Protocol::Verdict v = node.nonce.take(clock(), n);
+    const uint8_t *serial = nullptr;
+    if (v == Protocol::Verdict::Verified && whitelist) {
+        serial = Protocol::findSerial(*whitelist, m.sender());
+        if (!serial)
+            v = Protocol::Verdict::NotWhitelisted;
+    }
+    if (v == Protocol::Verdict::Verified) {
+        v = current.verify(m, n, serial);
+        if (v == Protocol::Verdict::BadSignature
+            && node.candidateSigner->verify(m, n, serial) == Protocol::Verdict::Verified) {
+            node.linkSigner = std::move(node.candidateSigner);
+            qCInfo(lcEngine) << "node" << m.sender() << "signs with its new link key";
+            v = Protocol::Verdict::Verified;
+        }
+    }
+    Protocol::secureZero(n, sizeof n);
+    return v;
 }
 
 void EnginePrivate::countFailure(quint8 sender, NodeState &node, FrameVerdict verdict)
@@ -861,12 +902,59 @@ Result<void> Engine::setNodeKey(quint8 node, const SecretBytes &key)
     auto signer = std::make_unique<Protocol::LegacySigner>(Signer::hostSha256());
     signer->setKey(key.data());
     d->nodes[node].linkSigner = std::move(signer);
+    d->nodes[node].candidateSigner.reset();
+    d->nodes[node].signingHeld = false;
     return {};
 }
 
 void Engine::clearNodeKey(quint8 node)
 {
     d->nodes[node].linkSigner.reset();
+}
+
+Result<void> Engine::setNodeKeyCandidate(quint8 node, const SecretBytes &key)
+{
+    if (key.size() != Protocol::kSigningKeySize)
+        return fail(ErrorCode::InvalidArgument,
+                    u"a link key has 32 bytes, this one %1"_s.arg(key.size()));
+    if (d->nodes[node].revoked)
+        return fail(ErrorCode::Refused, u"node %1 is revoked"_s.arg(node));
+    auto signer = std::make_unique<Protocol::LegacySigner>(Signer::hostSha256());
+    signer->setKey(key.data());
+    d->nodes[node].candidateSigner = std::move(signer);
+    return {};
+}
+
+void Engine::clearNodeKeyCandidate(quint8 node)
+{
+    d->nodes[node].candidateSigner.reset();
+}
+
+bool Engine::hasNodeKeyCandidate(quint8 node) const
+{
+    return d->nodes[node].candidateSigner != nullptr;
+}
+
+void Engine::holdSigning(quint8 node)
+{
+    d->nodes[node].signingHeld = true;
+}
+
+bool Engine::isSigningHeld(quint8 node) const
+{
+    return d->nodes[node].signingHeld;
+}
+
+void Engine::readmit(quint8 node)
+{
+    NodeState &n = d->nodes[node];
+    if (!n.revoked)
+        return;
+    n.revoked = false;
+    n.locked = false;
+    n.failures = 0;
+    n.nonceRequests = 0;
+    qCWarning(lcEngine).noquote() << "node" << node << "readmitted";
 }
 
 Result<void> Engine::setNodeSerial(quint8 node, QByteArrayView serial)
@@ -904,8 +992,14 @@ void Engine::setInventory(Inventory *inventory)
         return;
     setUsedNodeIds(inventory->usedNodeIds());
     if (const auto revoked = inventory->revocations()) {
-        for (const Revocation &r : *revoked)
+        for (const Revocation &r : *revoked) {
+            // A readmitted node keeps its revocation as history; the node table says whether
+            // it is still in force (an unreadable record counts as revoked).
+            const auto record = inventory->node(r.node);
+            if (record && *record && !(*record)->revoked)
+                continue;
             revoke(r.node, r.why.isEmpty() ? QStringLiteral("revoked earlier") : r.why);
+        }
     } else {
         qCWarning(lcEngine).noquote()
                 << "revocations not loaded from the inventory:" << revoked.error().message();
@@ -942,6 +1036,8 @@ void Engine::revoke(quint8 node, const QString &reason)
     n.revoked = true;
     n.used = true;
     n.linkSigner.reset();
+    n.candidateSigner.reset();
+    n.signingHeld = false;
     Protocol::secureZero(n.serial.data(), n.serial.size());
     n.hasSerial = false;
     n.nonce.purge();
@@ -1007,6 +1103,10 @@ Result<quint64> Engine::send(const Protocol::Message &message)
     m.setLast(kGatewayId);
     const bool sign = d->options.mode == GatewayMode::HostGateway && destination != kBroadcast
                       && d->doSign.isRequired(destination) && !Protocol::isSigningExempt(m);
+    if (sign && node.signingHeld)
+        return fail(ErrorCode::Refused,
+                    u"node %1 may hold a new key: nothing is signed to it until a frame from it "
+                    u"verifies"_s.arg(destination));
     if (!sign) {
         m.setSigned(false);
         d->transmit(destination, m);

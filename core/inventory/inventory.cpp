@@ -881,7 +881,7 @@ Result<InventoryReceipt> Inventory::setQuarantined(quint8 node, bool quarantined
     WARDEN_CHECK(checkNode(node, 1));
     WARDEN_CHECK(checkText("who", who, kMaxWhoLength, true));
     WARDEN_CHECK(checkText("why", why, kMaxWhyLength, false));
-    QuarantineOp op {node, quarantined, who, why, nowMs(), 0};
+    QuarantineOp op {node, quarantined, who, why, nowMs(), 0, false, {}};
     QMutexLocker lock(&d->m_mutex);
     op.auditId = d->m_nextAuditId++;
     Result<InventoryTicket> ticket = d->enqueueLocked(Op {0, std::move(op)});
@@ -890,6 +890,26 @@ Result<InventoryReceipt> Inventory::setQuarantined(quint8 node, bool quarantined
     // Lifting a quarantine gives the id back to its node, never to another one.
     d->m_usedIds.set(node);
     return InventoryReceipt {*ticket, node};
+}
+
+Result<InventoryReceipt> Inventory::readmit(quint8 node, const QString &who, const QString &why,
+                                            const QJsonObject &details)
+{
+    if (Result<void> ok = writable(*d); !ok)
+        return tl::unexpected(ok.error());
+    WARDEN_CHECK(checkNode(node, 1));
+    WARDEN_CHECK(checkText("who", who, kMaxWhoLength, true));
+    WARDEN_CHECK(checkText("why", why, kMaxWhyLength, true));
+    WARDEN_CHECK(checkJson("the readmission's details", details, kMaxDetailsBytes, nullptr));
+    QuarantineOp op {node, false, who, why, nowMs(), 0, true, details};
+    QMutexLocker lock(&d->m_mutex);
+    op.auditId = d->m_nextAuditId++;
+    const qint64 auditId = op.auditId;
+    Result<InventoryTicket> ticket = d->enqueueLocked(Op {0, std::move(op)});
+    if (!ticket)
+        return tl::unexpected(ticket.error());
+    d->m_usedIds.set(node); // the id goes back to this node, never to another one
+    return InventoryReceipt {*ticket, auditId};
 }
 
 Result<InventoryReceipt> Inventory::allocateNodeId(const QString &who)

@@ -122,6 +122,8 @@ struct QuarantineOp
     QString why;
     qint64 whenMs = 0;
     qint64 auditId = 0;
+    bool readmit = false; ///< also lifts the revocation (Inventory::readmit)
+    QJsonObject details; ///< for the audit entry (readmission: the new fingerprints)
 };
 struct AllocateOp
 {

@@ -72,6 +72,7 @@ struct InventoryWriter::Connection
     QSqlQuery allocateId;
     QSqlQuery ensureNode;
     QSqlQuery setNodeQuarantined;
+    QSqlQuery readmitNode;
     QSqlQuery upsertEpoch;
     QSqlQuery upsertJob;
     QSqlQuery upsertRotation;
@@ -198,6 +199,7 @@ VALUES (?, 'allocated', ?, ?))"},
             {&c.ensureNode, "INSERT OR IGNORE INTO nodes (id) VALUES (?)"},
             {&c.setNodeQuarantined, R"(INSERT INTO nodes (id, quarantined) VALUES (?, ?)
 ON CONFLICT (id) DO UPDATE SET quarantined = excluded.quarantined)"},
+            {&c.readmitNode, "UPDATE nodes SET revoked = 0 WHERE id = ?"},
             {&c.upsertEpoch, R"(INSERT INTO key_epochs (epoch, scope, key_fp, state, created_ms,
     activated_ms, retired_ms) VALUES (?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (epoch, scope) DO UPDATE SET key_fp = excluded.key_fp, state = excluded.state,
@@ -505,13 +507,17 @@ InventoryWriter::Step InventoryWriter::applyOp(Connection &c, const Op &op, quin
         audit(r->auditId, v.whenMs, v.who, QStringLiteral("revoke"), v.why, v.node, details);
     } else if (const auto *qo = std::get_if<QuarantineOp>(&op.what)) {
         then(c.setNodeQuarantined, {int(qo->node), int(qo->quarantined)});
+        if (qo->readmit)
+            then(c.readmitNode, {int(qo->node)});
         then(c.setIdState,
              {int(qo->node),
               qo->quarantined ? QStringLiteral("quarantined") : QStringLiteral("allocated"),
               qo->whenMs, text(qo->who)});
         audit(qo->auditId, qo->whenMs, qo->who,
-              qo->quarantined ? QStringLiteral("quarantine") : QStringLiteral("unquarantine"),
-              qo->why, qo->node, {});
+              qo->readmit       ? QStringLiteral("readmit")
+              : qo->quarantined ? QStringLiteral("quarantine")
+                                : QStringLiteral("unquarantine"),
+              qo->why, qo->node, qo->details);
     } else if (const auto *al = std::get_if<AllocateOp>(&op.what)) {
         then(c.allocateId, {int(al->node), al->whenMs, text(al->who)});
         then(c.ensureNode, {int(al->node)});

@@ -137,6 +137,21 @@ public:
     /// key and serial are forgotten, its id is quarantined (never assigned again).
     void revoke(quint8 node, const QString &reason);
     bool isRevoked(quint8 node) const;
+    /// Lifts a revocation (readmission after re-personalization: the caller gives the node its
+    /// new key and serial). The id stays reserved for this node. Nothing else un-revokes.
+    void readmit(quint8 node);
+    /// A link key @p node is being given (a key change in flight): frames from the node verify
+    /// under its current key or this one, and the first frame that verifies under this one
+    /// makes it the node's link key (the node proved it switched). Cleared by setNodeKey(),
+    /// clearNodeKeyCandidate() and revoke().
+    Result<void> setNodeKeyCandidate(quint8 node, const SecretBytes &key);
+    void clearNodeKeyCandidate(quint8 node);
+    bool hasNodeKeyCandidate(quint8 node) const;
+    /// The gateway no longer knows which key @p node holds (a key change whose answer was
+    /// lost): signed sends to it are refused at once, rather than burning the node's lock
+    /// budget with a key it may have dropped, until a frame from the node verifies.
+    void holdSigning(quint8 node);
+    bool isSigningHeld(quint8 node) const;
     void unlockNode(quint8 node);
     bool isLocked(quint8 node) const;
 

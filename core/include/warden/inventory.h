@@ -303,6 +303,12 @@ public:
     /// Quarantines a node id (or lifts it), with an audit entry.
     [[nodiscard]] Result<InventoryReceipt> setQuarantined(quint8 node, bool quarantined,
                                                           const QString &who, const QString &why);
+    /// Lifts the revocation and the quarantine of @p node (readmission after
+    /// re-personalization), with an audit entry ("readmit") carrying @p details (fingerprints,
+    /// never keys). The revocation stays in revocations() as history; NodeRecord::revoked
+    /// says whether it is in force. The receipt's id is the audit entry's.
+    [[nodiscard]] Result<InventoryReceipt>
+    readmit(quint8 node, const QString &who, const QString &why, const QJsonObject &details = {});
     /// The lowest node id in 1..254 never allocated, seen, quarantined or revoked; the id is
     /// taken at once (a second call gets another) and stored with the ticket.
     [[nodiscard]] Result<InventoryReceipt> allocateNodeId(const QString &who);
