@@ -143,8 +143,10 @@ public:
     void lock(quint8 sender, NodeState &node, SecurityAlert::Kind kind, int count);
 
     Protocol::LegacySigner *signerFor(const NodeState &node);
-    void transmit(quint8 destination, const Message &m, Link *via = nullptr);
-    void transmitLine(Link *link, const Message &m);
+    /// Hands @p m to a link; an error when no link takes it (none attached, or its queue is
+    /// full). Replies and relays only log that; send() reports it as sendFailed.
+    Result<void> transmit(quint8 destination, const Message &m, Link *via = nullptr);
+    Result<void> transmitLine(Link *link, const Message &m);
     void startSigning(quint8 destination);
     void finishSigning(quint8 sender, const Message &nonceResponse);
     void checkTimeouts();
@@ -644,7 +646,7 @@ void EnginePrivate::onLine(Link *link, const QByteArray &unit)
     handleAccepted(link, m);
 }
 
-void EnginePrivate::transmit(quint8 destination, const Message &m, Link *via)
+Result<void> EnginePrivate::transmit(quint8 destination, const Message &m, Link *via)
 {
     Link *link = via;
     if (destination != kBroadcast && nodes[destination].link)
@@ -659,22 +661,21 @@ void EnginePrivate::transmit(quint8 destination, const Message &m, Link *via)
     }
     if (!link) {
         qCWarning(lcEngine) << "no link to send to node" << destination;
-        return;
+        return fail(ErrorCode::Refused, u"no link to send to node %1"_s.arg(destination));
     }
-    if (options.mode == GatewayMode::Classic) {
-        transmitLine(link, m);
-        return;
-    }
+    if (options.mode == GatewayMode::Classic)
+        return transmitLine(link, m);
     const QByteArray bytes(reinterpret_cast<const char *>(m.data()), qsizetype(m.size()));
     const auto sent = link->send(bytes);
     if (!sent) {
         qCWarning(lcEngine).noquote() << sent.error().message();
-        return;
+        return tl::unexpected(sent.error());
     }
     record(link, true, FrameVerdict::Outgoing, &m);
+    return {};
 }
 
-void EnginePrivate::transmitLine(Link *link, const Message &m)
+Result<void> EnginePrivate::transmitLine(Link *link, const Message &m)
 {
     // Controller -> gateway: node = destination, ack = request-echo (spec 2.1).
     Protocol::ControllerLine line {};
@@ -688,15 +689,18 @@ void EnginePrivate::transmitLine(Link *link, const Message &m)
     char text[Protocol::kMaxControllerLineSize + 1];
     const size_t length = Protocol::formatControllerLine(line, text, sizeof text);
     if (length == 0)
-        return;
+        return fail(
+                ErrorCode::InvalidArgument,
+                u"the message to node %1 does not fit a controller line"_s.arg(m.destination()));
     // formatControllerLine ends the line with '\n'; the link adds its own terminator.
     const QByteArray unit(text, qsizetype(length) - 1);
     const auto sent = link->send(unit);
     if (!sent) {
         qCWarning(lcEngine).noquote() << sent.error().message();
-        return;
+        return tl::unexpected(sent.error());
     }
     record(link, true, FrameVerdict::Outgoing, &m);
+    return {};
 }
 
 void EnginePrivate::startSigning(quint8 destination)
@@ -740,8 +744,11 @@ void EnginePrivate::finishSigning(quint8 sender, const Message &response)
                           : QString::fromLatin1(Protocol::signResultName(result));
         Q_EMIT q->sendFailed(out.id, Error(ErrorCode::Refused, u"not signed: "_s + why));
     } else {
-        transmit(sender, out.message);
-        Q_EMIT q->sendDone(out.id);
+        const auto sent = transmit(sender, out.message);
+        if (sent)
+            Q_EMIT q->sendDone(out.id);
+        else
+            Q_EMIT q->sendFailed(out.id, sent.error());
     }
     startSigning(sender);
 }
@@ -1109,10 +1116,15 @@ Result<quint64> Engine::send(const Protocol::Message &message)
                     u"verifies"_s.arg(destination));
     if (!sign) {
         m.setSigned(false);
-        d->transmit(destination, m);
+        const auto sent = d->transmit(destination, m);
         // After the caller has the id.
-        QMetaObject::invokeMethod(
-                this, [this, id] { Q_EMIT sendDone(id); }, Qt::QueuedConnection);
+        if (sent)
+            QMetaObject::invokeMethod(
+                    this, [this, id] { Q_EMIT sendDone(id); }, Qt::QueuedConnection);
+        else
+            QMetaObject::invokeMethod(
+                    this, [this, id, error = sent.error()] { Q_EMIT sendFailed(id, error); },
+                    Qt::QueuedConnection);
         return id;
     }
     node.outbox.push_back(Outgoing {id, m});

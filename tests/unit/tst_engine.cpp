@@ -470,6 +470,57 @@ private Q_SLOTS:
         QCOMPARE(ask(), QByteArray(metric ? "I" : "M"));
     }
 
+    void sendFailsWhenNoLinkTakesTheUnit_data()
+    {
+        QTest::addColumn<bool>("classic");
+        QTest::newRow("classic") << true;
+        QTest::newRow("host gateway, unsigned") << false;
+    }
+
+    void sendFailsWhenNoLinkTakesTheUnit()
+    {
+        QFETCH(bool, classic);
+        EngineOptions options;
+        options.mode = classic ? GatewayMode::Classic : GatewayMode::HostGateway;
+        options.requireSignatures = false;
+        Engine engine(options);
+        QSignalSpy done(&engine, &Engine::sendDone);
+        QSignalSpy failed(&engine, &Engine::sendFailed);
+        Message command;
+        command.setHeader(0, 5, Command::Set, uint8_t(Protocol::Value::Status), 1);
+        command.setString("1", 1);
+        // No link at all.
+        const auto orphan = engine.send(command);
+        QVERIFY(orphan);
+        QTRY_COMPARE(failed.size(), 1);
+        QCOMPARE(failed.at(0).at(0).value<quint64>(), *orphan);
+        QVERIFY(done.isEmpty());
+
+        // A link that takes nothing (the gateway does not read) and queues two units at most.
+        LoopbackLink link(classic ? LinkFraming::ControllerLines : LinkFraming::RadioFrames);
+        link.setQueueLimit(2);
+        QVERIFY(engine.addLink(&link));
+        link.open();
+        link.setAccepting(false);
+        QList<quint64> ids;
+        for (int i = 0; i < 3; ++i) {
+            const auto id = engine.send(command);
+            QVERIFY(id);
+            ids.append(*id);
+        }
+        QTRY_COMPARE(done.size() + failed.size(), 4);
+        QCOMPARE(done.size(), 2);
+        QCOMPARE(done.at(0).at(0).value<quint64>(), ids.at(0));
+        QCOMPARE(done.at(1).at(0).value<quint64>(), ids.at(1));
+        QCOMPARE(failed.size(), 2);
+        QCOMPARE(failed.at(1).at(0).value<quint64>(), ids.at(2));
+        QVERIFY(!failed.at(1).at(1).value<Warden::Error>().message().isEmpty());
+        QCOMPARE(link.pendingCount(), qsizetype(2));
+        // What was queued goes out once the gateway reads again.
+        link.setAccepting(true);
+        QCOMPARE(link.takeWritten().size(), 2);
+    }
+
     void keepsTheInventory()
     {
         QTemporaryDir dir;
