@@ -245,6 +245,8 @@ void SimulatedNetwork::createNode(int index)
     Fw::WardenStore store(n->eeprom, Signer::hostSha256());
     if (store.commit(state) != Fw::StoreStatus::Ok)
         qCWarning(lcSimulated) << "node" << index << "could not be personalized";
+    if (settings.firstNodeId > 0)
+        n->eeprom.write(Fw::LegacyEeprom::kNodeId, uint8_t(settings.firstNodeId + index));
     nodes.push_back(std::move(n));
 }
 
@@ -432,6 +434,7 @@ QVariantMap SimulatedLink::defaultSettings()
             {u"whitelisting"_s, false},
             {u"sketches"_s, QStringList {u"temperature"_s, u"humidity"_s, u"switch"_s}},
             {u"reportIntervalMs"_s, 5000},
+            {u"firstNodeId"_s, 0},
     };
 }
 
@@ -462,7 +465,13 @@ Result<SimulatedSettings> SimulatedLink::parseSettings(const QString &linkName,
     WARDEN_TAKE(s.reportIntervalMs,
                 reader.wholeNumber(u"reportIntervalMs"_s, s.reportIntervalMs, 0, 86400000));
     WARDEN_TAKE(s.whitelisting, reader.boolean(u"whitelisting"_s, s.whitelisting));
+    WARDEN_TAKE(s.firstNodeId, reader.wholeNumber(u"firstNodeId"_s, s.firstNodeId, 0, 254));
 #undef WARDEN_TAKE
+    if (s.firstNodeId > 0 && s.firstNodeId + s.nodes - 1 > 254)
+        return tl::unexpected(
+                reader.error(u"firstNodeId"_s, u"leaves no id for node %1 of %2 (ids end at 254)"_s
+                                                       .arg(254 - s.firstNodeId + 2)
+                                                       .arg(s.nodes)));
     if (s.maxDelayMs < s.minDelayMs)
         return tl::unexpected(reader.error(
                 u"maxDelayMs"_s, u"must not be below minDelayMs (%1)"_s.arg(s.minDelayMs)));

@@ -47,6 +47,10 @@ struct SimulatedSettings
     bool whitelisting = false; ///< nodes require salted signatures from the gateway
     QStringList sketches; ///< assigned to the nodes in turn
     int reportIntervalMs = 5000; ///< each node reports its value this often; 0 = only reportNow()
+    /// 0: the nodes ask the gateway for ids. Otherwise node i boots with id firstNodeId + i
+    /// already in its EEPROM, as a node that joined in an earlier session would, so a network
+    /// started again shows the same nodes.
+    int firstNodeId = 0;
 };
 
 /// What the simulation gave one node: what an engine needs to be its gateway.

@@ -536,6 +536,19 @@ private Q_SLOTS:
         const QList<int> known = api.verifiedNodes();
         for (const int id : std::as_const(firstSession))
             QVERIFY2(known.contains(id), qPrintable(u"node %1 forgotten"_s.arg(id)));
+        // The session's nodes boot with the ids they had (1..5), so a second session shows the
+        // same nodes again instead of five new ones.
+        QCOMPARE(firstSession, (QList<int> {1, 2, 3, 4, 5}));
+        QVERIFY2(QTest::qWaitFor([&] { return again.log.count("verified - ") >= 10; }, kTimeoutMs),
+                 again.log.right(3000).constData());
+        const QString secondLog = QString::fromUtf8(again.log);
+        QVERIFY2(!secondLog.contains(u"assigned"_s), qPrintable(secondLog.right(3000)));
+        auto senders = QRegularExpression(u"verified - (\\d+)->"_s).globalMatch(secondLog);
+        while (senders.hasNext()) {
+            const int sender = senders.next().captured(1).toInt();
+            QVERIFY2(sender >= 1 && sender <= 5, qPrintable(u"sender %1"_s.arg(sender)));
+        }
+        QCOMPARE(api.call(u"nodes"_s).toObject().value(u"nodes").toArray().size(), 5);
         QVERIFY2(again.stop(SIGTERM), again.log.constData());
     }
 

@@ -23,10 +23,12 @@ Q_LOGGING_CATEGORY(lcDaemon, "warden.daemon")
 namespace {
 
 /// The simulated network wardend starts on without links: a few nodes of the bundled
-/// sketches, reporting often enough to make a live view.
+/// sketches, reporting often enough to make a live view. They boot with ids 1..5 as nodes
+/// that joined before, so every session shows the same nodes in the inventory instead of
+/// five new ones (which would use up the ids after some fifty sessions).
 QVariantMap simulatedSessionSettings()
 {
-    return {{u"nodes"_s, 5}, {u"reportIntervalMs"_s, 3000}};
+    return {{u"nodes"_s, 5}, {u"reportIntervalMs"_s, 3000}, {u"firstNodeId"_s, 1}};
 }
 
 } // namespace

@@ -10,6 +10,7 @@
 #include <QtCore/QCommandLineParser>
 #include <QtCore/QCoreApplication>
 #include <QtCore/QDir>
+#include <QtCore/QFileInfo>
 #include <QtCore/QLoggingCategory>
 #include <QtCore/QSocketNotifier>
 #include <QtCore/QTimer>
@@ -181,6 +182,11 @@ int run(int argc, char **argv)
     if (!config->fileExists)
         qCInfo(lcDaemon).noquote() << file << "does not exist: running with the defaults";
     config->simulated = config->links.isEmpty() || parser.isSet(simulatedOption);
+    // The simulated network's nodes are not a real network's: unless the file names an
+    // inventory, they are kept in a database of their own next to the default one.
+    if (config->simulated && !config->inventoryConfigured)
+        config->inventoryFile
+                = QFileInfo(config->inventoryFile).absolutePath() + u"/simulated.sqlite"_s;
 
     LinkRegistry registry;
     loadPlugins(registry);
