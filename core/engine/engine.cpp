@@ -12,6 +12,7 @@
 #include <QtCore/QPointer>
 #include <QtCore/QTimer>
 
+#include <cstring>
 #include <deque>
 #include <map>
 #include <vector>
@@ -114,6 +115,7 @@ struct NodeState
     quint32 nonceRequestedAt = 0;
     bool reminded = false;
     quint32 remindedAt = 0; ///< when the gateway last re-sent its signing presentation
+    char signalMetric = '?'; ///< what the last I_SIGNAL_REPORT_REQUEST sent to it asked for
 };
 
 class EnginePrivate
@@ -458,6 +460,14 @@ void EnginePrivate::noteInInventory(const Message &m)
     case InternalType::HeartbeatResponse:
         inventory->noteHeartbeat(sender, now);
         return;
+    case InternalType::SignalReportResponse: {
+        bool ok = false;
+        const int value = payloadString(m).toInt(&ok);
+        if (ok)
+            inventory->noteSignalReport(sender, nodes[sender].signalMetric, value, now);
+        nodes[sender].signalMetric = '?';
+        return;
+    }
     case InternalType::Config: {
         // A node asks for the configuration with its parent id as payload (spec 10.11).
         bool ok = false;
@@ -1105,6 +1115,16 @@ Result<quint64> Engine::send(const Protocol::Message &message)
     if (destination != kBroadcast && node.revoked)
         return fail(ErrorCode::Refused, u"node %1 is revoked"_s.arg(destination));
     const quint64 id = d->nextSendId++;
+    if (message.command() == Command::Internal
+        && message.type() == uint8_t(InternalType::SignalReportRequest)) {
+        // The answer carries only a number; remember which metric it is (spec 10.12: a '!'
+        // second makes the node report the lower-case, acknowledgement-side metric).
+        const QString request = payloadString(message);
+        char metric = request.isEmpty() ? '?' : char(request.at(0).toLatin1());
+        if (request.size() > 1 && request.at(1) == u'!' && metric >= 'A' && metric <= 'Z')
+            metric = char(metric - 'A' + 'a');
+        node.signalMetric = std::strchr("RrSsPTU", metric) && metric ? metric : '?';
+    }
     Message m = message;
     m.setSender(kGatewayId);
     m.setLast(kGatewayId);

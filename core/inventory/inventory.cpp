@@ -753,6 +753,24 @@ bool Inventory::noteHeartbeat(quint8 node, qint64 whenMs)
     return true;
 }
 
+bool Inventory::noteSignalReport(quint8 node, char metric, int value, qint64 whenMs)
+{
+    if (node > kMaxNodeId || value < -32768 || value > 32767 || d->m_options.readOnly
+        || !std::strchr("RrSsPTU?", metric) || metric == 0)
+        return false;
+    QMutexLocker lock(&d->m_mutex);
+    if (!d->acceptHotLocked())
+        return false;
+    PendingNode &n = d->m_hot->touchNode(node, whenMs);
+    d->m_usedIds.set(node);
+    n.fields |= kFieldSignal;
+    n.signalReport = value;
+    n.signalMetric = metric;
+    n.signalReportMs = whenMs;
+    d->hotDoneLocked();
+    return true;
+}
+
 bool Inventory::noteBattery(quint8 node, int percent, qint64 whenMs)
 {
     if (node > kMaxNodeId || percent < 0 || percent > 100 || d->m_options.readOnly)
@@ -1125,7 +1143,8 @@ Error readError(const InventoryPrivate &d, const char *what, const QSqlQuery &qu
 const char kNodeColumns[] = "id, node_type, sketch_name, sketch_version, library_version, parent, "
                             "distance, battery, first_seen_ms, last_seen_ms, last_heartbeat_ms, "
                             "serial_hex, link_key_fp, mgmt_key_fp, signing_required, "
-                            "whitelist_required, quarantined, revoked";
+                            "whitelist_required, quarantined, revoked, signal_report, "
+                            "signal_metric, signal_report_ms";
 
 NodeRecord nodeFromRow(const QSqlQuery &q)
 {
@@ -1148,6 +1167,9 @@ NodeRecord nodeFromRow(const QSqlQuery &q)
     n.whitelistRequired = intOr(q.value(15), 0) != 0;
     n.quarantined = intOr(q.value(16), 0) != 0;
     n.revoked = intOr(q.value(17), 0) != 0;
+    n.signalReport = int(intOr(q.value(18), 0));
+    n.signalMetric = q.value(19).toString();
+    n.signalReportMs = intOr(q.value(20), 0);
     return n;
 }
 

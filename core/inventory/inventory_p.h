@@ -41,6 +41,7 @@ enum NodeField : quint32 {
     kFieldBattery = 1u << 5,
     kFieldHeartbeat = 1u << 6,
     kFieldSigning = 1u << 7,
+    kFieldSignal = 1u << 8,
 };
 
 struct VerdictSlot
@@ -63,6 +64,9 @@ struct PendingNode
     int parent = -1;
     int distance = -1;
     int battery = -1;
+    int signalReport = 0;
+    char signalMetric = '?';
+    qint64 signalReportMs = 0;
     qint64 heartbeatMs = 0;
     bool signing = false;
     bool whitelist = false;

@@ -114,6 +114,14 @@ const char *const kVersion2[] = {
         "CREATE INDEX audit_log_by_node ON audit_log (node, when_ms)",
 };
 
+// Version 3: the node's last signal report (I_SIGNAL_REPORT_RESPONSE): value, the metric it
+// was asked for (spec 10.12: R r S s P T U, or '?' when the request was not seen) and when.
+const char *const kVersion3[] = {
+        "ALTER TABLE nodes ADD COLUMN signal_report INTEGER",
+        "ALTER TABLE nodes ADD COLUMN signal_metric TEXT",
+        "ALTER TABLE nodes ADD COLUMN signal_report_ms INTEGER",
+};
+
 struct Step
 {
     const char *const *statements;
@@ -126,7 +134,7 @@ constexpr Step step(const char *const (&statements)[N])
     return Step {statements, N};
 }
 
-const Step kSteps[] = {step(kVersion1), step(kVersion2)};
+const Step kSteps[] = {step(kVersion1), step(kVersion2), step(kVersion3)};
 static_assert(sizeof kSteps / sizeof kSteps[0] == size_t(kCurrentVersion),
               "one migration step per schema version");
 

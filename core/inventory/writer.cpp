@@ -156,8 +156,8 @@ Result<void> InventoryWriter::openConnection(Connection &c)
     const Prepared statements[] = {
             {&c.upsertNode, R"(INSERT INTO nodes (id, node_type, library_version, sketch_name,
     sketch_version, parent, distance, battery, first_seen_ms, last_seen_ms, last_heartbeat_ms,
-    signing_required, whitelist_required)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    signing_required, whitelist_required, signal_report, signal_metric, signal_report_ms)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET
     node_type = coalesce(excluded.node_type, node_type),
     library_version = coalesce(excluded.library_version, library_version),
@@ -170,7 +170,10 @@ ON CONFLICT (id) DO UPDATE SET
     last_seen_ms = max(coalesce(last_seen_ms, 0), coalesce(excluded.last_seen_ms, 0)),
     last_heartbeat_ms = coalesce(excluded.last_heartbeat_ms, last_heartbeat_ms),
     signing_required = coalesce(excluded.signing_required, signing_required),
-    whitelist_required = coalesce(excluded.whitelist_required, whitelist_required))"},
+    whitelist_required = coalesce(excluded.whitelist_required, whitelist_required),
+    signal_report = coalesce(excluded.signal_report, signal_report),
+    signal_metric = coalesce(excluded.signal_metric, signal_metric),
+    signal_report_ms = coalesce(excluded.signal_report_ms, signal_report_ms))"},
             {&c.addVerdicts, R"(INSERT INTO verdict_counts (node, verdict, count) VALUES (?, ?, ?)
 ON CONFLICT (node, verdict) DO UPDATE SET count = count + excluded.count)"},
             {&c.upsertChild, R"(INSERT INTO children (node, child, sensor_type, description,
@@ -422,21 +425,24 @@ bool InventoryWriter::applyHot(Connection &c, const HotState &hot, QString &erro
     for (quint8 id : hot.dirtyNodes) {
         const PendingNode &n = hot.nodes[id];
         const quint32 f = n.fields;
-        const Step s
-                = c.run(c.upsertNode,
-                        {int(id), intOrNull(n.nodeType, f & kFieldNodeType),
-                         (f & kFieldLibrary) ? QVariant(n.libraryVersion) : textOrNull({}),
-                         (f & kFieldSketchName) ? QVariant(n.sketchName) : textOrNull({}),
-                         (f & kFieldSketchVersion) ? QVariant(n.sketchVersion) : textOrNull({}),
-                         intOrNull(n.parent, f & kFieldParent),
-                         intOrNull(n.distance, (f & kFieldParent) && n.distance >= 0),
-                         intOrNull(n.battery, f & kFieldBattery),
-                         intOrNull(n.firstSeenMs, n.firstSeenMs > 0),
-                         intOrNull(n.lastSeenMs, n.lastSeenMs > 0),
-                         intOrNull(n.heartbeatMs, f & kFieldHeartbeat),
-                         intOrNull(n.signing, f & kFieldSigning),
-                         intOrNull(n.whitelist, f & kFieldSigning)},
-                        rows);
+        const Step s = c.run(
+                c.upsertNode,
+                {int(id), intOrNull(n.nodeType, f & kFieldNodeType),
+                 (f & kFieldLibrary) ? QVariant(n.libraryVersion) : textOrNull({}),
+                 (f & kFieldSketchName) ? QVariant(n.sketchName) : textOrNull({}),
+                 (f & kFieldSketchVersion) ? QVariant(n.sketchVersion) : textOrNull({}),
+                 intOrNull(n.parent, f & kFieldParent),
+                 intOrNull(n.distance, (f & kFieldParent) && n.distance >= 0),
+                 intOrNull(n.battery, f & kFieldBattery),
+                 intOrNull(n.firstSeenMs, n.firstSeenMs > 0),
+                 intOrNull(n.lastSeenMs, n.lastSeenMs > 0),
+                 intOrNull(n.heartbeatMs, f & kFieldHeartbeat),
+                 intOrNull(n.signing, f & kFieldSigning), intOrNull(n.whitelist, f & kFieldSigning),
+                 intOrNull(n.signalReport, f & kFieldSignal),
+                 (f & kFieldSignal) ? QVariant(QString(QLatin1Char(n.signalMetric)))
+                                    : textOrNull({}),
+                 intOrNull(n.signalReportMs, f & kFieldSignal)},
+                rows);
         if (s != Step::Ok) {
             error = c.lastError;
             return false;

@@ -248,6 +248,11 @@ QJsonObject nodeToJson(const NodeRecord &n)
             {u"parent"_s, orNull(n.parent)},
             {u"distance"_s, orNull(n.distance)},
             {u"battery"_s, orNull(n.batteryPercent)},
+            {u"signal"_s, n.signalReportMs > 0
+                                  ? QJsonValue(QJsonObject {{u"metric"_s, n.signalMetric},
+                                                            {u"value"_s, n.signalReport},
+                                                            {u"when"_s, double(n.signalReportMs)}})
+                                  : QJsonValue(QJsonValue::Null)},
             {u"firstSeen"_s, timeOrNull(n.firstSeenMs)},
             {u"lastSeen"_s, timeOrNull(n.lastSeenMs)},
             {u"lastHeartbeat"_s, timeOrNull(n.lastHeartbeatMs)},

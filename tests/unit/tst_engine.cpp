@@ -521,6 +521,49 @@ private Q_SLOTS:
         QCOMPARE(link.takeWritten().size(), 2);
     }
 
+    void storesSignalReports()
+    {
+        // Classic mode: the controller asks node 3 for the RSSI of the acknowledgement side
+        // ("R!"), the node answers with a number; the inventory keeps value and metric.
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        auto inventory = Inventory::open(dir.filePath(QStringLiteral("inventory.db")));
+        QVERIFY(inventory);
+        EngineOptions options;
+        options.mode = GatewayMode::Classic;
+        Engine engine(options);
+        engine.setInventory(inventory->get());
+        LoopbackLink link(LinkFraming::ControllerLines);
+        QVERIFY(engine.addLink(&link));
+        link.open();
+        QSignalSpy controller(&engine, &Engine::controllerMessage);
+        Message request;
+        request.setHeader(0, 3, Command::Internal, uint8_t(Protocol::Internal::SignalReportRequest),
+                          255);
+        request.setString("R!", 2);
+        QVERIFY(engine.send(request));
+        QCOMPARE(link.takeWritten(), QByteArrayList {"3;255;3;0;29;R!"});
+        link.inject("3;255;3;0;31;-67");
+        // The controller still sees the answer.
+        QCOMPARE(controller.size(), 1);
+        QVERIFY((*inventory)->flush());
+        auto node = (*inventory)->node(3);
+        QVERIFY(node && *node);
+        QCOMPARE((*node)->signalReport, -67);
+        QCOMPARE((*node)->signalMetric, QStringLiteral("r"));
+        QVERIFY((*node)->signalReportMs > 0);
+        // An answer to a request Warden did not send: the metric is unknown.
+        link.inject("3;255;3;0;31;-80");
+        QVERIFY((*inventory)->flush());
+        node = (*inventory)->node(3);
+        QCOMPARE((*node)->signalReport, -80);
+        QCOMPARE((*node)->signalMetric, QStringLiteral("?"));
+        // Not a number: nothing stored.
+        link.inject("3;255;3;0;31;loud");
+        QVERIFY((*inventory)->flush());
+        QCOMPARE((*(*inventory)->node(3))->signalReport, -80);
+    }
+
     void keepsTheInventory()
     {
         QTemporaryDir dir;

@@ -150,7 +150,7 @@ void tst_Inventory::createsSchema()
 {
     {
         OPEN_INVENTORY(inv, dbPath());
-        QCOMPARE(Inventory::schemaVersion(), 2);
+        QCOMPARE(Inventory::schemaVersion(), 3);
         QCOMPARE(inv->path(), QFileInfo(dbPath()).absoluteFilePath());
         VERIFY_OK(inv->checkIntegrity());
         const auto nodes = inv->nodes();
@@ -159,7 +159,7 @@ void tst_Inventory::createsSchema()
     }
     RawDb raw(dbPath());
     QVERIFY(raw.isOpen());
-    QCOMPARE(raw.scalar(QStringLiteral("PRAGMA user_version")).toInt(), 2);
+    QCOMPARE(raw.scalar(QStringLiteral("PRAGMA user_version")).toInt(), Inventory::schemaVersion());
     QCOMPARE(raw.scalar(QStringLiteral("PRAGMA application_id")).toLongLong(), 0x57415244);
     QCOMPARE(raw.scalar(QStringLiteral("PRAGMA journal_mode")).toString(), QStringLiteral("wal"));
     for (const char *table : {"nodes", "children", "child_values", "verdict_counts", "node_ids",
@@ -969,10 +969,17 @@ void tst_Inventory::migratesVersion1()
     VERIFY_OK(inv->flush());
     QCOMPARE(inv->jobs()->size(), 1);
     QCOMPARE((*inv->node(7))->lastHeartbeatMs, qint64(1700001000000));
+    // ... and what version 3 added (the signal report), on a node the v1 file already had.
+    QVERIFY(inv->noteSignalReport(7, 'R', -71, 1700002000000));
+    QVERIFY(!inv->noteSignalReport(7, 'X', -71, 1700002000000)); // not a metric of spec 10.12
+    VERIFY_OK(inv->flush());
+    QCOMPARE((*inv->node(7))->signalReport, -71);
+    QCOMPARE((*inv->node(7))->signalMetric, QStringLiteral("R"));
+    QCOMPARE((*inv->node(7))->signalReportMs, qint64(1700002000000));
     VERIFY_OK(inv->checkIntegrity());
     inv.reset();
     RawDb raw(dbPath());
-    QCOMPARE(raw.scalar(QStringLiteral("PRAGMA user_version")).toInt(), 2);
+    QCOMPARE(raw.scalar(QStringLiteral("PRAGMA user_version")).toInt(), Inventory::schemaVersion());
 }
 
 void tst_Inventory::refusesNewerVersion()

@@ -46,6 +46,12 @@ struct WARDEN_CORE_EXPORT NodeRecord
     int parent = -1; ///< parent node id
     int distance = -1; ///< hops to the gateway
     int batteryPercent = -1;
+    /// The last I_SIGNAL_REPORT_RESPONSE (spec 10.12): its value, the metric it answered
+    /// (R r S s P T U; '?' if the request was not seen; empty if the node never reported) and
+    /// when (0: never). -256 (or -100 for a percentage) is the node's "invalid".
+    int signalReport = 0;
+    QString signalMetric;
+    qint64 signalReportMs = 0;
     qint64 firstSeenMs = 0; ///< UTC milliseconds since the epoch
     qint64 lastSeenMs = 0;
     qint64 lastHeartbeatMs = 0;
@@ -287,6 +293,9 @@ public:
     bool noteSketchInfo(quint8 node, const QString &name, const QString &version, qint64 whenMs);
     bool noteHeartbeat(quint8 node, qint64 whenMs);
     bool noteBattery(quint8 node, int percent, qint64 whenMs);
+    /// I_SIGNAL_REPORT_RESPONSE: @p value for @p metric (spec 10.12: one of R r S s P T U, or
+    /// '?' when unknown).
+    bool noteSignalReport(quint8 node, char metric, int value, qint64 whenMs);
     /// The node's parent and its distance in hops (-1: unknown).
     bool noteParent(quint8 node, quint8 parent, int distance, qint64 whenMs);
     /// I_SIGNING_PRESENTATION: what the node requires.
