@@ -1,0 +1,201 @@
+// A key rotation wired as a daemon would run it, over the simulated network (simnetwork.h):
+// the Engine as host gateway, a real SQLite inventory, a real sealed key store, the JobRunner
+// and KeyRotation. The "daemon" (everything but the nodes) can be destroyed at any moment and
+// started again over the same files. The simulated clock is everyone's.
+#pragma once
+
+#include "rotationstore.h"
+
+#include <warden/engine.h>
+#include <warden/inventory.h>
+#include <warden/jobs.h>
+#include <warden/rotation.h>
+
+#include <simnetwork.h>
+
+#include <QtCore/QCoreApplication>
+#include <QtCore/QDir>
+
+#include <functional>
+#include <memory>
+
+namespace WardenTest {
+
+inline const QByteArray kOldKey = filled(0x10);
+
+inline Warden::SecretBytes secretOf(const QByteArray &b)
+{
+    return Warden::SecretBytes(reinterpret_cast<const uint8_t *>(b.constData()), size_t(b.size()));
+}
+
+inline std::vector<SimNodeSpec> specs(int count, const QList<quint8> &stock = {},
+                                      const QString &eepromDir = {})
+{
+    std::vector<SimNodeSpec> out;
+    for (int i = 1; i <= count; ++i) {
+        SimNodeSpec s;
+        s.id = quint8(i);
+        s.warden = !stock.contains(quint8(i));
+        if (!eepromDir.isEmpty())
+            s.eepromFile = QDir(eepromDir)
+                                   .filePath(QStringLiteral("node%1.eeprom").arg(i))
+                                   .toStdString();
+        out.push_back(s);
+    }
+    return out;
+}
+
+struct RotationDaemon
+{
+    /// Files in @p dir; @p fresh: create the inventory and key store (else open them).
+    RotationDaemon(SimNetwork &net, const QString &dir, bool fresh, const QList<quint8> &stock = {})
+        : network(net)
+        , directory(dir)
+    {
+        const QString storePath = QDir(dir).filePath(QStringLiteral("keys.wks"));
+        if (fresh) {
+            QList<quint8> warden;
+            for (const quint8 id : net.ids()) {
+                if (!stock.contains(id))
+                    warden << id;
+            }
+            store = createRotationStore(storePath, kOldKey, warden, stock);
+        } else {
+            store = openRotationStore(storePath);
+        }
+        // Commits survive a crash of the process (what the kill tests do), not a power cut:
+        // fsync at every transition would only slow the test down.
+        Warden::Inventory::Options inventoryOptions;
+        inventoryOptions.durability = Warden::Inventory::Durability::Normal;
+        auto opened = Warden::Inventory::open(
+                QDir(dir).filePath(QStringLiteral("inventory.sqlite")), inventoryOptions);
+        if (!opened)
+            qFatal("inventory: %s", qPrintable(opened.error().message()));
+        inventory = std::move(*opened);
+        Warden::EngineOptions options;
+        options.mode = Warden::GatewayMode::HostGateway;
+        options.requireSignatures = true;
+        engine = std::make_unique<Warden::Engine>(options);
+        engine->setClock([this] { return network.millis(); });
+        // As the daemon does at start: the store's active network key.
+        for (quint16 epoch = 1; epoch < 64; ++epoch) {
+            if (storedNetworkKeyState(*store, epoch) == QStringLiteral("active")) {
+                if (!engine->setNetworkKey(epoch, secretOf(storedNetworkKey(*store, epoch)))
+                    || !engine->activateEpoch(epoch))
+                    qFatal("engine keys refused");
+            }
+        }
+        if (!engine->setGatewaySerial(gatewaySerial()))
+            qFatal("gateway serial refused");
+        for (const quint8 id : net.ids()) {
+            (void)engine->setNodeSerial(id, serialOf(id));
+            if (fresh) {
+                Warden::NodeSecurity security;
+                security.serialHex = QString::fromLatin1(serialOf(id).toHex());
+                if (!stock.contains(id))
+                    security.managementKeyFingerprint = secretOf(managementKeyOf(id)).fingerprint();
+                if (!inventory->setNodeSecurity(id, security))
+                    qFatal("node security not stored");
+            }
+        }
+        if (!inventory->flush())
+            qFatal("inventory flush");
+        engine->setInventory(inventory.get());
+        if (!engine->addLink(&network))
+            qFatal("link refused");
+        if (!fresh) {
+            // As the daemon does at start: what each node requires, from the inventory (the
+            // nodes presented it when they joined, to the engine that ran then).
+            const auto nodes = inventory->nodes();
+            if (!nodes)
+                qFatal("inventory nodes");
+            for (const Warden::NodeRecord &r : *nodes) {
+                Message presentation;
+                Warden::Protocol::makeSigningPresentation(presentation, r.id, 0,
+                                                          {r.signingRequired, r.whitelistRequired});
+                network.inject(presentation);
+            }
+        }
+        if (network.state() == Warden::LinkState::Closed)
+            network.open();
+        Warden::JobRunnerOptions jobOptions;
+        jobOptions.pollIntervalMs = 0; // driven by step() on the simulated clock
+        runner = std::make_unique<Warden::JobRunner>(engine.get(), inventory.get(),
+                                                     Warden::KeyRotation::keySource(store.get()),
+                                                     jobOptions);
+        runner->setClock([this] { return qint64(network.millis()); });
+        if (!runner->start())
+            qFatal("runner not started");
+        Warden::KeyRotationOptions rotationOptions;
+        rotationOptions.pollIntervalMs = 0;
+        rotation = std::make_unique<Warden::KeyRotation>(engine.get(), inventory.get(), store.get(),
+                                                         runner.get(), rotationOptions);
+        rotation->setClock([this] { return qint64(network.millis()); });
+        QObject::connect(engine.get(), &Warden::Engine::traffic, engine.get(),
+                         [this](const Warden::TrafficRecord &r) {
+                             if (onTraffic)
+                                 onTraffic(r);
+                         });
+    }
+
+    ~RotationDaemon()
+    {
+        // The order of a process that ends: nothing of it survives but its files.
+        rotation.reset();
+        runner.reset();
+        engine.reset();
+        inventory.reset();
+        store.reset();
+    }
+
+    void step()
+    {
+        network.step();
+        engine->checkTimeouts();
+        QCoreApplication::processEvents();
+        runner->poll();
+        rotation->poll();
+    }
+
+    bool runUntil(quint32 maxMs, const std::function<bool()> &until)
+    {
+        const quint32 end = network.millis() + maxMs;
+        while (network.millis() < end) {
+            if (until())
+                return true;
+            step();
+        }
+        return until();
+    }
+    void run(quint32 ms)
+    {
+        runUntil(ms, [] { return false; });
+    }
+
+    bool finished() const
+    {
+        const auto s = rotation->status();
+        return s && s->step == Warden::RotationStep::Completed;
+    }
+
+    SimNetwork &network;
+    QString directory;
+    std::shared_ptr<Warden::KeyStore> store;
+    std::unique_ptr<Warden::Inventory> inventory;
+    std::unique_ptr<Warden::Engine> engine;
+    std::unique_ptr<Warden::JobRunner> runner;
+    std::unique_ptr<Warden::KeyRotation> rotation;
+    std::function<void(const Warden::TrafficRecord &)> onTraffic;
+};
+
+/// Joins every node (a clean bus), through a throwaway engine-less step loop: the daemon
+/// must exist already, as the engine answers the nodes' joining.
+inline bool joinAll(RotationDaemon &d)
+{
+    d.network.setValueInterval(10000);
+    const bool ok = d.runUntil(60000, [&] { return d.network.allReady(); });
+    d.run(500); // let the last presentations settle
+    return ok;
+}
+
+} // namespace WardenTest
