@@ -12,10 +12,11 @@ Result<QString> ensurePendingKey(KeyStore *store, quint16 epoch)
     if (!store)
         return fail(ErrorCode::InvalidArgument, u"no key store"_s);
     if (const auto info = store->networkKeyInfo(epoch)) {
-        if (info->state != KeyEpochState::Pending)
-            return fail(ErrorCode::Refused,
-                        u"epoch %1 already has a key that is %2, not pending"_s.arg(epoch).arg(
-                                info->state == KeyEpochState::Active ? u"active"_s : u"retired"_s));
+        if (info->state != NetworkKeyState::Pending)
+            return fail(
+                    ErrorCode::Refused,
+                    u"epoch %1 already has a key that is %2, not pending"_s.arg(epoch).arg(
+                            info->state == NetworkKeyState::Active ? u"active"_s : u"retired"_s));
         // The key of a rotation interrupted after it was saved: the same key again, so
         // nothing delivered under its fingerprint is stale.
         if (store->hasUnsavedChanges()) {
@@ -27,7 +28,7 @@ Result<QString> ensurePendingKey(KeyStore *store, quint16 epoch)
     Result<SecretBytes> key = SecretBytes::random(KeyStore::kKeySize);
     if (!key)
         return tl::unexpected(key.error());
-    if (Result<void> set = store->setNetworkKey(epoch, *key, KeyEpochState::Pending); !set)
+    if (Result<void> set = store->setNetworkKey(epoch, *key, NetworkKeyState::Pending); !set)
         return tl::unexpected(set.error());
     if (Result<void> saved = store->save(); !saved) {
         // Not on disk: not used either.
@@ -53,7 +54,7 @@ Result<void> requireKey(const KeyStore *store, quint16 epoch, bool mustBeActive)
     const auto info = store->networkKeyInfo(epoch);
     if (!info)
         return fail(ErrorCode::Refused, u"the key store holds no key of epoch %1"_s.arg(epoch));
-    if (mustBeActive && info->state != KeyEpochState::Active)
+    if (mustBeActive && info->state != NetworkKeyState::Active)
         return fail(ErrorCode::Refused, u"the key of epoch %1 is not the active one"_s.arg(epoch));
     return {};
 }
@@ -63,7 +64,7 @@ Result<void> requireUnusedEpoch(const KeyStore *store, quint16 epoch)
     if (!store)
         return fail(ErrorCode::InvalidArgument, u"no key store"_s);
     const auto info = store->networkKeyInfo(epoch);
-    if (info && info->state != KeyEpochState::Pending)
+    if (info && info->state != NetworkKeyState::Pending)
         return fail(ErrorCode::Refused,
                     u"epoch %1 is already in use in the key store"_s.arg(epoch));
     return {};
@@ -76,13 +77,13 @@ Result<void> retire(KeyStore *store, quint16 oldEpoch, quint16 newEpoch)
     const auto fresh = store->networkKeyInfo(newEpoch);
     if (!fresh)
         return fail(ErrorCode::Refused, u"the key store lost the key of epoch %1"_s.arg(newEpoch));
-    if (fresh->state != KeyEpochState::Active) {
-        if (Result<void> ok = store->setNetworkKeyState(newEpoch, KeyEpochState::Active); !ok)
+    if (fresh->state != NetworkKeyState::Active) {
+        if (Result<void> ok = store->setNetworkKeyState(newEpoch, NetworkKeyState::Active); !ok)
             return ok;
     }
     const auto old = store->networkKeyInfo(oldEpoch);
-    if (old && old->state != KeyEpochState::Retired) {
-        if (Result<void> ok = store->setNetworkKeyState(oldEpoch, KeyEpochState::Retired); !ok)
+    if (old && old->state != NetworkKeyState::Retired) {
+        if (Result<void> ok = store->setNetworkKeyState(oldEpoch, NetworkKeyState::Retired); !ok)
             return ok;
     }
     if (store->hasUnsavedChanges())

@@ -1,6 +1,5 @@
-// The rotation driver's access to the KeyStore, in a translation unit of its own: keystore.h and
-// inventory.h both declare a Warden::KeyEpochState (the key store's and the inventory's), so no
-// file can include both. These functions take the store by pointer and speak plain values.
+// The rotation driver's access to the KeyStore, in a translation unit of its own. These
+// functions take the store by pointer and speak plain values.
 #pragma once
 
 #include <warden/error.h>

@@ -1,6 +1,4 @@
-// The key store as the security workflows use it. A separate translation unit reaches the
-// KeyStore, because keystore.h and inventory.h both declare a Warden::KeyEpochState and
-// cannot be included together (until one of them is renamed).
+// The key store as the security workflows use it, in a translation unit of its own.
 #pragma once
 
 #include <warden/error.h>

@@ -143,14 +143,14 @@ int backupSequence(const QString &fileName)
     return match.hasMatch() ? match.captured(1).toInt() : -1;
 }
 
-const char *stateName(KeyEpochState state)
+const char *stateName(NetworkKeyState state)
 {
     switch (state) {
-    case KeyEpochState::Pending:
+    case NetworkKeyState::Pending:
         return "pending";
-    case KeyEpochState::Active:
+    case NetworkKeyState::Active:
         return "active";
-    case KeyEpochState::Retired:
+    case NetworkKeyState::Retired:
         return "retired";
     }
     return "unknown";
@@ -477,7 +477,7 @@ Result<SecretBytes> KeyStore::networkKey(uint16_t epoch) const
     return fail(ErrorCode::Refused, QStringLiteral("no network key for epoch %1").arg(epoch));
 }
 
-Result<void> KeyStore::setNetworkKey(uint16_t epoch, const SecretBytes &key, KeyEpochState state,
+Result<void> KeyStore::setNetworkKey(uint16_t epoch, const SecretBytes &key, NetworkKeyState state,
                                      const QDateTime &created)
 {
     if (epoch == 0)
@@ -487,7 +487,7 @@ Result<void> KeyStore::setNetworkKey(uint16_t epoch, const SecretBytes &key, Key
                     QStringLiteral("a network key must have %1 bytes, not %2")
                             .arg(kKeySize)
                             .arg(key.size()));
-    if (uint8_t(state) > uint8_t(KeyEpochState::Retired))
+    if (uint8_t(state) > uint8_t(NetworkKeyState::Retired))
         return fail(ErrorCode::InvalidArgument, QStringLiteral("unknown key state"));
     const QDateTime when = created.isValid() ? created : QDateTime::currentDateTimeUtc();
     if (when.toMSecsSinceEpoch() < 0)
@@ -509,12 +509,12 @@ Result<void> KeyStore::setNetworkKey(uint16_t epoch, const SecretBytes &key, Key
     return {};
 }
 
-Result<void> KeyStore::setNetworkKeyState(uint16_t epoch, KeyEpochState state)
+Result<void> KeyStore::setNetworkKeyState(uint16_t epoch, NetworkKeyState state)
 {
     StoredNetworkKey *k = d->findKey(epoch);
     if (!k)
         return fail(ErrorCode::Refused, QStringLiteral("no network key for epoch %1").arg(epoch));
-    if (uint8_t(state) > uint8_t(KeyEpochState::Retired))
+    if (uint8_t(state) > uint8_t(NetworkKeyState::Retired))
         return fail(ErrorCode::InvalidArgument, QStringLiteral("unknown key state"));
     if (k->state != state) {
         k->state = state;

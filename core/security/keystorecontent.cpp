@@ -192,9 +192,9 @@ Result<KeyStoreContent> decodeKeyStoreContent(const uint8_t *data, size_t size)
                     in,
                     QStringLiteral("network key epoch %1 out of order or repeated").arg(key.epoch));
         const uint8_t state = in.u8();
-        if (state > uint8_t(KeyEpochState::Retired))
+        if (state > uint8_t(NetworkKeyState::Retired))
             return bad(in, QStringLiteral("network key state %1").arg(state));
-        key.state = KeyEpochState(state);
+        key.state = NetworkKeyState(state);
         key.createdMs = in.i64();
         if (key.createdMs < 0)
             return bad(in, QStringLiteral("network key creation time before 1970"));

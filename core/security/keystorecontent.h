@@ -20,7 +20,7 @@ constexpr uint8_t kKeyStoreLastNodeId = 254;
 struct StoredNetworkKey
 {
     uint16_t epoch = 0;
-    KeyEpochState state = KeyEpochState::Pending;
+    NetworkKeyState state = NetworkKeyState::Pending;
     int64_t createdMs = 0; ///< milliseconds since 1970-01-01T00:00:00Z
     SecretBytes key;
 };

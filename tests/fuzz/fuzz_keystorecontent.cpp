@@ -36,7 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (const StoredNetworkKey &key : decoded->networkKeys) {
         check(key.epoch > lastEpoch);
         lastEpoch = key.epoch;
-        check(uint8_t(key.state) <= uint8_t(KeyEpochState::Retired));
+        check(uint8_t(key.state) <= uint8_t(NetworkKeyState::Retired));
         check(key.createdMs >= 0);
         check(key.key.size() == KeyStore::kKeySize);
     }

@@ -41,7 +41,7 @@ std::shared_ptr<KeyStore> createRevocationStore(const QString &path, const QByte
     if (!created)
         qFatal("key store: %s", qPrintable(created.error().message()));
     auto store = std::make_shared<KeyStore>(std::move(*created));
-    bool ok = bool(store->setNetworkKey(1, secret(networkKey), KeyEpochState::Active));
+    bool ok = bool(store->setNetworkKey(1, secret(networkKey), NetworkKeyState::Active));
     store->setGatewaySerial(serialArray(gatewaySerial()));
     for (const quint8 id : nodes) {
         ok = ok && store->setSerial(id, serialArray(serialOf(id)))

@@ -1,5 +1,5 @@
-// The key store side of tst_revocation, apart from the test itself (keystore.h and inventory.h
-// both declare a Warden::KeyEpochState): create and open a real sealed key store.
+// The key store side of tst_revocation, apart from the test itself: create and open a real
+// sealed key store.
 #pragma once
 
 #include <QtCore/QByteArray>

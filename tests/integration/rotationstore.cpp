@@ -41,7 +41,7 @@ std::shared_ptr<KeyStore> createRotationStore(const QString &path, const QByteAr
     if (!created)
         qFatal("key store: %s", qPrintable(created.error().message()));
     auto store = std::make_shared<KeyStore>(std::move(*created));
-    bool ok = bool(store->setNetworkKey(1, secret(networkKey), KeyEpochState::Active));
+    bool ok = bool(store->setNetworkKey(1, secret(networkKey), NetworkKeyState::Active));
     store->setGatewaySerial(serialArray(gatewaySerial()));
     for (const quint8 id : wardenNodes) {
         ok = ok && store->setSerial(id, serialArray(serialOf(id)))
@@ -76,11 +76,11 @@ QString storedNetworkKeyState(const KeyStore &store, quint16 epoch)
     if (!info)
         return QStringLiteral("none");
     switch (info->state) {
-    case KeyEpochState::Pending:
+    case NetworkKeyState::Pending:
         return QStringLiteral("pending");
-    case KeyEpochState::Active:
+    case NetworkKeyState::Active:
         return QStringLiteral("active");
-    case KeyEpochState::Retired:
+    case NetworkKeyState::Retired:
         return QStringLiteral("retired");
     }
     return QStringLiteral("unknown");

@@ -1,5 +1,5 @@
-// The key store side of the rotation tests, apart from the files that include inventory.h (both
-// headers declare a Warden::KeyEpochState): create, open and read a real sealed key store.
+// The key store side of the rotation tests, apart from the tests themselves: create, open and
+// read a real sealed key store.
 #pragma once
 
 #include <QtCore/QByteArray>

@@ -60,9 +60,10 @@ inline bool fill(Warden::KeyStore &store, uint32_t g)
             return false;
     store.setGatewaySerial(serialFor(g, 0));
     const QDateTime created = QDateTime::fromMSecsSinceEpoch(1700000000000LL + g, Qt::UTC);
-    bool ok = bool(store.setNetworkKey(1, pattern(g, 1), Warden::KeyEpochState::Retired, created))
-              && bool(store.setNetworkKey(2, pattern(g, 2), Warden::KeyEpochState::Active, created))
-              && bool(store.setNetworkKey(3, pattern(g, 3), Warden::KeyEpochState::Pending,
+    bool ok = bool(store.setNetworkKey(1, pattern(g, 1), Warden::NetworkKeyState::Retired, created))
+              && bool(store.setNetworkKey(2, pattern(g, 2), Warden::NetworkKeyState::Active,
+                                          created))
+              && bool(store.setNetworkKey(3, pattern(g, 3), Warden::NetworkKeyState::Pending,
                                           created));
     for (uint8_t id = 1; ok && id <= nodeCount(g); ++id) {
         ok = store.setSerial(id, serialFor(g, id)) && store.setLinkKey(id, pattern(g, 100u + id))
@@ -83,9 +84,9 @@ inline int64_t generationOf(const Warden::KeyStore &store)
         || store.nodes().size() != nodeCount(g))
         return -1;
     const QDateTime created = QDateTime::fromMSecsSinceEpoch(1700000000000LL + g, Qt::UTC);
-    const Warden::KeyEpochState states[]
-            = {Warden::KeyEpochState::Retired, Warden::KeyEpochState::Active,
-               Warden::KeyEpochState::Pending};
+    const Warden::NetworkKeyState states[]
+            = {Warden::NetworkKeyState::Retired, Warden::NetworkKeyState::Active,
+               Warden::NetworkKeyState::Pending};
     for (uint16_t epoch = 1; epoch <= 3; ++epoch) {
         const auto key = store.networkKey(epoch);
         const auto info = store.networkKeyInfo(epoch);

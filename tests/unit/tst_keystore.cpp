@@ -8,6 +8,7 @@
 #include "crypto/seal.h"
 #include "security/keystorecontent.h"
 
+#include <warden/inventory.h> // both public headers in one file: no name clashes
 #include <warden/keystore.h>
 
 #include <QtCore/QCryptographicHash>
@@ -168,9 +169,9 @@ void tst_KeyStore::roundTripsEveryField()
     const SecretBytes mgmt5 = KeyStoreFixture::pattern(3, 5);
     const SecretBytes mgmt254 = KeyStoreFixture::pattern(3, 254);
     created->setGatewaySerial(gateway);
-    VERIFY_OK(created->setNetworkKey(2, net2, KeyEpochState::Active, created2));
-    VERIFY_OK(created->setNetworkKey(1, net1, KeyEpochState::Retired, created1));
-    VERIFY_OK(created->setNetworkKey(65535, net65535, KeyEpochState::Pending, created2));
+    VERIFY_OK(created->setNetworkKey(2, net2, NetworkKeyState::Active, created2));
+    VERIFY_OK(created->setNetworkKey(1, net1, NetworkKeyState::Retired, created1));
+    VERIFY_OK(created->setNetworkKey(65535, net65535, NetworkKeyState::Pending, created2));
     VERIFY_OK(created->setSerial(5, serial5));
     VERIFY_OK(created->setLinkKey(5, link5));
     VERIFY_OK(created->setManagementKey(5, mgmt5));
@@ -194,9 +195,9 @@ void tst_KeyStore::roundTripsEveryField()
     QCOMPARE(keys.at(0).epoch, uint16_t(1));
     QCOMPARE(keys.at(1).epoch, uint16_t(2));
     QCOMPARE(keys.at(2).epoch, uint16_t(65535));
-    QCOMPARE(keys.at(0).state, KeyEpochState::Retired);
-    QCOMPARE(keys.at(1).state, KeyEpochState::Active);
-    QCOMPARE(keys.at(2).state, KeyEpochState::Pending);
+    QCOMPARE(keys.at(0).state, NetworkKeyState::Retired);
+    QCOMPARE(keys.at(1).state, NetworkKeyState::Active);
+    QCOMPARE(keys.at(2).state, NetworkKeyState::Pending);
     QCOMPARE(keys.at(0).created, created1);
     QCOMPARE(keys.at(1).created, created2);
     QCOMPARE(keys.at(0).fingerprint, net1.fingerprint());
@@ -225,7 +226,7 @@ void tst_KeyStore::roundTripsEveryField()
     QVERIFY(!opened->node(1));
 
     // State changes and removals round trip too.
-    VERIFY_OK(opened->setNetworkKeyState(65535, KeyEpochState::Active));
+    VERIFY_OK(opened->setNetworkKeyState(65535, NetworkKeyState::Active));
     VERIFY_OK(opened->removeNetworkKey(1));
     VERIFY_OK(opened->removeManagementKey(5));
     VERIFY_OK(opened->removeNode(254));
@@ -234,7 +235,7 @@ void tst_KeyStore::roundTripsEveryField()
     auto again = KeyStore::open(storePath(), KeyStoreFixture::passphrase());
     VERIFY_OK(again);
     QCOMPARE(again->networkKeys().size(), 2);
-    QCOMPARE(again->networkKeyInfo(65535)->state, KeyEpochState::Active);
+    QCOMPARE(again->networkKeyInfo(65535)->state, NetworkKeyState::Active);
     QCOMPARE(again->nodes().size(), 1);
     QVERIFY(again->node(5)->managementKeyFingerprint.isEmpty());
     QVERIFY(again->linkKey(5)->equals(link5));
@@ -298,10 +299,10 @@ void tst_KeyStore::settersRefuseBadArguments()
             store.setSerial(255, Serial {}),
             store.setLinkKey(9, shortKey),
             store.setManagementKey(9, SecretBytes()),
-            store.setNetworkKey(0, key, KeyEpochState::Active),
-            store.setNetworkKey(9, shortKey, KeyEpochState::Active),
-            store.setNetworkKey(9, key, KeyEpochState(7)),
-            store.setNetworkKey(9, key, KeyEpochState::Active,
+            store.setNetworkKey(0, key, NetworkKeyState::Active),
+            store.setNetworkKey(9, shortKey, NetworkKeyState::Active),
+            store.setNetworkKey(9, key, NetworkKeyState(7)),
+            store.setNetworkKey(9, key, NetworkKeyState::Active,
                                 QDateTime::fromMSecsSinceEpoch(-1, Qt::UTC)),
     };
     for (const auto &r : refused) {
@@ -314,7 +315,7 @@ void tst_KeyStore::settersRefuseBadArguments()
             store.removeLinkKey(200),
             store.removeManagementKey(200),
             store.removeNetworkKey(200),
-            store.setNetworkKeyState(200, KeyEpochState::Active),
+            store.setNetworkKeyState(200, NetworkKeyState::Active),
     };
     for (const auto &r : missing) {
         QVERIFY(!r);

@@ -27,7 +27,7 @@ struct KeyStoreParams
 };
 
 /// Where a network key is in its life (see the rotation state machine in the security model).
-enum class KeyEpochState : uint8_t {
+enum class NetworkKeyState : uint8_t {
     Pending = 0, ///< generated, being delivered; not accepted yet
     Active = 1, ///< accepted on the network
     Retired = 2, ///< no longer accepted; kept for the record
@@ -37,7 +37,7 @@ enum class KeyEpochState : uint8_t {
 struct NetworkKeyInfo
 {
     uint16_t epoch = 0;
-    KeyEpochState state = KeyEpochState::Pending;
+    NetworkKeyState state = NetworkKeyState::Pending;
     QDateTime created; ///< UTC, millisecond precision
     QString fingerprint; ///< SecretBytes::fingerprint() of the key
 };
@@ -119,9 +119,9 @@ public:
     /// The key of @p epoch; Refused when there is none.
     Result<SecretBytes> networkKey(uint16_t epoch) const;
     /// Adds or replaces the key of @p epoch; @p created defaults to now.
-    Result<void> setNetworkKey(uint16_t epoch, const SecretBytes &key, KeyEpochState state,
+    Result<void> setNetworkKey(uint16_t epoch, const SecretBytes &key, NetworkKeyState state,
                                const QDateTime &created = {});
-    Result<void> setNetworkKeyState(uint16_t epoch, KeyEpochState state);
+    Result<void> setNetworkKeyState(uint16_t epoch, NetworkKeyState state);
     Result<void> removeNetworkKey(uint16_t epoch);
 
     // --- nodes (ids 1..254) ---
