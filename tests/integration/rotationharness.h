@@ -4,7 +4,7 @@
 // started again over the same files. The simulated clock is everyone's.
 #pragma once
 
-#include "rotationstore.h"
+#include <teststore.h>
 
 #include <warden/engine.h>
 #include <warden/inventory.h>
@@ -59,9 +59,11 @@ struct RotationDaemon
                 if (!stock.contains(id))
                     warden << id;
             }
-            store = createRotationStore(storePath, kOldKey, warden, stock);
+            store = createTestStore(storePath, kOldKey, warden, stock);
         } else {
-            store = openRotationStore(storePath);
+            store = openTestStore(storePath);
+            if (!store)
+                qFatal("the key store %s does not open", qPrintable(storePath));
         }
         // Commits survive a crash of the process (what the kill tests do), not a power cut:
         // fsync at every transition would only slow the test down.

@@ -13,10 +13,9 @@
 
 #include <engine/workflowkeys_p.h>
 
-#include "revocationstore.h"
-
 #include <loopbacklink.h>
 #include <simnetwork.h>
+#include <teststore.h>
 
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QLoggingCategory>
@@ -122,7 +121,7 @@ struct Harness
             if (perNodeKeys)
                 personalizeKeys(network->node(id), linkKeyOf(id), {});
         storePath = dir.filePath(u"keys.wks"_s);
-        store = createRevocationStore(storePath, kNetworkKey, ids, links);
+        store = createTestStore(storePath, kNetworkKey, ids, {}, links);
 
         auto opened = Inventory::open(dir.filePath(u"inventory.sqlite"_s));
         if (!opened)
@@ -426,7 +425,7 @@ void tst_Revocation::theftDrill()
     QCOMPARE(h.forge(7, key7, serial7), std::optional(FrameVerdict::Verified));
     h.loss();
 
-    const int backupsBefore = revocationStoreBackups(*h.store);
+    const int backupsBefore = int(h.store->backups().size());
     const auto report = h.workflows->revokeNode(7, u"stolen from the shed"_s, u"console:alice"_s);
     QVERIFY2(report, report ? "" : qPrintable(report.error().message()));
     qInfo().noquote() << report->text();
@@ -461,11 +460,11 @@ void tst_Revocation::theftDrill()
     // The key store lost node 7's keys, on disk too, with a backup written first.
     const auto stored = Internal::workflowNode(*h.store, 7);
     QVERIFY(stored && stored->managementKeyFingerprint.isEmpty());
-    const auto reopened = openRevocationStore(h.storePath);
+    const auto reopened = openTestStore(h.storePath);
     QVERIFY(reopened);
     QVERIFY(!Internal::workflowManagementKey(*reopened, 7));
     QVERIFY(Internal::workflowManagementKey(*reopened, 8));
-    QVERIFY(revocationStoreBackups(*h.store) > backupsBefore);
+    QVERIFY(int(h.store->backups().size()) > backupsBefore);
     // The inventory: revoked, quarantined, audited.
     QVERIFY(h.inventory->flush());
     const auto record = h.inventory->node(7);
@@ -614,7 +613,7 @@ void tst_Revocation::refusals()
     QVERIFY(h.inventory->flush());
     const auto before = h.inventory->auditLog();
     QVERIFY(before);
-    const int backups = revocationStoreBackups(*h.store);
+    const int backups = int(h.store->backups().size());
 
     const auto unknown = h.workflows->revokeNode(99, u"?"_s, u"console:alice"_s);
     QVERIFY(!unknown);
@@ -630,7 +629,7 @@ void tst_Revocation::refusals()
     QVERIFY(h.workflows->revokeNode(1, u"lost"_s, u"console:alice"_s));
     QVERIFY(h.inventory->flush());
     const auto between = h.inventory->auditLog();
-    const int backupsBetween = revocationStoreBackups(*h.store);
+    const int backupsBetween = int(h.store->backups().size());
     const auto again = h.workflows->revokeNode(1, u"lost"_s, u"console:alice"_s);
     QVERIFY(!again);
     QVERIFY(again.error().message().contains(u"already revoked"_s));
@@ -638,7 +637,7 @@ void tst_Revocation::refusals()
     // Nothing changed by the refusals: the audit log grew only by the one revocation.
     QCOMPARE(h.inventory->auditLog()->size(), between->size());
     QCOMPARE(between->size(), before->size() + 2); // "revoke" and "revoke.report"
-    QCOMPARE(revocationStoreBackups(*h.store), backupsBetween);
+    QCOMPARE(int(h.store->backups().size()), backupsBetween);
     QVERIFY(backupsBetween > backups);
     // The migration refuses what it cannot do, before changing anything.
     QVERIFY(!h.workflows->migrateToNodeKeys({1}, u"console:alice"_s)); // revoked
@@ -657,7 +656,7 @@ void tst_Revocation::migrationAtTenPercentLoss()
     QVERIFY2(started, started ? "" : qPrintable(started.error().message()));
     QCOMPARE(*started, (QList<quint8> {1, 2, 3, 4, 5}));
     // The keys are on file (saved) before anything was sent.
-    const auto reopened = openRevocationStore(h.storePath);
+    const auto reopened = openTestStore(h.storePath);
     QVERIFY(reopened);
     for (const quint8 id : *started)
         QVERIFY(Internal::workflowLinkKey(*reopened, id));
