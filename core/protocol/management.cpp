@@ -497,13 +497,11 @@ ManagementStatus ManagementReassembler::feed(const Message &frame, uint32_t nowM
 ManagementReceiver::ManagementReceiver(Sha256Compressor &backend)
     : m_backend(backend)
     , m_assembler(kManagementRequestType, m_buffer, kManagementMaxRequestFragments)
-    , m_counter(0)
-    , m_operation(0)
-    , m_bodyLength(0)
-    , m_authenticated(false)
-    , m_complete(false)
 {
-    memset(m_buffer, 0, sizeof m_buffer);
+    // m_counter .. m_buffer: plain data starting at zero, one memset (a store per member is
+    // flash on the AVR).
+    uint8_t *const first = reinterpret_cast<uint8_t *>(&m_counter);
+    memset(first, 0, size_t(m_buffer + sizeof m_buffer - first));
 }
 
 ManagementReceiver::~ManagementReceiver()
@@ -690,11 +688,10 @@ bool ManagementReceiver::resetScope(uint8_t &scope) const
 
 ManagementRequestBuilder::ManagementRequestBuilder(Sha256Compressor &backend)
     : m_backend(backend)
-    , m_length(0)
-    , m_frames(0)
-    , m_next(0)
 {
-    memset(m_stream, 0, sizeof m_stream);
+    // m_length .. m_stream: plain data starting at zero, one memset.
+    uint8_t *const first = reinterpret_cast<uint8_t *>(&m_length);
+    memset(first, 0, size_t(m_stream + sizeof m_stream - first));
 }
 
 ManagementRequestBuilder::~ManagementRequestBuilder()
@@ -881,11 +878,10 @@ bool ManagementRequestBuilder::nextFrame(Message &out, uint8_t sender, uint8_t d
 
 ManagementAckBuilder::ManagementAckBuilder(Sha256Compressor &backend)
     : m_backend(backend)
-    , m_length(0)
-    , m_frames(0)
-    , m_next(0)
 {
-    memset(m_stream, 0, sizeof m_stream);
+    // m_length .. m_stream: plain data starting at zero, one memset.
+    uint8_t *const first = reinterpret_cast<uint8_t *>(&m_length);
+    memset(first, 0, size_t(m_stream + sizeof m_stream - first));
 }
 
 ManagementAckBuilder::~ManagementAckBuilder()

@@ -14,18 +14,13 @@ ManagementChannelHandler::ManagementChannelHandler(Protocol::Sha256Compressor &s
     : m_sha(sha)
     , m_receiver(sha)
     , m_ack(sha)
-    , m_keysSequence(0)
-    , m_ackCounter(0)
-    , m_lastBadTagAnswer(0)
-    , m_badTags(0)
-    , m_ackOperation(0)
-    , m_ackNext(0)
-    , m_result(uint8_t(ManagementResult::Applied))
-    , m_keysValid(false)
-    , m_ackRemembered(false)
-    , m_reloadPending(false)
-    , m_badTagAnswered(false)
-{ }
+{
+    // m_keysSequence .. m_badTagAnswered: plain data starting at zero (ManagementResult::Applied
+    // is 0); one memset rather than a store per member.
+    uint8_t *const first = reinterpret_cast<uint8_t *>(&m_keysSequence);
+    memset(first, 0, size_t(reinterpret_cast<uint8_t *>(&m_badTagAnswered) + 1 - first));
+    m_result = uint8_t(ManagementResult::Applied);
+}
 
 ManagementChannelHandler::~ManagementChannelHandler() = default;
 

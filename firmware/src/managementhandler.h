@@ -56,6 +56,7 @@ private:
     Protocol::ManagementReceiver m_receiver;
     Protocol::ManagementKeys m_keys;
     Protocol::ManagementAckBuilder m_ack; ///< the last acknowledgement, kept for resending
+    // m_keysSequence .. m_badTagAnswered: plain data, zeroed as one block by the constructor.
     uint32_t m_keysSequence; ///< the store commit the keys were derived at
     uint32_t m_ackCounter; ///< the request counter m_ack answers, when m_ackRemembered
     uint32_t m_lastBadTagAnswer;

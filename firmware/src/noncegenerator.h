@@ -26,6 +26,7 @@ public:
                   uint8_t out[Protocol::kNoncePayloadSize]);
 
 private:
+    // m_pool .. m_ready: plain data, zeroed as one block by the constructor.
     uint8_t m_pool[Protocol::kSha256DigestSize];
     uint32_t m_bootCounter;
     uint32_t m_counter;

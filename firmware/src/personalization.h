@@ -87,6 +87,7 @@ private:
     Eeprom &m_eeprom;
     WardenStore &m_store;
     Protocol::Sha256Compressor &m_sha;
+    // m_serial .. m_line[0]: plain data, zeroed as one block by the constructor.
     SerialPort *m_serial;
     uint32_t m_since; ///< window start, then the time of the last line
     uint16_t m_window;

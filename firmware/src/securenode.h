@@ -237,6 +237,7 @@ private:
     NonceGenerator m_nonces;
     PersonalizationSession m_session;
     Protocol::Message m_outgoing; ///< the message waiting for its nonce
+    // From here to m_discoverPending: plain data only (the constructor zeroes it as one block).
     NodeCounters m_counters;
     uint16_t m_verdicts[10];
 

@@ -4,5 +4,6 @@
 #include "board.h"
 #include "flashstring.h"
 #include "managementhandler.h"
+#include "resident.h"
 #include "securenode.h"
 #include "version.h"

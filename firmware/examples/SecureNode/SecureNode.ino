@@ -8,6 +8,7 @@
 
 using Warden::Firmware::ChildPresentation;
 using Warden::Firmware::NodeConfig;
+using Warden::Firmware::Resident;
 using Warden::Firmware::SecureNode;
 using Warden::Protocol::Command;
 using Warden::Protocol::Message;
@@ -44,13 +45,13 @@ constexpr NodeConfig makeConfig()
 
 constexpr NodeConfig kConfig = makeConfig();
 
-// The one node, a global (constructed before setup(), never destroyed on the AVR): a
-// function-local static would make avr-gcc register its destructor with atexit(), which pulls
-// in malloc().
-SecureNode g_node(Warden::Firmware::boardHal(), Warden::Firmware::boardSha256(), kConfig);
+// The one node, a global constructed before setup() and never destroyed (Resident: main()
+// never returns, and a registered destructor would only cost flash). A function-local static
+// would make avr-gcc register its destructor with atexit(), which pulls in malloc().
+Resident<SecureNode> g_node(Warden::Firmware::boardHal(), Warden::Firmware::boardSha256(), kConfig);
 // The management channel (firmware/docs/management-channel.md): whitelist, policy and key
 // changes from core, authenticated end to end and applied atomically to the EEPROM slots.
-Warden::Firmware::ManagementChannelHandler g_management(Warden::Firmware::boardSha256());
+Resident<Warden::Firmware::ManagementChannelHandler> g_management(Warden::Firmware::boardSha256());
 
 uint8_t g_switch = 0;
 uint32_t g_lastReport = 0;
@@ -93,14 +94,14 @@ void onReceive(void *, const Message &message)
 
 void setup()
 {
-    g_node.setReceiveHandler(onReceive, nullptr);
-    g_node.setManagementHandler(&g_management);
-    g_node.begin();
+    g_node->setReceiveHandler(onReceive, nullptr);
+    g_node->setManagementHandler(&g_management.get());
+    g_node->begin();
 }
 
 void loop()
 {
-    SecureNode &n = g_node;
+    SecureNode &n = g_node.get();
     n.poll();
     if (!n.isReady() || n.isSending())
         return;

@@ -63,18 +63,8 @@ constexpr uint8_t kBroadcast = 255;
 
 constexpr uint8_t Nrf24Transport::kBaseAddress[4];
 
-Nrf24Transport::Nrf24Transport(Nrf24Bus &bus, Clock &clock)
-    : m_bus(bus)
-    , m_clock(clock)
-    , m_sent(0)
-    , m_noAck(0)
-    , m_dropped(0)
-    , m_address(kBroadcast)
-    , m_config(kEnableCrc | kCrc16 | kPowerUp)
-    , m_lastRetries(0)
-    , m_present(false)
-    , m_lastBroadcast(false)
-{ }
+static_assert((kEnableCrc | kCrc16 | kPowerUp) == 0x0E && kBroadcast == 255,
+              "the constructor (nrf24transport.h) spells these out");
 
 uint8_t Nrf24Transport::command(uint8_t command, const uint8_t *out, uint8_t *in, uint8_t length)
 {

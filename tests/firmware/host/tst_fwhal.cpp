@@ -4,6 +4,7 @@
 #include <hostclock.h>
 #include <hosteeprom.h>
 #include <hostserial.h>
+#include <resident.h>
 #include <rs485transport.h>
 #include <simbus.h>
 
@@ -36,6 +37,18 @@ std::vector<uint8_t> drain(SimBusEndpoint &endpoint)
     return markers;
 }
 
+// Counts destructor runs: Resident must construct from its arguments and never destroy.
+struct Tracked
+{
+    Tracked(int &destroyed, int value)
+        : m_destroyed(destroyed)
+        , m_value(value)
+    { }
+    ~Tracked() { ++m_destroyed; }
+    int &m_destroyed;
+    int m_value;
+};
+
 } // namespace
 
 class tst_FwHal : public QObject
@@ -55,6 +68,7 @@ private slots:
     void busEndpointsComeAndGo();
     void ptyBytes();
     void rs485OverPty();
+    void residentIsNeverDestroyed();
 };
 
 void tst_FwHal::ramEepromPowerCut()
@@ -412,6 +426,23 @@ void tst_FwHal::rs485OverPty()
     }
     QCOMPARE(n, uint8_t(m.size()));
     QCOMPARE(node.receive(buffer, sizeof buffer), uint8_t(0));
+}
+
+void tst_FwHal::residentIsNeverDestroyed()
+{
+    int destroyed = 0;
+    {
+        Warden::Firmware::Resident<Tracked> resident(destroyed, 42);
+        QCOMPARE(resident->m_value, 42);
+        QCOMPARE(&resident.get(), &*resident);
+        resident.get().m_value = 7;
+        QCOMPARE((*resident).m_value, 7);
+    }
+    QCOMPARE(destroyed, 0); // the sketch's node and handler: no destructor, ever
+    {
+        Tracked plain(destroyed, 1);
+    }
+    QCOMPARE(destroyed, 1); // the counter itself works
 }
 
 QTEST_GUILESS_MAIN(tst_FwHal)

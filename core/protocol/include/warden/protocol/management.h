@@ -281,6 +281,7 @@ private:
 
     Sha256Compressor &m_backend;
     ManagementReassembler m_assembler;
+    // m_counter .. m_buffer: plain data, zeroed as one block by the constructor.
     uint32_t m_counter;
     uint8_t m_operation;
     uint8_t m_bodyLength;
@@ -334,6 +335,7 @@ public:
 
 private:
     Sha256Compressor &m_backend;
+    // m_length .. m_stream: plain data, zeroed as one block by the constructor.
     size_t m_length;
     uint8_t m_frames;
     uint8_t m_next;
@@ -400,6 +402,7 @@ public:
 private:
     Sha256Compressor &m_backend;
     ManagementReassembler m_assembler;
+    // m_counter .. m_buffer: plain data, zeroed as one block by the constructor.
     uint32_t m_counter;
     uint8_t m_operation;
     uint8_t m_result;
