@@ -4,6 +4,8 @@
 // check of what arrived at the far end.
 #pragma once
 
+#include "linktraffic.h"
+
 #include <warden/link.h>
 #include <warden/protocol/message.h>
 
@@ -80,6 +82,19 @@ public:
         return true;
     }
 
+    /// SIGKILL: the ptys vanish at once, as when a USB adapter is pulled; the links socat
+    /// would have removed stay behind, and are removed here so they cannot name a reused pty.
+    void kill()
+    {
+        if (!m_process)
+            return;
+        m_process->kill();
+        m_process->waitForFinished(5000);
+        m_process.reset();
+        QFile::remove(linkPath);
+        QFile::remove(gatewayPath);
+    }
+
     /// Ends socat (the ptys vanish, as when a USB adapter is pulled) and its links with it.
     void stop()
     {
@@ -132,6 +147,12 @@ public:
         m_out.clear();
     }
     bool isOpen() const { return m_fd >= 0; }
+    /// A far end that stops reading (busy radio, stalled USB): the pty's buffer fills.
+    void setPaused(bool paused)
+    {
+        if (m_reader)
+            m_reader->setEnabled(!paused);
+    }
     void send(const QByteArray &bytes)
     {
         m_out += bytes;
@@ -176,27 +197,13 @@ private:
     std::unique_ptr<QSocketNotifier> m_writer;
 };
 
-/// Numbered MySensors frames through a link, and the check of what the far end received:
-/// every frame exactly as sent, in order, none twice, none lost except the tail of a
-/// connection that dropped (bytes the system had taken when the port vanished). Frames queued
-/// while the link waited go out on a later connection, so they must all arrive.
-class FrameTraffic : public QObject
+/// Numbered frames through a link (LinkTraffic's check, with frames instead of lines).
+class FrameTraffic : public LinkTraffic
 {
 public:
     explicit FrameTraffic(Link *link)
-        : m_link(link)
-    {
-        connect(link, &Link::unitSent, this, [this](quint64 id) {
-            // A unit is only written while connected: the count of connects names it.
-            const quint64 connection = m_link->statistics().connects;
-            const auto it = m_seqOfId.constFind(id);
-            if (it == m_seqOfId.constEnd()) {
-                m_early.insert(id, connection); // send() wrote it before returning the id
-                return;
-            }
-            sent(*it, connection);
-        });
-    }
+        : LinkTraffic(link, &frameOf, &seqOf, "frame")
+    { }
 
     /// A V_TEXT frame from the gateway to node 12, sensor 3, that names its number.
     static QByteArray frame(int seq, quint8 destination = 12)
@@ -217,89 +224,8 @@ public:
         return ok ? seq : -1;
     }
 
-    bool sendNext()
-    {
-        const int seq = m_next;
-        const Result<quint64> id = m_link->send(frame(seq));
-        if (!id)
-            return false;
-        m_seqOfId.insert(*id, seq);
-        ++m_next;
-        const auto early = m_early.constFind(*id);
-        if (early != m_early.constEnd()) {
-            sent(seq, *early);
-            m_early.erase(early);
-        }
-        return true;
-    }
-    int queued() const { return m_next; }
-    int lostInFlight() const { return m_lost; }
-
-    /// Empty if @p received (frames as the far end decoded them) is right, else what is wrong.
-    QString verify(const QByteArrayList &received)
-    {
-        m_lost = 0;
-        if (!m_twice.isEmpty())
-            return QStringLiteral("unitSent twice for frame %1").arg(m_twice.first());
-        QList<int> seqs;
-        for (const QByteArray &f : received) {
-            const int seq = seqOf(f);
-            if (seq < 0 || f != frame(seq))
-                return QStringLiteral("received a frame that was never sent: %1")
-                        .arg(QString::fromLatin1(f.toHex()));
-            if (!seqs.isEmpty() && seq <= seqs.last())
-                return QStringLiteral("frame %1 after frame %2: out of order or twice")
-                        .arg(seq)
-                        .arg(seqs.last());
-            if (!m_connectionOf.contains(seq))
-                return QStringLiteral("frame %1 arrived but the link never reported it sent")
-                        .arg(seq);
-            seqs.append(seq);
-        }
-        const quint64 last = m_link->statistics().connects;
-        int r = 0;
-        for (int seq = 0; seq < m_next; ++seq) {
-            const bool arrived = r < seqs.size() && seqs.at(r) == seq;
-            if (arrived)
-                ++r;
-            if (!m_connectionOf.contains(seq))
-                return QStringLiteral("frame %1 was never sent (%2 still queued)")
-                        .arg(seq)
-                        .arg(m_link->pendingCount());
-            if (arrived)
-                continue;
-            const quint64 connection = m_connectionOf.value(seq);
-            if (connection == last)
-                return QStringLiteral("frame %1, sent on the live connection, is lost").arg(seq);
-            for (int later = seq + 1; later < m_next; ++later) {
-                if (m_connectionOf.value(later) != connection)
-                    break;
-                if (seqs.contains(later))
-                    return QStringLiteral("frame %1 lost but frame %2 after it on the same "
-                                          "connection arrived")
-                            .arg(seq)
-                            .arg(later);
-            }
-            ++m_lost;
-        }
-        return {};
-    }
-
 private:
-    void sent(int seq, quint64 connection)
-    {
-        if (m_connectionOf.contains(seq))
-            m_twice.append(seq);
-        m_connectionOf.insert(seq, connection);
-    }
-
-    Link *m_link;
-    int m_next = 0;
-    int m_lost = 0;
-    QMap<quint64, int> m_seqOfId;
-    QMap<int, quint64> m_connectionOf;
-    QMap<quint64, quint64> m_early;
-    QList<int> m_twice;
+    static QByteArray frameOf(int seq) { return frame(seq); }
 };
 
 } // namespace Warden::Test

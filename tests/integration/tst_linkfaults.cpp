@@ -19,6 +19,7 @@
 // arrives twice and the engine acknowledges each once (sendDone, no sendFailed); every value
 // the gateway sent after the link came back reaches the engine exactly once and in order.
 #include "linktraffic.h"
+#include "serialpty.h"
 #include "simulatedlink.h"
 
 #include <warden/engine.h>
@@ -369,56 +370,6 @@ private:
     QTcpServer m_server;
     QPointer<QTcpSocket> m_client;
     quint16 m_port = 0;
-};
-
-/// socat joining two ptys, reachable as <dir>/<name>-link and <dir>/<name>-gw.
-class PtyPair
-{
-public:
-    PtyPair(const QString &dir, const QString &name)
-        : linkPath(dir + u'/' + name + u"-link"_s)
-        , gatewayPath(dir + u'/' + name + u"-gw"_s)
-    { }
-    ~PtyPair() { kill(); }
-
-    bool start()
-    {
-        kill();
-        m_process = std::make_unique<QProcess>();
-        m_process->setStandardOutputFile(QProcess::nullDevice());
-        m_process->setStandardErrorFile(linkPath + u".socat.log"_s, QIODevice::Append);
-        m_process->start(QStandardPaths::findExecutable(u"socat"_s),
-                         {u"-d"_s, u"-d"_s, u"pty,raw,echo=0,link="_s + linkPath,
-                          u"pty,raw,echo=0,link="_s + gatewayPath});
-        if (!m_process->waitForStarted(kWait))
-            return false;
-        QDeadlineTimer deadline(kWait);
-        while (!(QFileInfo::exists(linkPath) && QFileInfo::exists(gatewayPath))) {
-            if (deadline.hasExpired() || m_process->state() != QProcess::Running)
-                return false;
-            QTest::qWait(5);
-        }
-        return true;
-    }
-
-    /// SIGKILL: the ptys vanish at once, as when a USB adapter is pulled; the links socat
-    /// would have removed stay behind, and are removed here so they cannot name a reused pty.
-    void kill()
-    {
-        if (!m_process)
-            return;
-        m_process->kill();
-        m_process->waitForFinished(kWait);
-        m_process.reset();
-        QFile::remove(linkPath);
-        QFile::remove(gatewayPath);
-    }
-
-    const QString linkPath;
-    const QString gatewayPath;
-
-private:
-    std::unique_ptr<QProcess> m_process;
 };
 
 /// A stock serial gateway on the other end of the pty, non-blocking in the event loop.

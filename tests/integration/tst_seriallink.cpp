@@ -39,83 +39,21 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// A stock serial gateway on the other end of the pty: POSIX, non-blocking, driven by the
-/// event loop so that it never blocks the link under test (same thread).
-class GatewayEnd : public QObject
+/// A stock serial gateway on the other end of the pty: the lines it reads are collected.
+class GatewayEnd : public PtyPeer
 {
 public:
-    ~GatewayEnd() override { close(); }
-
+    GatewayEnd()
+    {
+        onBytes = [this](QByteArrayView bytes) { collector.feed(bytes); };
+    }
     bool open(const QString &path)
     {
-        close();
-        m_fd = ::open(QFile::encodeName(path).constData(), O_RDWR | O_NOCTTY | O_NONBLOCK);
-        if (m_fd < 0)
-            return false;
         collector.cut();
-        m_reader = std::make_unique<QSocketNotifier>(m_fd, QSocketNotifier::Read);
-        connect(m_reader.get(), &QSocketNotifier::activated, this, [this] { readSome(); });
-        m_writer = std::make_unique<QSocketNotifier>(m_fd, QSocketNotifier::Write);
-        m_writer->setEnabled(false);
-        connect(m_writer.get(), &QSocketNotifier::activated, this, [this] { writeSome(); });
-        return true;
+        return PtyPeer::open(path);
     }
-    void close()
-    {
-        m_reader.reset();
-        m_writer.reset();
-        if (m_fd >= 0)
-            ::close(m_fd);
-        m_fd = -1;
-        m_out.clear();
-    }
-    bool isOpen() const { return m_fd >= 0; }
-    /// A gateway that stops reading (busy radio, stalled USB): the pty's buffer fills.
-    void setPaused(bool paused)
-    {
-        if (m_reader)
-            m_reader->setEnabled(!paused);
-    }
-    void send(const QByteArray &bytes)
-    {
-        m_out += bytes;
-        writeSome();
-    }
-    qsizetype unsent() const { return m_out.size(); }
 
     LineCollector collector;
-
-private:
-    void readSome()
-    {
-        char buffer[4096];
-        const ssize_t n = ::read(m_fd, buffer, sizeof buffer);
-        if (n > 0)
-            collector.feed(QByteArrayView(buffer, n));
-        else if (n == 0 || (errno != EAGAIN && errno != EINTR))
-            close(); // the pty went away
-    }
-    void writeSome()
-    {
-        while (m_fd >= 0 && !m_out.isEmpty()) {
-            const ssize_t n = ::write(m_fd, m_out.constData(), size_t(m_out.size()));
-            if (n > 0) {
-                m_out.remove(0, n);
-                continue;
-            }
-            if (n < 0 && (errno == EAGAIN || errno == EINTR))
-                break;
-            close();
-            return;
-        }
-        if (m_writer)
-            m_writer->setEnabled(!m_out.isEmpty());
-    }
-
-    int m_fd = -1;
-    QByteArray m_out;
-    std::unique_ptr<QSocketNotifier> m_reader;
-    std::unique_ptr<QSocketNotifier> m_writer;
 };
 
 QByteArray rs485(uint8_t to, uint8_t from, const QByteArray &data, uint8_t soh = 1)
