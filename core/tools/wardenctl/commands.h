@@ -17,5 +17,8 @@ int runKeygen(Cli &cli, const QCommandLineParser &parser, const QStringList &arg
 int runSerialgen(Cli &cli, const QCommandLineParser &parser, const QStringList &args);
 /// demo.cpp: the simulated signed exchange with attacks.
 int runDemo(Cli &cli, const QCommandLineParser &parser, const QStringList &args);
+/// personalize.cpp: one node over its serial port, recorded in key store and inventory.
+QList<QCommandLineOption> personalizeOptions();
+int runPersonalize(Cli &cli, const QCommandLineParser &parser, const QStringList &args);
 
 } // namespace Warden::Tools

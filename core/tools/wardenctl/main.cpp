@@ -105,6 +105,18 @@ const QList<Subcommand> &subcommands()
                  return QList<QCommandLineOption> {nodes(), frames(), seed()};
              },
              runDemo},
+            {QStringLiteral("personalize"), QString(),
+             QStringLiteral("Personalize a Warden node over its serial port."),
+             QStringLiteral("Generates the node's keys (management key, serial, --link-key: "
+                            "a link key of its own) and writes them with the network key of "
+                            "the key store's active epoch (--epoch: another) and the gateway's "
+                            "serial as whitelist entry 0, over the firmware's personalization "
+                            "protocol on --port. The keys are saved in --store before the node "
+                            "commits; the node's read-back fingerprints and serial must match, "
+                            "then it is recorded in --inventory with an audit entry. Only "
+                            "fingerprints are printed. Passphrase: WARDEN_PASSPHRASE, else "
+                            "typed. Exit code 1 when the node or a file refused."),
+             personalizeOptions, runPersonalize},
     };
     return list;
 }
@@ -119,7 +131,8 @@ QString exitCodesText()
     return QStringLiteral(
             "Exit codes:\n"
             "  0  success\n"
-            "  1  verification failed (verify), or the demo saw an unexpected outcome\n"
+            "  1  verification failed (verify), the demo saw an unexpected outcome, or\n"
+            "     personalization failed (the node, the port, the key store or inventory)\n"
             "  2  usage error: unknown subcommand, missing or bad option\n"
             "  3  malformed input: a frame, line or hex text that does not decode, or a\n"
             "     message that cannot be processed (a payload too long to sign)\n"
