@@ -555,7 +555,11 @@ Result<GatewayConfig> StockFormats::parseGatewayConfig(QByteArrayView text)
         if (line.isEmpty() || line.startsWith('#'))
             continue;
 
-        QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+        // ConvertInitialBom: mysgw reads a byte-order mark at the start of a key or value as
+        // part of it, so it must not vanish here (and come back as a different text on export).
+        QStringDecoder decoder(QStringDecoder::Utf8,
+                               QStringDecoder::Flag::Stateless
+                                       | QStringDecoder::Flag::ConvertInitialBom);
         const qsizetype equals = line.indexOf('=');
         if (equals < 0)
             return tl::unexpected(

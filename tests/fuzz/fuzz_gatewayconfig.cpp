@@ -1,7 +1,7 @@
 // Fuzzes the strict reader of a Linux gateway's mysensors.conf (StockFormats::parseGatewayConfig):
 // the input is the file. Invariants, each an abort() when broken:
-//  - a refusal has a message that starts with "mysensors.conf" and never contains the value
-//    of a key line (soft_hmac_key, soft_serial_key, aes_key) - nor do the warnings;
+//  - a refusal has a message that starts with "mysensors.conf" and never quotes 8 digits of a
+//    key line's value (soft_hmac_key, soft_serial_key, aes_key) - nor do the warnings;
 //  - an accepted file has keys of the stock sizes (HMAC key and serial together, or neither;
 //    AES key 16 bytes or none; at least one key), settings with non-empty keys and increasing
 //    line numbers;
@@ -28,18 +28,44 @@ namespace {
         } \
     } while (false)
 
-/// Values of the key lines in @p text that are long enough to be recognised in a message.
+bool isHexDigit(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/// What a leak of key material would show: every 8 consecutive hexadecimal digits in the
+/// values of the key lines (soft_hmac_key, soft_serial_key, aes_key) of @p text. Digits that
+/// also occur in the rest of the file (a key name, another setting's value) may be quoted
+/// legitimately, as that text is not secret, so they are left out; so are other characters,
+/// which could coincide with words of the messages themselves ("mysensors").
 QByteArrayList keyValues(QByteArrayView text)
 {
-    QByteArrayList out;
+    QByteArrayList runs;
+    QByteArray rest;
     for (const QByteArray &line : QByteArray(text.data(), text.size()).split('\n')) {
+        bool keyLine = false;
         for (const char *name : {"soft_hmac_key=", "soft_serial_key=", "aes_key="}) {
             if (!line.startsWith(name))
                 continue;
-            const QByteArray value = line.mid(qsizetype(std::strlen(name))).trimmed();
-            if (value.size() >= 8)
-                out.append(value);
+            keyLine = true;
+            const QByteArray value = line.mid(qsizetype(std::strlen(name)));
+            for (qsizetype i = 0; i < value.size();) {
+                qsizetype end = i;
+                while (end < value.size() && isHexDigit(value[end]))
+                    ++end;
+                for (qsizetype at = i; at + 8 <= end; ++at)
+                    runs.append(value.mid(at, 8));
+                i = end + 1;
+            }
+            rest.append(name).append('\n');
         }
+        if (!keyLine)
+            rest.append(line).append('\n');
+    }
+    QByteArrayList out;
+    for (const QByteArray &run : runs) {
+        if (!rest.contains(run))
+            out.append(run);
     }
     return out;
 }

@@ -549,6 +549,17 @@ void tst_StockFormats::configReadsMysgwSyntax()
              QStringList {u"mysensors.conf line 2: the key <64 characters, not shown> is unknown "
                           "(mysgw warns and ignores it)"_s});
 
+    // A byte-order mark inside a line is text to mysgw: it stays part of the value (it used to
+    // vanish, leaving a value that starts with a space and cannot be written back).
+    const auto bom = StockFormats::parseGatewayConfig(
+            "eeprom_file=/x\nnote=\xEF\xBB\xBF  a\naes_key=404142434445464748494A4B4C4D4E4F\n");
+    QVERIFY_OK(bom);
+    QCOMPARE(bom->setting(u"note"_s), std::optional<QString>(u"\uFEFF  a"_s));
+    const auto bomText = StockFormats::gatewayConfigText(*bom);
+    QVERIFY_OK(bomText);
+    QVERIFY(QByteArray(reinterpret_cast<const char *>(bomText->data()), qsizetype(bomText->size()))
+                    .contains("note=\xEF\xBB\xBF  a\n"));
+
     // Password mode: only an AES key; no eeprom_file is a warning, as mysgw would not start.
     const auto aesOnly
             = StockFormats::parseGatewayConfig("aes_key=404142434445464748494A4B4C4D4E4F\n");
