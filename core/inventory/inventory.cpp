@@ -634,6 +634,21 @@ bool Inventory::isReadOnly() const
 
 // --- Inventory: hot path --------------------------------------------------------------------
 
+template<typename Update>
+bool InventoryPrivate::noteNode(quint8 node, qint64 whenMs, Update &&update)
+{
+    if (m_options.readOnly)
+        return false;
+    QMutexLocker lock(&m_mutex);
+    if (!acceptHotLocked())
+        return false;
+    PendingNode &n = m_hot->touchNode(node, whenMs);
+    m_usedIds.set(node);
+    update(n);
+    hotDoneLocked();
+    return true;
+}
+
 bool Inventory::noteFrame(quint8 node, quint8 child, Protocol::Verdict verdict, qint64 whenMs)
 {
     return noteFrame(node, child, Protocol::verdictName(verdict), whenMs);
@@ -674,161 +689,153 @@ bool Inventory::noteFrame(quint8 node, quint8 child, const char *verdictName, qi
 bool Inventory::setLastValue(quint8 node, quint8 child, quint8 valueType, const QString &value,
                              qint64 whenMs)
 {
-    if (node > kMaxNodeId || value.size() > kMaxTextLength || d->m_options.readOnly)
+    if (node > kMaxNodeId || value.size() > kMaxTextLength)
         return false;
-    QMutexLocker lock(&d->m_mutex);
-    if (!d->acceptHotLocked())
-        return false;
-    d->m_hot->touchNode(node, whenMs);
-    d->m_usedIds.set(node);
-    PendingChild &c = d->m_hot->children[quint32(node) << 8 | child];
-    c.lastSeenMs = std::max(c.lastSeenMs, whenMs);
-    PendingValue &v = d->m_hot->values[quint32(node) << 16 | quint32(child) << 8 | valueType];
-    v.value = value;
-    v.whenMs = whenMs;
-    d->hotDoneLocked();
-    return true;
+    return d->noteNode(node, whenMs, [&](PendingNode &) {
+        PendingChild &c = d->m_hot->children[quint32(node) << 8 | child];
+        c.lastSeenMs = std::max(c.lastSeenMs, whenMs);
+        PendingValue &v = d->m_hot->values[quint32(node) << 16 | quint32(child) << 8 | valueType];
+        v.value = value;
+        v.whenMs = whenMs;
+    });
 }
 
 bool Inventory::notePresentation(quint8 node, quint8 child, quint8 sensorType,
                                  const QString &description, qint64 whenMs)
 {
-    if (node > kMaxNodeId || description.size() > kMaxTextLength || d->m_options.readOnly)
+    if (node > kMaxNodeId || description.size() > kMaxTextLength)
         return false;
-    QMutexLocker lock(&d->m_mutex);
-    if (!d->acceptHotLocked())
-        return false;
-    PendingNode &n = d->m_hot->touchNode(node, whenMs);
-    d->m_usedIds.set(node);
-    if (child == 255) {
-        // The node presents itself: its type and, as the payload, its library version.
-        n.fields |= kFieldNodeType | kFieldLibrary;
-        n.nodeType = sensorType;
-        n.libraryVersion = description;
-    } else {
+    return d->noteNode(node, whenMs, [&](PendingNode &n) {
+        if (child == 255) {
+            // The node presents itself: its type and, as the payload, its library version.
+            n.fields |= kFieldNodeType | kFieldLibrary;
+            n.nodeType = sensorType;
+            n.libraryVersion = description;
+            return;
+        }
         PendingChild &c = d->m_hot->children[quint32(node) << 8 | child];
         c.sensorType = sensorType;
         c.description = description;
         c.lastSeenMs = std::max(c.lastSeenMs, whenMs);
-    }
-    d->hotDoneLocked();
-    return true;
+    });
 }
 
 bool Inventory::noteSketchInfo(quint8 node, const QString &name, const QString &version,
                                qint64 whenMs)
 {
-    if (node > kMaxNodeId || name.size() > kMaxTextLength || version.size() > kMaxTextLength
-        || d->m_options.readOnly)
+    if (node > kMaxNodeId || name.size() > kMaxTextLength || version.size() > kMaxTextLength)
         return false;
-    QMutexLocker lock(&d->m_mutex);
-    if (!d->acceptHotLocked())
-        return false;
-    PendingNode &n = d->m_hot->touchNode(node, whenMs);
-    d->m_usedIds.set(node);
-    if (!name.isNull()) {
-        n.fields |= kFieldSketchName;
-        n.sketchName = name;
-    }
-    if (!version.isNull()) {
-        n.fields |= kFieldSketchVersion;
-        n.sketchVersion = version;
-    }
-    d->hotDoneLocked();
-    return true;
+    return d->noteNode(node, whenMs, [&](PendingNode &n) {
+        if (!name.isNull()) {
+            n.fields |= kFieldSketchName;
+            n.sketchName = name;
+        }
+        if (!version.isNull()) {
+            n.fields |= kFieldSketchVersion;
+            n.sketchVersion = version;
+        }
+    });
 }
 
 bool Inventory::noteHeartbeat(quint8 node, qint64 whenMs)
 {
-    if (node > kMaxNodeId || d->m_options.readOnly)
+    if (node > kMaxNodeId)
         return false;
-    QMutexLocker lock(&d->m_mutex);
-    if (!d->acceptHotLocked())
-        return false;
-    PendingNode &n = d->m_hot->touchNode(node, whenMs);
-    d->m_usedIds.set(node);
-    n.fields |= kFieldHeartbeat;
-    n.heartbeatMs = std::max(n.heartbeatMs, whenMs);
-    d->hotDoneLocked();
-    return true;
+    return d->noteNode(node, whenMs, [&](PendingNode &n) {
+        n.fields |= kFieldHeartbeat;
+        n.heartbeatMs = std::max(n.heartbeatMs, whenMs);
+    });
 }
 
 bool Inventory::noteSignalReport(quint8 node, char metric, int value, qint64 whenMs)
 {
-    if (node > kMaxNodeId || value < -32768 || value > 32767 || d->m_options.readOnly
-        || !std::strchr("RrSsPTU?", metric) || metric == 0)
+    if (node > kMaxNodeId || value < -32768 || value > 32767 || !std::strchr("RrSsPTU?", metric)
+        || metric == 0)
         return false;
-    QMutexLocker lock(&d->m_mutex);
-    if (!d->acceptHotLocked())
-        return false;
-    PendingNode &n = d->m_hot->touchNode(node, whenMs);
-    d->m_usedIds.set(node);
-    n.fields |= kFieldSignal;
-    n.signalReport = value;
-    n.signalMetric = metric;
-    n.signalReportMs = whenMs;
-    d->hotDoneLocked();
-    return true;
+    return d->noteNode(node, whenMs, [&](PendingNode &n) {
+        n.fields |= kFieldSignal;
+        n.signalReport = value;
+        n.signalMetric = metric;
+        n.signalReportMs = whenMs;
+    });
 }
 
 bool Inventory::noteBattery(quint8 node, int percent, qint64 whenMs)
 {
-    if (node > kMaxNodeId || percent < 0 || percent > 100 || d->m_options.readOnly)
+    if (node > kMaxNodeId || percent < 0 || percent > 100)
         return false;
-    QMutexLocker lock(&d->m_mutex);
-    if (!d->acceptHotLocked())
-        return false;
-    PendingNode &n = d->m_hot->touchNode(node, whenMs);
-    d->m_usedIds.set(node);
-    n.fields |= kFieldBattery;
-    n.battery = percent;
-    d->hotDoneLocked();
-    return true;
+    return d->noteNode(node, whenMs, [&](PendingNode &n) {
+        n.fields |= kFieldBattery;
+        n.battery = percent;
+    });
 }
 
 bool Inventory::noteParent(quint8 node, quint8 parent, int distance, qint64 whenMs)
 {
-    if (node > kMaxNodeId || distance < -1 || distance > 255 || d->m_options.readOnly)
+    if (node > kMaxNodeId || distance < -1 || distance > 255)
         return false;
-    QMutexLocker lock(&d->m_mutex);
-    if (!d->acceptHotLocked())
-        return false;
-    PendingNode &n = d->m_hot->touchNode(node, whenMs);
-    d->m_usedIds.set(node);
-    n.fields |= kFieldParent;
-    n.parent = parent;
-    n.distance = distance;
-    d->hotDoneLocked();
-    return true;
+    return d->noteNode(node, whenMs, [&](PendingNode &n) {
+        n.fields |= kFieldParent;
+        n.parent = parent;
+        n.distance = distance;
+    });
 }
 
 bool Inventory::noteSigningRequirements(quint8 node, bool signing, bool whitelist, qint64 whenMs)
 {
-    if (node > kMaxNodeId || d->m_options.readOnly)
+    if (node > kMaxNodeId)
         return false;
-    QMutexLocker lock(&d->m_mutex);
-    if (!d->acceptHotLocked())
-        return false;
-    PendingNode &n = d->m_hot->touchNode(node, whenMs);
-    d->m_usedIds.set(node);
-    n.fields |= kFieldSigning;
-    n.signing = signing;
-    n.whitelist = whitelist;
-    d->hotDoneLocked();
-    return true;
+    return d->noteNode(node, whenMs, [&](PendingNode &n) {
+        n.fields |= kFieldSigning;
+        n.signing = signing;
+        n.whitelist = whitelist;
+    });
 }
 
 // --- Inventory: important writes ------------------------------------------------------------
 
 namespace {
 
-Result<void> writable(const InventoryPrivate &d)
+std::optional<Error> writable(const InventoryPrivate &d)
 {
     if (d.m_options.readOnly) {
-        return fail(ErrorCode::Refused,
-                    QStringLiteral("the inventory '%1' was opened read-only").arg(d.m_path));
+        return Error(ErrorCode::Refused,
+                     QStringLiteral("the inventory '%1' was opened read-only").arg(d.m_path));
     }
-    return {};
+    return std::nullopt;
+}
+
+Result<InventoryReceipt> receipt(Result<InventoryTicket> ticket, qint64 id)
+{
+    if (!ticket)
+        return tl::unexpected(ticket.error());
+    return InventoryReceipt {*ticket, id};
+}
+
+/// receipt(), and once the record is queued @p node's id counts as used. Under d's lock.
+Result<InventoryReceipt> receiptUsing(InventoryPrivate &d, quint8 node,
+                                      Result<InventoryTicket> ticket, qint64 id)
+{
+    if (ticket)
+        d.m_usedIds.set(node);
+    return receipt(std::move(ticket), id);
+}
+
+/// Gives a job or rotation record its missing times and, under the caller's lock, its id:
+/// the next one, or the counter moves past the id it brings. Returns the id.
+template<typename Record>
+qint64 stampLocked(Record &record, qint64 &nextId)
+{
+    const qint64 now = nowMs();
+    if (record.createdMs == 0)
+        record.createdMs = now;
+    if (record.updatedMs == 0)
+        record.updatedMs = now;
+    if (record.id == 0)
+        record.id = nextId++;
+    else
+        nextId = std::max(nextId, record.id + 1);
+    return record.id;
 }
 
 #define WARDEN_CHECK(expr) \
@@ -841,8 +848,7 @@ Result<void> writable(const InventoryPrivate &d)
 
 Result<InventoryReceipt> Inventory::recordAudit(const AuditEntry &entry)
 {
-    if (Result<void> ok = writable(*d); !ok)
-        return tl::unexpected(ok.error());
+    WARDEN_CHECK(writable(*d));
     WARDEN_CHECK(checkText("the audit entry's who", entry.who, kMaxWhoLength, true));
     WARDEN_CHECK(checkText("the audit entry's what", entry.what, kMaxWhatLength, true));
     WARDEN_CHECK(checkText("the audit entry's why", entry.why, kMaxWhyLength, false));
@@ -859,16 +865,12 @@ Result<InventoryReceipt> Inventory::recordAudit(const AuditEntry &entry)
     QMutexLocker lock(&d->m_mutex);
     op.entry.id = d->m_nextAuditId++;
     const qint64 id = op.entry.id;
-    Result<InventoryTicket> ticket = d->enqueueLocked(Op {0, std::move(op)});
-    if (!ticket)
-        return tl::unexpected(ticket.error());
-    return InventoryReceipt {*ticket, id};
+    return receipt(d->enqueueLocked(Op {0, std::move(op)}), id);
 }
 
 Result<InventoryReceipt> Inventory::revoke(const Revocation &revocation)
 {
-    if (Result<void> ok = writable(*d); !ok)
-        return tl::unexpected(ok.error());
+    WARDEN_CHECK(writable(*d));
     WARDEN_CHECK(checkNode(revocation.node, 1));
     WARDEN_CHECK(checkText("the revocation's who", revocation.who, kMaxWhoLength, true));
     WARDEN_CHECK(checkText("the revocation's why", revocation.why, kMaxWhyLength, true));
@@ -883,38 +885,27 @@ Result<InventoryReceipt> Inventory::revoke(const Revocation &revocation)
     op.revocation.id = d->m_nextRevocationId++;
     op.auditId = d->m_nextAuditId++;
     const qint64 id = op.revocation.id;
-    const quint8 node = revocation.node;
-    Result<InventoryTicket> ticket = d->enqueueLocked(Op {0, std::move(op)});
-    if (!ticket)
-        return tl::unexpected(ticket.error());
-    d->m_usedIds.set(node);
-    return InventoryReceipt {*ticket, id};
+    return receiptUsing(*d, revocation.node, d->enqueueLocked(Op {0, std::move(op)}), id);
 }
 
 Result<InventoryReceipt> Inventory::setQuarantined(quint8 node, bool quarantined,
                                                    const QString &who, const QString &why)
 {
-    if (Result<void> ok = writable(*d); !ok)
-        return tl::unexpected(ok.error());
+    WARDEN_CHECK(writable(*d));
     WARDEN_CHECK(checkNode(node, 1));
     WARDEN_CHECK(checkText("who", who, kMaxWhoLength, true));
     WARDEN_CHECK(checkText("why", why, kMaxWhyLength, false));
     QuarantineOp op {node, quarantined, who, why, nowMs(), 0, false, {}};
     QMutexLocker lock(&d->m_mutex);
     op.auditId = d->m_nextAuditId++;
-    Result<InventoryTicket> ticket = d->enqueueLocked(Op {0, std::move(op)});
-    if (!ticket)
-        return tl::unexpected(ticket.error());
     // Lifting a quarantine gives the id back to its node, never to another one.
-    d->m_usedIds.set(node);
-    return InventoryReceipt {*ticket, node};
+    return receiptUsing(*d, node, d->enqueueLocked(Op {0, std::move(op)}), node);
 }
 
 Result<InventoryReceipt> Inventory::readmit(quint8 node, const QString &who, const QString &why,
                                             const QJsonObject &details)
 {
-    if (Result<void> ok = writable(*d); !ok)
-        return tl::unexpected(ok.error());
+    WARDEN_CHECK(writable(*d));
     WARDEN_CHECK(checkNode(node, 1));
     WARDEN_CHECK(checkText("who", who, kMaxWhoLength, true));
     WARDEN_CHECK(checkText("why", why, kMaxWhyLength, true));
@@ -923,17 +914,13 @@ Result<InventoryReceipt> Inventory::readmit(quint8 node, const QString &who, con
     QMutexLocker lock(&d->m_mutex);
     op.auditId = d->m_nextAuditId++;
     const qint64 auditId = op.auditId;
-    Result<InventoryTicket> ticket = d->enqueueLocked(Op {0, std::move(op)});
-    if (!ticket)
-        return tl::unexpected(ticket.error());
-    d->m_usedIds.set(node); // the id goes back to this node, never to another one
-    return InventoryReceipt {*ticket, auditId};
+    // The id goes back to this node, never to another one.
+    return receiptUsing(*d, node, d->enqueueLocked(Op {0, std::move(op)}), auditId);
 }
 
 Result<InventoryReceipt> Inventory::allocateNodeId(const QString &who)
 {
-    if (Result<void> ok = writable(*d); !ok)
-        return tl::unexpected(ok.error());
+    WARDEN_CHECK(writable(*d));
     WARDEN_CHECK(checkText("who", who, kMaxWhoLength, true));
     QMutexLocker lock(&d->m_mutex);
     int id = 1;
@@ -945,34 +932,25 @@ Result<InventoryReceipt> Inventory::allocateNodeId(const QString &who)
                                    "allocated, seen, quarantined or revoked")
                             .arg(d->m_path));
     }
-    Result<InventoryTicket> ticket
-            = d->enqueueLocked(Op {0, AllocateOp {quint8(id), who, nowMs()}});
-    if (!ticket)
-        return tl::unexpected(ticket.error());
-    d->m_usedIds.set(size_t(id));
-    return InventoryReceipt {*ticket, id};
+    return receiptUsing(*d, quint8(id),
+                        d->enqueueLocked(Op {0, AllocateOp {quint8(id), who, nowMs()}}), id);
 }
 
 Result<InventoryReceipt> Inventory::addKeyEpoch(const KeyEpoch &epoch)
 {
-    if (Result<void> ok = writable(*d); !ok)
-        return tl::unexpected(ok.error());
+    WARDEN_CHECK(writable(*d));
     WARDEN_CHECK(checkText("the key epoch's scope", epoch.scope, kMaxWhatLength, true));
     WARDEN_CHECK(checkFingerprint("the key epoch's fingerprint", epoch.keyFingerprint, true));
     EpochOp op {epoch};
     if (op.epoch.createdMs == 0)
         op.epoch.createdMs = nowMs();
     QMutexLocker lock(&d->m_mutex);
-    Result<InventoryTicket> ticket = d->enqueueLocked(Op {0, std::move(op)});
-    if (!ticket)
-        return tl::unexpected(ticket.error());
-    return InventoryReceipt {*ticket, epoch.epoch};
+    return receipt(d->enqueueLocked(Op {0, std::move(op)}), epoch.epoch);
 }
 
 Result<InventoryReceipt> Inventory::upsertJob(const Job &job)
 {
-    if (Result<void> ok = writable(*d); !ok)
-        return tl::unexpected(ok.error());
+    WARDEN_CHECK(writable(*d));
     WARDEN_CHECK(checkNode(job.node, 0));
     WARDEN_CHECK(checkText("the job's kind", job.kind, kMaxWhatLength, true));
     WARDEN_CHECK(checkText("the job's payload", job.payload, kMaxPayloadLength, false));
@@ -982,27 +960,14 @@ Result<InventoryReceipt> Inventory::upsertJob(const Job &job)
                     QStringLiteral("the job's id and attempts must not be negative"));
     }
     JobOp op {job};
-    const qint64 now = nowMs();
-    if (op.job.createdMs == 0)
-        op.job.createdMs = now;
-    if (op.job.updatedMs == 0)
-        op.job.updatedMs = now;
     QMutexLocker lock(&d->m_mutex);
-    if (op.job.id == 0)
-        op.job.id = d->m_nextJobId++;
-    else
-        d->m_nextJobId = std::max(d->m_nextJobId, op.job.id + 1);
-    const qint64 id = op.job.id;
-    Result<InventoryTicket> ticket = d->enqueueLocked(Op {0, std::move(op)});
-    if (!ticket)
-        return tl::unexpected(ticket.error());
-    return InventoryReceipt {*ticket, id};
+    const qint64 id = stampLocked(op.job, d->m_nextJobId);
+    return receipt(d->enqueueLocked(Op {0, std::move(op)}), id);
 }
 
 Result<InventoryReceipt> Inventory::saveRotation(const RotationRecord &rotation)
 {
-    if (Result<void> ok = writable(*d); !ok)
-        return tl::unexpected(ok.error());
+    WARDEN_CHECK(writable(*d));
     WARDEN_CHECK(checkText("the rotation's step", rotation.step, kMaxWhatLength, true));
     WARDEN_CHECK(checkText("the rotation's scope", rotation.scope, kMaxWhatLength, false));
     WARDEN_CHECK(
@@ -1010,27 +975,14 @@ Result<InventoryReceipt> Inventory::saveRotation(const RotationRecord &rotation)
     if (rotation.id < 0)
         return fail(ErrorCode::InvalidArgument, QStringLiteral("the rotation's id is negative"));
     RotationOp op {rotation};
-    const qint64 now = nowMs();
-    if (op.rotation.createdMs == 0)
-        op.rotation.createdMs = now;
-    if (op.rotation.updatedMs == 0)
-        op.rotation.updatedMs = now;
     QMutexLocker lock(&d->m_mutex);
-    if (op.rotation.id == 0)
-        op.rotation.id = d->m_nextRotationId++;
-    else
-        d->m_nextRotationId = std::max(d->m_nextRotationId, op.rotation.id + 1);
-    const qint64 id = op.rotation.id;
-    Result<InventoryTicket> ticket = d->enqueueLocked(Op {0, std::move(op)});
-    if (!ticket)
-        return tl::unexpected(ticket.error());
-    return InventoryReceipt {*ticket, id};
+    const qint64 id = stampLocked(op.rotation, d->m_nextRotationId);
+    return receipt(d->enqueueLocked(Op {0, std::move(op)}), id);
 }
 
 Result<InventoryReceipt> Inventory::setNodeSecurity(quint8 node, const NodeSecurity &security)
 {
-    if (Result<void> ok = writable(*d); !ok)
-        return tl::unexpected(ok.error());
+    WARDEN_CHECK(writable(*d));
     WARDEN_CHECK(checkNode(node, 0));
     WARDEN_CHECK(checkSerial(security.serialHex));
     WARDEN_CHECK(checkFingerprint("the link key fingerprint", security.linkKeyFingerprint, false));
@@ -1039,11 +991,7 @@ Result<InventoryReceipt> Inventory::setNodeSecurity(quint8 node, const NodeSecur
     SecurityOp op {node, security};
     op.security.serialHex = op.security.serialHex.toLower();
     QMutexLocker lock(&d->m_mutex);
-    Result<InventoryTicket> ticket = d->enqueueLocked(Op {0, std::move(op)});
-    if (!ticket)
-        return tl::unexpected(ticket.error());
-    d->m_usedIds.set(node);
-    return InventoryReceipt {*ticket, node};
+    return receiptUsing(*d, node, d->enqueueLocked(Op {0, std::move(op)}), node);
 }
 
 // --- Inventory: synchronisation -------------------------------------------------------------
@@ -1173,6 +1121,65 @@ NodeRecord nodeFromRow(const QSqlQuery &q)
     return n;
 }
 
+/// A SELECT on the reader connection: optional WHERE terms with their bound values, an
+/// ORDER BY, a LIMIT; rows() maps every row.
+class Select
+{
+public:
+    explicit Select(QString sql)
+        : m_sql(std::move(sql))
+    { }
+
+    void where(const char *term, const QVariant &value)
+    {
+        m_terms << QLatin1String(term);
+        m_binds << value;
+    }
+    void whereIn(const char *column, const QVariantList &values)
+    {
+        m_terms << QStringLiteral("%1 IN (%2)")
+                           .arg(QLatin1String(column),
+                                QStringList(values.size(), QStringLiteral("?")).join(u','));
+        m_binds << values;
+    }
+    void orderBy(const char *order, int limit = 0)
+    {
+        m_order = QLatin1String(order);
+        m_limit = limit;
+    }
+
+    template<typename T, typename Row>
+    Result<QList<T>> rows(const InventoryPrivate &d, const char *what, Row &&row) const
+    {
+        if (Result<void> ok = d.checkReaderThread(); !ok)
+            return tl::unexpected(ok.error());
+        QString sql = m_sql;
+        if (!m_terms.isEmpty())
+            sql += QStringLiteral(" WHERE ") + m_terms.join(QStringLiteral(" AND "));
+        if (!m_order.isEmpty())
+            sql += QStringLiteral(" ORDER BY ") + m_order;
+        if (m_limit > 0)
+            sql += QStringLiteral(" LIMIT %1").arg(m_limit);
+        QSqlQuery q(d.reader());
+        q.prepare(sql);
+        for (int i = 0; i < m_binds.size(); ++i)
+            q.bindValue(i, m_binds[i]);
+        if (!q.exec())
+            return tl::unexpected(readError(d, what, q));
+        QList<T> list;
+        while (q.next())
+            list.append(row(q));
+        return list;
+    }
+
+private:
+    QString m_sql;
+    QStringList m_terms;
+    QVariantList m_binds;
+    QString m_order;
+    int m_limit = 0;
+};
+
 } // namespace
 
 Result<QList<NodeRecord>> Inventory::nodes() const
@@ -1282,41 +1289,18 @@ Result<QList<ChildRecord>> Inventory::children(quint8 node) const
 
 Result<QList<AuditEntry>> Inventory::auditLog(const AuditFilter &filter) const
 {
-    if (Result<void> ok = d->checkReaderThread(); !ok)
-        return tl::unexpected(ok.error());
-    QStringList where;
-    QVariantList binds;
-    if (filter.node) {
-        where << QStringLiteral("node = ?");
-        binds << int(*filter.node);
-    }
-    if (!filter.what.isEmpty()) {
-        where << QStringLiteral("what = ?");
-        binds << filter.what;
-    }
-    if (filter.sinceMs > 0) {
-        where << QStringLiteral("when_ms >= ?");
-        binds << filter.sinceMs;
-    }
-    if (filter.untilMs > 0) {
-        where << QStringLiteral("when_ms < ?");
-        binds << filter.untilMs;
-    }
-    QString sql
-            = QStringLiteral("SELECT id, when_ms, who, what, why, node, details FROM audit_log");
-    if (!where.isEmpty())
-        sql += QStringLiteral(" WHERE ") + where.join(QStringLiteral(" AND "));
-    sql += QStringLiteral(" ORDER BY id DESC");
-    if (filter.limit > 0)
-        sql += QStringLiteral(" LIMIT %1").arg(filter.limit);
-    QSqlQuery q(d->reader());
-    q.prepare(sql);
-    for (int i = 0; i < binds.size(); ++i)
-        q.bindValue(i, binds[i]);
-    if (!q.exec())
-        return tl::unexpected(readError(*d, "the audit log", q));
-    QList<AuditEntry> list;
-    while (q.next()) {
+    Select select(
+            QStringLiteral("SELECT id, when_ms, who, what, why, node, details FROM audit_log"));
+    if (filter.node)
+        select.where("node = ?", int(*filter.node));
+    if (!filter.what.isEmpty())
+        select.where("what = ?", filter.what);
+    if (filter.sinceMs > 0)
+        select.where("when_ms >= ?", filter.sinceMs);
+    if (filter.untilMs > 0)
+        select.where("when_ms < ?", filter.untilMs);
+    select.orderBy("id DESC", filter.limit);
+    return select.rows<AuditEntry>(*d, "the audit log", [](const QSqlQuery &q) {
         AuditEntry e;
         e.id = q.value(0).toLongLong();
         e.whenMs = q.value(1).toLongLong();
@@ -1325,46 +1309,26 @@ Result<QList<AuditEntry>> Inventory::auditLog(const AuditFilter &filter) const
         e.why = q.value(4).toString();
         e.node = int(intOr(q.value(5), -1));
         e.details = jsonObject(q.value(6));
-        list.append(std::move(e));
-    }
-    return list;
+        return e;
+    });
 }
 
 Result<QList<Job>> Inventory::jobs(const JobFilter &filter) const
 {
-    if (Result<void> ok = d->checkReaderThread(); !ok)
-        return tl::unexpected(ok.error());
-    QStringList where;
-    QVariantList binds;
-    if (filter.node) {
-        where << QStringLiteral("node = ?");
-        binds << int(*filter.node);
-    }
-    if (!filter.kind.isEmpty()) {
-        where << QStringLiteral("kind = ?");
-        binds << filter.kind;
-    }
+    Select select(QStringLiteral("SELECT id, node, kind, payload, state, attempts, last_error, "
+                                 "created_ms, updated_ms FROM jobs"));
+    if (filter.node)
+        select.where("node = ?", int(*filter.node));
+    if (!filter.kind.isEmpty())
+        select.where("kind = ?", filter.kind);
     if (!filter.states.isEmpty()) {
-        QStringList marks;
-        for (JobState s : filter.states) {
-            marks << QStringLiteral("?");
-            binds << jobStateName(s);
-        }
-        where << QStringLiteral("state IN (%1)").arg(marks.join(u','));
+        QVariantList names;
+        for (JobState state : filter.states)
+            names << jobStateName(state);
+        select.whereIn("state", names);
     }
-    QString sql = QStringLiteral("SELECT id, node, kind, payload, state, attempts, last_error, "
-                                 "created_ms, updated_ms FROM jobs");
-    if (!where.isEmpty())
-        sql += QStringLiteral(" WHERE ") + where.join(QStringLiteral(" AND "));
-    sql += QStringLiteral(" ORDER BY id");
-    QSqlQuery q(d->reader());
-    q.prepare(sql);
-    for (int i = 0; i < binds.size(); ++i)
-        q.bindValue(i, binds[i]);
-    if (!q.exec())
-        return tl::unexpected(readError(*d, "jobs", q));
-    QList<Job> list;
-    while (q.next()) {
+    select.orderBy("id");
+    return select.rows<Job>(*d, "jobs", [](const QSqlQuery &q) {
         Job j;
         j.id = q.value(0).toLongLong();
         j.node = quint8(q.value(1).toInt());
@@ -1375,21 +1339,16 @@ Result<QList<Job>> Inventory::jobs(const JobFilter &filter) const
         j.lastError = q.value(6).toString();
         j.createdMs = q.value(7).toLongLong();
         j.updatedMs = q.value(8).toLongLong();
-        list.append(std::move(j));
-    }
-    return list;
+        return j;
+    });
 }
 
 Result<QList<Revocation>> Inventory::revocations() const
 {
-    if (Result<void> ok = d->checkReaderThread(); !ok)
-        return tl::unexpected(ok.error());
-    QSqlQuery q(d->reader());
-    if (!q.exec(QStringLiteral("SELECT id, node, serial_hex, link_key_fp, who, when_ms, why "
-                               "FROM revocations ORDER BY id")))
-        return tl::unexpected(readError(*d, "revocations", q));
-    QList<Revocation> list;
-    while (q.next()) {
+    Select select(QStringLiteral("SELECT id, node, serial_hex, link_key_fp, who, when_ms, why "
+                                 "FROM revocations"));
+    select.orderBy("id");
+    return select.rows<Revocation>(*d, "revocations", [](const QSqlQuery &q) {
         Revocation r;
         r.id = q.value(0).toLongLong();
         r.node = quint8(q.value(1).toInt());
@@ -1398,21 +1357,16 @@ Result<QList<Revocation>> Inventory::revocations() const
         r.who = q.value(4).toString();
         r.whenMs = q.value(5).toLongLong();
         r.why = q.value(6).toString();
-        list.append(std::move(r));
-    }
-    return list;
+        return r;
+    });
 }
 
 Result<QList<KeyEpoch>> Inventory::keyEpochs() const
 {
-    if (Result<void> ok = d->checkReaderThread(); !ok)
-        return tl::unexpected(ok.error());
-    QSqlQuery q(d->reader());
-    if (!q.exec(QStringLiteral("SELECT epoch, scope, key_fp, state, created_ms, activated_ms, "
-                               "retired_ms FROM key_epochs ORDER BY epoch, scope")))
-        return tl::unexpected(readError(*d, "key epochs", q));
-    QList<KeyEpoch> list;
-    while (q.next()) {
+    Select select(QStringLiteral("SELECT epoch, scope, key_fp, state, created_ms, activated_ms, "
+                                 "retired_ms FROM key_epochs"));
+    select.orderBy("epoch, scope");
+    return select.rows<KeyEpoch>(*d, "key epochs", [](const QSqlQuery &q) {
         KeyEpoch e;
         e.epoch = quint32(q.value(0).toLongLong());
         e.scope = q.value(1).toString();
@@ -1421,21 +1375,16 @@ Result<QList<KeyEpoch>> Inventory::keyEpochs() const
         e.createdMs = q.value(4).toLongLong();
         e.activatedMs = intOr(q.value(5), 0);
         e.retiredMs = intOr(q.value(6), 0);
-        list.append(std::move(e));
-    }
-    return list;
+        return e;
+    });
 }
 
 Result<QList<RotationRecord>> Inventory::rotations() const
 {
-    if (Result<void> ok = d->checkReaderThread(); !ok)
-        return tl::unexpected(ok.error());
-    QSqlQuery q(d->reader());
-    if (!q.exec(QStringLiteral("SELECT id, epoch, scope, step, state, created_ms, updated_ms "
-                               "FROM rotations ORDER BY id")))
-        return tl::unexpected(readError(*d, "rotations", q));
-    QList<RotationRecord> list;
-    while (q.next()) {
+    Select select(QStringLiteral("SELECT id, epoch, scope, step, state, created_ms, updated_ms "
+                                 "FROM rotations"));
+    select.orderBy("id");
+    return select.rows<RotationRecord>(*d, "rotations", [](const QSqlQuery &q) {
         RotationRecord r;
         r.id = q.value(0).toLongLong();
         r.epoch = quint32(q.value(1).toLongLong());
@@ -1444,9 +1393,8 @@ Result<QList<RotationRecord>> Inventory::rotations() const
         r.state = jsonObject(q.value(4));
         r.createdMs = q.value(5).toLongLong();
         r.updatedMs = q.value(6).toLongLong();
-        list.append(std::move(r));
-    }
-    return list;
+        return r;
+    });
 }
 
 Result<void> Inventory::checkIntegrity() const

@@ -184,6 +184,11 @@ public:
     bool acceptHotLocked();
     /// Counts an accepted hot-path call and wakes the writer if a batch starts or is full.
     void hotDoneLocked();
+    /// One hot-path update of @p node's pending image: refused when read-only or the queue is
+    /// full; otherwise the node is touched at @p whenMs, its id marked used and @p update
+    /// applied to it, all under the mutex.
+    template<typename Update>
+    bool noteNode(quint8 node, qint64 whenMs, Update &&update);
 
     // Owner thread: emits what the writer queued (failures first, then committed).
     void deliverSignals();
