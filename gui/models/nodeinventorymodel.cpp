@@ -81,22 +81,8 @@ bool NodeInventoryModel::isFailure(QStringView verdictName)
 }
 
 NodeInventoryModel::NodeInventoryModel(QObject *parent)
-    : QAbstractTableModel(parent)
-{
-    m_publish.setSingleShot(true);
-    m_publish.setInterval(kPublishIntervalMs);
-    connect(&m_publish, &QTimer::timeout, this, &NodeInventoryModel::publishNow);
-}
-
-int NodeInventoryModel::networkIndex(const QString &network)
-{
-    int index = int(m_networks.indexOf(network));
-    if (index < 0) {
-        index = int(m_networks.size());
-        m_networks.append(network);
-    }
-    return index;
-}
+    : BatchedTableModel(kPublishIntervalMs, parent)
+{ }
 
 void NodeInventoryModel::setNodes(const QString &network, const QList<NodeRecord> &nodes)
 {
@@ -127,7 +113,7 @@ void NodeInventoryModel::setNodes(const QString &network, const QList<NodeRecord
 
 void NodeInventoryModel::removeNetwork(const QString &network)
 {
-    const int net = int(m_networks.indexOf(network));
+    const int net = knownNetwork(network);
     if (net < 0)
         return;
     beginResetModel();
@@ -218,13 +204,12 @@ void NodeInventoryModel::noteTraffic(const QString &network, const TrafficRecord
     if (isFailure(name))
         ++row.failures;
     m_dirty.insert(*found);
-    if (!m_publish.isActive())
-        m_publish.start();
+    schedulePublish();
 }
 
 void NodeInventoryModel::publishNow()
 {
-    m_publish.stop();
+    cancelPublish();
     if (m_dirty.isEmpty())
         return;
     // One signal over the span of changed rows when they are close together, else one per row.
@@ -245,7 +230,7 @@ void NodeInventoryModel::publishNow()
 
 int NodeInventoryModel::rowOf(const QString &network, quint8 node) const
 {
-    const int net = int(m_networks.indexOf(network));
+    const int net = knownNetwork(network);
     return net < 0 ? -1 : m_index.value(keyOf(net, node), -1);
 }
 
@@ -256,7 +241,7 @@ const NodeRecord *NodeInventoryModel::nodeAt(int row) const
 
 QString NodeInventoryModel::networkAt(int row) const
 {
-    return row >= 0 && row < int(m_rows.size()) ? m_networks[m_rows[size_t(row)].network]
+    return row >= 0 && row < int(m_rows.size()) ? networkName(m_rows[size_t(row)].network)
                                                 : QString();
 }
 
@@ -292,7 +277,7 @@ QVariant NodeInventoryModel::display(const Row &row, int column) const
     const NodeRecord &n = row.node;
     switch (column) {
     case NetworkColumn:
-        return m_networks[row.network];
+        return networkName(row.network);
     case IdColumn:
         return int(n.id);
     case NameColumn:
@@ -381,7 +366,7 @@ QVariant NodeInventoryModel::data(const QModelIndex &index, int role) const
     case NodeIdRole:
         return int(row.node.id);
     case NetworkRole:
-        return m_networks[row.network];
+        return networkName(row.network);
     case SearchTextRole: {
         QStringList parts;
         for (int c = 0; c < ColumnCount; ++c)

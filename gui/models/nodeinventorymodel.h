@@ -7,11 +7,10 @@
 #include <warden/engine.h>
 #include <warden/inventory.h>
 
-#include <QtCore/QAbstractTableModel>
+#include "batchedtablemodel.h"
+
 #include <QtCore/QHash>
 #include <QtCore/QSet>
-#include <QtCore/QStringList>
-#include <QtCore/QTimer>
 #include <QtGui/QColor>
 
 #include <vector>
@@ -32,7 +31,7 @@ QString nodeSecurityStateText(NodeSecurityState state);
 /// The state's colour in the inventory and its legend.
 QColor nodeSecurityStateColour(NodeSecurityState state);
 
-class NodeInventoryModel : public QAbstractTableModel
+class NodeInventoryModel : public BatchedTableModel
 {
     Q_OBJECT
 
@@ -85,8 +84,7 @@ public:
     /// Notes one frame of @p network: last seen, verdict counts, a new node's row. Published
     /// within kPublishIntervalMs (or by publishNow()).
     void noteTraffic(const QString &network, const TrafficRecord &record);
-    /// Publishes what traffic changed now (tests, and before a view reads a row).
-    void publishNow();
+    void publishNow() override;
 
     /// The row of @p node of @p network, or -1.
     int rowOf(const QString &network, quint8 node) const;
@@ -103,14 +101,13 @@ public:
 private:
     struct Row
     {
-        int network = 0; ///< index into m_networks
+        int network = 0; ///< networkIndex() of its network
         NodeRecord node;
         quint32 epoch = 0;
         quint64 failures = 0; ///< sum of the failure verdicts' counts
     };
 
     static quint32 keyOf(int network, quint8 node) { return quint32(network) << 8 | node; }
-    int networkIndex(const QString &network);
     void setRow(int network, const NodeRecord &node);
     void rowChanged(int row);
     void reindexFrom(int first);
@@ -118,11 +115,9 @@ private:
     QVariant display(const Row &row, int column) const;
     QVariant sortValue(const Row &row, int column) const;
 
-    QStringList m_networks;
     std::vector<Row> m_rows;
     QHash<quint32, int> m_index; ///< keyOf(network, node) -> row
     QSet<int> m_dirty; ///< rows traffic changed since the last publish
-    QTimer m_publish;
 };
 
 } // namespace Warden::Internal

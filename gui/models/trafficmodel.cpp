@@ -32,22 +32,8 @@ bool hasMessage(const TrafficRecord &record)
 } // namespace
 
 TrafficModel::TrafficModel(QObject *parent)
-    : QAbstractTableModel(parent)
-{
-    m_publish.setSingleShot(true);
-    m_publish.setInterval(kPublishIntervalMs);
-    connect(&m_publish, &QTimer::timeout, this, &TrafficModel::publishNow);
-}
-
-int TrafficModel::networkIndex(const QString &network)
-{
-    int index = int(m_networks.indexOf(network));
-    if (index < 0) {
-        index = int(m_networks.size());
-        m_networks.append(network);
-    }
-    return index;
-}
+    : BatchedTableModel(kPublishIntervalMs, parent)
+{ }
 
 void TrafficModel::setCapacity(int rows)
 {
@@ -71,13 +57,13 @@ void TrafficModel::append(const QString &network, const TrafficRecord &record)
         ++m_dropped;
     }
     m_pending.push_back(Row {networkIndex(network), record});
-    if (!m_paused && !m_publish.isActive())
-        m_publish.start();
+    if (!m_paused)
+        schedulePublish();
 }
 
 void TrafficModel::publishNow()
 {
-    m_publish.stop();
+    cancelPublish();
     if (m_paused || m_pending.empty())
         return;
     const int incoming = int(m_pending.size());
@@ -142,7 +128,7 @@ QString TrafficModel::text(const Row &row, int column) const
                 .toLocalTime()
                 .toString(QStringLiteral("HH:mm:ss.zzz"));
     case NetworkColumn:
-        return m_networks[row.network];
+        return networkName(row.network);
     case DirectionColumn:
         return r.outgoing ? tr("out") : tr("in");
     case FromColumn:

@@ -6,9 +6,9 @@
 
 #include <warden/engine.h>
 
-#include <QtCore/QAbstractTableModel>
+#include "batchedtablemodel.h"
+
 #include <QtCore/QSortFilterProxyModel>
-#include <QtCore/QTimer>
 
 #include <bitset>
 #include <deque>
@@ -20,7 +20,7 @@ QT_END_NAMESPACE
 
 namespace Warden::Internal {
 
-class TrafficModel : public QAbstractTableModel
+class TrafficModel : public BatchedTableModel
 {
     Q_OBJECT
 
@@ -58,7 +58,7 @@ public:
     /// Queues one frame of @p network; shown at the next publish unless paused.
     void append(const QString &network, const TrafficRecord &record);
     /// Shows what was queued now.
-    void publishNow();
+    void publishNow() override;
     /// While paused the rows stay still; frames are still collected (up to the capacity) and
     /// appear on resume. Frames beyond the capacity while paused are counted in
     /// droppedWhilePaused().
@@ -85,15 +85,12 @@ private:
         TrafficRecord record;
     };
     QString text(const Row &row, int column) const;
-    int networkIndex(const QString &network);
 
-    QStringList m_networks;
     std::deque<Row> m_rows;
     std::vector<Row> m_pending;
     int m_capacity = kDefaultCapacity;
     bool m_paused = false;
     quint64 m_dropped = 0;
-    QTimer m_publish;
 };
 
 /// Shows only frames of some nodes and/or some verdicts.
