@@ -8,6 +8,8 @@
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
+
+#include "guifixtures.h"
 #include <QtWidgets/QCheckBox>
 #include <QtWidgets/QComboBox>
 #include <QtWidgets/QLineEdit>
@@ -17,29 +19,7 @@
 using namespace Warden;
 using namespace Warden::Internal;
 using namespace Qt::StringLiterals;
-
-namespace {
-
-NodeRecord node(quint8 id, const QString &sketch)
-{
-    NodeRecord n;
-    n.id = id;
-    n.sketchName = sketch;
-    n.signingRequired = true;
-    return n;
-}
-
-TrafficRecord frame(quint8 sender, FrameVerdict verdict, qint64 when)
-{
-    TrafficRecord r;
-    r.timestampMs = when;
-    r.verdict = verdict;
-    r.message.setHeader(sender, 0, Protocol::Command::Set, 0, 1);
-    r.message.setInt16(20);
-    return r;
-}
-
-} // namespace
+using namespace WardenTest;
 
 class tst_ConsoleViews : public QObject
 {
@@ -161,7 +141,7 @@ void tst_ConsoleViews::exportWritesCsv()
     QVERIFY(file.open(QIODevice::ReadOnly));
     const QByteArray text = file.readAll();
     QCOMPARE(text.count('\n'), 2);
-    QVERIFY(text.contains(",C_SET,V_TEMP,20,verified,"));
+    QVERIFY(text.contains(",C_SET,V_TEMP,21,verified,"));
     const auto refused = view.exportTo(dir.filePath(u"missing/dir/traffic.csv"_s));
     QVERIFY(!refused.has_value());
     QVERIFY(refused.error().message().contains(u"missing/dir/traffic.csv"_s));

@@ -10,43 +10,14 @@
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
+#include "guifixtures.h"
+
 #include <set>
 
 using namespace Warden;
 using namespace Warden::Internal;
 using namespace Qt::StringLiterals;
-
-namespace {
-
-NodeRecord node(quint8 id, const QString &sketch = u"Temp"_s, int battery = -1)
-{
-    NodeRecord n;
-    n.id = id;
-    n.sketchName = sketch;
-    n.sketchVersion = u"1.0"_s;
-    n.batteryPercent = battery;
-    n.signingRequired = true;
-    n.serialHex = u"0102030405060708%1"_s.arg(int(id), 2, 16, QChar(u'0'));
-    n.lastSeenMs = 1700000000000 + id;
-    return n;
-}
-
-TrafficRecord frame(quint8 sender, FrameVerdict verdict, qint64 when)
-{
-    TrafficRecord r;
-    r.timestampMs = when;
-    r.verdict = verdict;
-    r.message.setHeader(sender, 0, Protocol::Command::Set, 0, 1);
-    r.message.setInt16(21);
-    return r;
-}
-
-QString cell(const QAbstractItemModel &model, int row, int column)
-{
-    return model.data(model.index(row, column)).toString();
-}
-
-} // namespace
+using namespace WardenTest;
 
 class tst_NodeInventoryModel : public QObject
 {

@@ -7,28 +7,12 @@
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
+#include "guifixtures.h"
+
 using namespace Warden;
 using namespace Warden::Internal;
 using namespace Qt::StringLiterals;
-
-namespace {
-
-TrafficRecord frame(quint8 sender, FrameVerdict verdict, qint64 when, qint16 value = 21)
-{
-    TrafficRecord r;
-    r.timestampMs = when;
-    r.verdict = verdict;
-    r.message.setHeader(sender, 0, Protocol::Command::Set, 0 /* V_TEMP */, 1);
-    r.message.setInt16(value);
-    return r;
-}
-
-QString cell(const QAbstractItemModel &model, int row, int column)
-{
-    return model.data(model.index(row, column)).toString();
-}
-
-} // namespace
+using namespace WardenTest;
 
 class tst_TrafficModel : public QObject
 {
