@@ -67,6 +67,7 @@ function(wab_build name sketch options must_fit)
     endif()
     set(build "${WORK_DIR}/${name}")
     file(MAKE_DIRECTORY "${build}")
+    string(TIMESTAMP start "%s" UTC)
     execute_process(COMMAND "${ARDUINO_BUILDER}" -compile
             -hardware "${ARDUINO_HARDWARE}" -hardware "${ARDUINO_BUILDER_DIR}"
             -tools "${ARDUINO_BUILDER_DIR}" -libraries "${WORK_DIR}/sketchbook/libraries"
@@ -95,7 +96,9 @@ function(wab_build name sketch options must_fit)
         message(FATAL_ERROR "${sketch} (${name}) warns in the Arduino build:\n${warnings}")
     endif()
     string(REGEX MATCH "Sketch uses [^\n]*" uses "${out}")
-    message(STATUS "${name}: ${uses}")
+    string(TIMESTAMP end "%s" UTC)
+    math(EXPR seconds "${end} - ${start}")
+    message(STATUS "${name} (${seconds} s): ${uses}")
     if(too_big)
         message(STATUS "${name}: over the Pro Mini's ${_wab_flash_max} B with the IDE's stock "
             "flags (not flashable this way; see firmware/docs/arduino.md)")
@@ -161,11 +164,12 @@ if(NOT EXISTS "${SIMAVR}")
 endif()
 # The RS485 node: boots through the core's main() and init(), the board's start-up from
 # initVariant(), then listens for a personalization hello on the UART (the core's Serial),
-# which it answers with its state (firmware/docs/personalization.md). 2.5 simulated seconds:
-# the entropy pool takes about one before the node listens.
+# which it answers with its state (firmware/docs/personalization.md). 2 simulated seconds: the
+# entropy pool takes about one before the node listens, the answer comes at about 1.25 s (the
+# simulation is deterministic: the margin is for later changes, not for a busy machine).
 file(WRITE "${WORK_DIR}/hello.txt" "WARDEN PERSO 2\n")
 execute_process(COMMAND "${SIMAVR}" --uart-stdio --mcu atmega328p --freq 16000000
-        --max-cycles 40000000 "${_wab_elf_SecureNode-rs485}"
+        --max-cycles 32000000 "${_wab_elf_SecureNode-rs485}"
     INPUT_FILE "${WORK_DIR}/hello.txt" OUTPUT_VARIABLE uart ERROR_VARIABLE report
     RESULT_VARIABLE result)
 string(FIND "${uart}" "OK WARDEN PERSO 2" _wab_ok)
@@ -187,5 +191,43 @@ if(length LESS 20 OR NOT modem MATCHES "^00" OR NOT modem MATCHES "00$")
     message(FATAL_ERROR "The Arduino-built RadioModem sent no status packet in the simulator "
         "(status ${result}):\n${report}\nUART (hex): ${modem}")
 endif()
+# COBS-decode the first packet: type, sequence, then the status body, whose bytes 1..3 are the
+# firmware version the IDE build took from version.h (RadioModem.ino).
+string(REGEX MATCH "^00([0-9a-f]*)00" packet "${modem}")
+set(packet "${CMAKE_MATCH_1}")
+string(LENGTH "${packet}" packet_length)
+set(decoded)
+set(at 0)
+while(at LESS packet_length)
+    string(SUBSTRING "${packet}" ${at} 2 code)
+    math(EXPR code "0x${code}")
+    math(EXPR count "(${code} - 1) * 2")
+    math(EXPR at "${at} + 2")
+    string(SUBSTRING "${packet}" ${at} ${count} run)
+    string(APPEND decoded "${run}")
+    math(EXPR at "${at} + ${count}")
+    if(code LESS 255 AND at LESS packet_length)
+        string(APPEND decoded "00")
+    endif()
+endwhile()
+file(STRINGS "${FIRMWARE_DIR}/library.properties" version REGEX "^version=" LIMIT_COUNT 1)
+string(REGEX MATCH "^version=([0-9]+)\\.([0-9]+)\\.([0-9]+)" version "${version}")
+set(parts "${CMAKE_MATCH_1}" "${CMAKE_MATCH_2}" "${CMAKE_MATCH_3}")
+set(expected)
+foreach(part IN LISTS parts)
+    math(EXPR byte "${part}" OUTPUT_FORMAT HEXADECIMAL)
+    string(REGEX REPLACE "^0x" "" byte "${byte}")
+    string(LENGTH "${byte}" byte_length)
+    if(byte_length LESS 2)
+        set(byte "0${byte}")
+    endif()
+    string(APPEND expected "${byte}")
+endforeach()
+# 01 (Status), any sequence, protocol version, major, minor, patch.
+if(NOT decoded MATCHES "^01[0-9a-f][0-9a-f][0-9a-f][0-9a-f]${expected}")
+    message(FATAL_ERROR "The Arduino-built RadioModem's boot status (${decoded}) does not carry "
+        "version ${expected} of library.properties")
+endif()
 math(EXPR length "${length} / 2")
-message(STATUS "RadioModem (Arduino) in simavr: boot status packet, ${length} bytes")
+message(STATUS "RadioModem (Arduino) in simavr: boot status packet, ${length} bytes, "
+    "firmware version ${expected} (hex major minor patch)")
