@@ -35,11 +35,16 @@ static_assert(versionPart("12.3.45", 0) == 12 && versionPart("12.3.45", 1) == 3
                       && versionPart("12.3.45", 2) == 45,
               "versionPart");
 
+// Constants, so that the compiler evaluates the calls rather than emitting the function.
+constexpr uint8_t kVersionMajor = versionPart(WARDEN_FIRMWARE_VERSION, 0);
+constexpr uint8_t kVersionMinor = versionPart(WARDEN_FIRMWARE_VERSION, 1);
+constexpr uint8_t kVersionPatch = versionPart(WARDEN_FIRMWARE_VERSION, 2);
+
 } // namespace
 
-#define WARDEN_MODEM_VERSION_MAJOR versionPart(WARDEN_FIRMWARE_VERSION, 0)
-#define WARDEN_MODEM_VERSION_MINOR versionPart(WARDEN_FIRMWARE_VERSION, 1)
-#define WARDEN_MODEM_VERSION_PATCH versionPart(WARDEN_FIRMWARE_VERSION, 2)
+#define WARDEN_MODEM_VERSION_MAJOR kVersionMajor
+#define WARDEN_MODEM_VERSION_MINOR kVersionMinor
+#define WARDEN_MODEM_VERSION_PATCH kVersionPatch
 #endif
 
 using namespace Warden::Firmware;
