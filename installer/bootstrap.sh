@@ -18,7 +18,7 @@ readonly PACKAGES=(
     build-essential cmake ninja-build pkg-config
     qt6-base-dev qt6-base-dev-tools qt6-serialport-dev libqt6sql6-sqlite qt6-websockets-dev
     libbotan-2-dev libexpected-dev
-    gcc-avr avr-libc binutils-avr simavr libsimavr-dev
+    gcc-avr avr-libc binutils-avr simavr libsimavr-dev arduino-builder arduino-core-avr
     clang-14 libclang-rt-14-dev clang-format-14 libbenchmark-dev
     socat mosquitto libmosquitto-dev
     libqrencode-dev

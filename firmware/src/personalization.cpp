@@ -59,13 +59,11 @@ enum Word : uint8_t {
     kWordCount = kFirstError + uint8_t(PersonalizationSession::Error::TooLong),
 };
 
+// One return statement (C++11): the Arduino IDE compiles the library as C++11.
 template<size_t N>
-constexpr uint8_t countWords(const char (&text)[N])
+constexpr uint8_t countWords(const char (&text)[N], size_t i = 0)
 {
-    uint8_t n = 1;
-    for (size_t i = 0; i + 1 < N; ++i)
-        n += text[i] == 0 ? 1 : 0;
-    return n;
+    return i + 1 >= N ? 1 : uint8_t((text[i] == 0 ? 1 : 0) + countWords(text, i + 1));
 }
 static_assert(countWords(WARDEN_PERSO_WORDS) == kWordCount, "one enumerator per word");
 

@@ -15,9 +15,36 @@
 #include <warden/protocol/modemframing.h>
 
 #ifndef WARDEN_MODEM_VERSION_MAJOR
-#define WARDEN_MODEM_VERSION_MAJOR 0
-#define WARDEN_MODEM_VERSION_MINOR 0
-#define WARDEN_MODEM_VERSION_PATCH 0
+// The Arduino IDE passes no -D (the CMake build does, from library.properties): the numbers
+// come from version.h's copy of the version, at compile time.
+#include <version.h>
+
+namespace {
+
+// Part @p part (0 major, 1 minor, 2 patch) of a "major.minor.patch" string. One return
+// statement: the IDE compiles sketches as C++11.
+constexpr uint8_t versionPart(const char *text, uint8_t part, uint8_t value = 0)
+{
+    return *text == 0 || (*text == '.' && part == 0)
+                   ? value
+                   : (*text == '.'
+                              ? versionPart(text + 1, uint8_t(part - 1))
+                              : versionPart(text + 1, part, uint8_t(value * 10 + (*text - '0'))));
+}
+static_assert(versionPart("12.3.45", 0) == 12 && versionPart("12.3.45", 1) == 3
+                      && versionPart("12.3.45", 2) == 45,
+              "versionPart");
+
+// Constants, so that the compiler evaluates the calls rather than emitting the function.
+constexpr uint8_t kVersionMajor = versionPart(WARDEN_FIRMWARE_VERSION, 0);
+constexpr uint8_t kVersionMinor = versionPart(WARDEN_FIRMWARE_VERSION, 1);
+constexpr uint8_t kVersionPatch = versionPart(WARDEN_FIRMWARE_VERSION, 2);
+
+} // namespace
+
+#define WARDEN_MODEM_VERSION_MAJOR kVersionMajor
+#define WARDEN_MODEM_VERSION_MINOR kVersionMinor
+#define WARDEN_MODEM_VERSION_PATCH kVersionPatch
 #endif
 
 using namespace Warden::Firmware;

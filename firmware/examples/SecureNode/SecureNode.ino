@@ -2,8 +2,9 @@
 //
 // Everything security-related is in the EEPROM, not in this file: personalize the node over
 // its USB serial port in the first 2 s after a reset (firmware/docs/personalization.md), or
-// with MySensors' SecurityPersonalizer. The same file builds for the ATmega328P and, compiled
-// as C++ with hostmain.cpp, as the warden-node host program.
+// with MySensors' SecurityPersonalizer. The same file builds for the ATmega328P (with CMake, or
+// in the Arduino IDE: firmware/docs/arduino.md) and, compiled as C++ with hostmain.cpp, as the
+// warden-node host program.
 #include <wardennode.h>
 
 using Warden::Firmware::ChildPresentation;
@@ -29,7 +30,17 @@ const ChildPresentation kChildren[] = {
         {kSwitchChild, uint8_t(Warden::Protocol::Sensor::Binary), kSwitchText},
 };
 
-constexpr NodeConfig makeConfig()
+// The configuration is built at compile time where the language allows it (C++14, the CMake
+// build). The Arduino IDE compiles sketches as C++11, where a constexpr function is a single
+// return statement and NodeConfig (it has member defaults) is not an aggregate: there it is
+// filled in during start-up (about 80 B of flash), before g_node (same file, earlier).
+#if __cplusplus >= 201402L
+#define SKETCH_CONSTEXPR constexpr
+#else
+#define SKETCH_CONSTEXPR
+#endif
+
+SKETCH_CONSTEXPR NodeConfig makeConfig()
 {
     NodeConfig c;
     c.sketchName = kSketchName;
@@ -43,7 +54,7 @@ constexpr NodeConfig makeConfig()
     return c;
 }
 
-constexpr NodeConfig kConfig = makeConfig();
+const SKETCH_CONSTEXPR NodeConfig kConfig = makeConfig();
 
 // The one node, a global constructed before setup() and never destroyed (Resident: main()
 // never returns, and a registered destructor would only cost flash). A function-local static

@@ -7,6 +7,14 @@
 // Every object here is constant-initialised (constexpr constructors), so the sketch's node,
 // built during static initialisation, finds its HAL in place; wardenBoardBegin() starts the
 // hardware before setup() runs.
+//
+// The Arduino IDE has no place for a -D option: there the transport is chosen here (the CMake
+// build and arduino-builder's build.extra_flags name it on the command line).
+#if defined(ARDUINO) && !defined(WARDEN_NODE_TRANSPORT_RS485) \
+        && !defined(WARDEN_NODE_TRANSPORT_NRF24)
+#define WARDEN_NODE_TRANSPORT_NRF24 // or WARDEN_NODE_TRANSPORT_RS485
+#endif
+
 #include <avrboard.h>
 #include <avrclock.h>
 #include <avreeprom.h>
