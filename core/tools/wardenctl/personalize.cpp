@@ -17,9 +17,6 @@
 
 namespace Warden::Tools {
 
-namespace {
-
-/// The passphrase: WARDEN_PASSPHRASE, else typed on the terminal without echo.
 std::optional<SecretBytes> passphrase(Cli &cli)
 {
     const QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
@@ -46,8 +43,6 @@ std::optional<SecretBytes> passphrase(Cli &cli)
     typed.fill('\0');
     return out;
 }
-
-} // namespace
 
 QList<QCommandLineOption> personalizeOptions()
 {
