@@ -193,6 +193,8 @@ PersonalizationStation::personalize(QIODevice *device, const PersonalizationRequ
     PersonalizationClient::Timeouts clientTimeouts;
     clientTimeouts.helloMs = timeouts.helloMs;
     clientTimeouts.commandMs = timeouts.commandMs;
+    clientTimeouts.helloRepeatMs = timeouts.helloRepeatMs;
+    clientTimeouts.quietMs = timeouts.quietMs;
     PersonalizationClient client(device, clientTimeouts);
     auto before = client.open();
     if (!before)

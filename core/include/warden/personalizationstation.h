@@ -93,6 +93,10 @@ struct WARDEN_CORE_EXPORT PersonalizationTimeouts
 {
     int helloMs = 8000; ///< the hello is repeated until answered (the port's open resets boards)
     int commandMs = 3000; ///< each command's status line
+    /// How often the hello is repeated until answered. A slow line (9600 baud, a simulator)
+    /// needs longer: each repeat makes the node answer once more.
+    int helloRepeatMs = 150;
+    int quietMs = 250; ///< how long the line must stay quiet after the hello
 };
 
 /// Personalizes nodes one at a time. Not thread-safe; the inventory must be read in this
