@@ -3,12 +3,16 @@
 // on the host, written over the UART with the firmware's personalization protocol, read back and
 // recorded in a real key store and SQLite inventory. The simulator is then stopped (it saves the
 // EEPROM) and started again on the same EEPROM: a fresh session's INFO shows exactly what the key
-// store and the inventory hold. The simulator may run slower than real time on a loaded machine,
+// store and the inventory hold, and, its session ended, the node joins a host-gateway Engine
+// restored from the key store file on the same line (RS485 framing): its signed, salted
+// temperature verifies. The simulator may run slower than real time on a loaded machine,
 // so the session's timeouts are generous and nothing asserts on speed.
 #include "security/personalizationclient.h"
 
+#include <warden/engine.h>
 #include <warden/inventory.h>
 #include <warden/keystore.h>
+#include <warden/linkplugin.h>
 #include <warden/personalizationstation.h>
 
 #include <QtCore/QElapsedTimer>
@@ -17,7 +21,10 @@
 #include <QtSerialPort/QSerialPort>
 #include <QtTest/QtTest>
 
+#include <algorithm>
 #include <cstring>
+
+Q_IMPORT_PLUGIN(SerialLinkFactory)
 
 using namespace Warden;
 using namespace Qt::StringLiterals;
@@ -215,6 +222,65 @@ void tst_SimStation::stationPersonalizesTheSimulatedNode()
     QCOMPARE(info->whitelist.front().first, quint8(0));
     QVERIFY(info->whitelist.front().second == kGatewaySerial);
     QVERIFY(client.end());
+
+    // The node boots on as a sensor node: an Engine given what the key store file holds
+    // accepts its signed temperature, salted with its serial (whitelisting required).
+    const QString pty = m_port.portName();
+    m_port.close();
+    auto reopened = KeyStore::open(storePath, KeyStore::passphraseFromText(u"sim"));
+    QVERIFY2(reopened, qPrintable(errorOf(reopened)));
+    EngineOptions options;
+    options.requireWhitelisting = true;
+    Engine engine(options);
+    const auto asView = [](const Serial &s) {
+        return QByteArrayView(reinterpret_cast<const char *>(s.data()), qsizetype(s.size()));
+    };
+    for (const NetworkKeyInfo &key : reopened->networkKeys()) {
+        auto bytes = reopened->networkKey(key.epoch);
+        QVERIFY(bytes);
+        QVERIFY(engine.setNetworkKey(key.epoch, *bytes));
+        if (key.state == NetworkKeyState::Active)
+            QVERIFY(engine.activateEpoch(key.epoch));
+    }
+    QVERIFY(reopened->gatewaySerial());
+    QVERIFY(engine.setGatewaySerial(asView(*reopened->gatewaySerial())));
+    for (const NodeKeyInfo &node : reopened->nodes()) {
+        if (node.serial)
+            QVERIFY(engine.setNodeSerial(node.nodeId, asView(*node.serial)));
+        if (auto link = reopened->linkKey(node.nodeId))
+            QVERIFY(engine.setNodeKey(node.nodeId, *link));
+    }
+    LinkRegistry registry;
+    registry.loadStaticPlugins();
+    auto link = registry.create(
+            {u"serial"_s,
+             u"sim"_s,
+             {{u"port"_s, pty}, {u"framing"_s, u"rs485"_s}, {u"baudRate"_s, 9600}}});
+    QVERIFY2(link, qPrintable(errorOf(link)));
+    QVERIFY(engine.addLink(link->get()));
+    QList<TrafficRecord> fromNode;
+    connect(&engine, &Engine::traffic, &engine, [&](const TrafficRecord &seen) {
+        if (!seen.outgoing && seen.verdict != FrameVerdict::Malformed && seen.message.sender() == 5)
+            fromNode << seen;
+    });
+    (*link)->open();
+    const auto verifiedTemp = [&] {
+        return std::any_of(fromNode.begin(), fromNode.end(), [](const TrafficRecord &r) {
+            return r.verdict == FrameVerdict::Verified
+                   && r.message.command() == Protocol::Command::Set
+                   && r.message.type() == uint8_t(Protocol::Value::Temp);
+        });
+    };
+    QElapsedTimer joining;
+    joining.start();
+    while (!verifiedTemp() && joining.elapsed() < 40000)
+        QTest::qWait(50);
+    QVERIFY2(verifiedTemp(), qPrintable(u"%1 frames from node 5"_s.arg(fromNode.size())));
+    qInfo("the node's first verified temperature came %lld ms after the engine opened the line",
+          joining.elapsed());
+    for (const TrafficRecord &got : fromNode)
+        QVERIFY2(isAccepted(got.verdict), frameVerdictName(got.verdict));
+    engine.removeLink(link->get());
     QVERIFY(stopNode());
 }
 
