@@ -23,6 +23,7 @@
 #include <QtCore/QJsonObject>
 #include <QtCore/QMutex>
 #include <QtCore/QProcess>
+#include <QtCore/QRandomGenerator>
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QtTest>
 
@@ -166,6 +167,7 @@ private slots:
     void eepromReader();
     void whitelistReader_data();
     void whitelistReader();
+    void mutatedInputs();
     void wardenctlImports();
 
 private:
@@ -618,6 +620,48 @@ void tst_GatewayImport::whitelistReader()
         QCOMPARE(parsed->at(1).nodeId, quint8(7));
         QVERIFY(parsed->at(1).serial == serialFrom(QByteArray::fromHex("4d32968e523bda8a0e")));
     }
+}
+
+void tst_GatewayImport::mutatedInputs()
+{
+    // Deterministic mutations of a good whitelist option and a good image: the readers never
+    // crash (ASan/UBSan builds run this too), accept or refuse, and never echo a key byte.
+    QRandomGenerator random(20261124);
+    const QByteArray option = whitelistOption();
+    const QByteArray image = eepromImage(m_live.key, m_live.gatewaySerial, kAes);
+    int refused = 0;
+    int accepted = 0;
+    for (int round = 0; round < 3000; ++round) {
+        QByteArray text = option;
+        const int edits = 1 + int(random.bounded(4));
+        for (int e = 0; e < edits && !text.isEmpty(); ++e) {
+            const qsizetype at = qsizetype(random.bounded(quint32(text.size())));
+            switch (random.bounded(3)) {
+            case 0:
+                text[at] = char(random.bounded(256));
+                break;
+            case 1:
+                text.remove(at, 1 + qsizetype(random.bounded(8)));
+                break;
+            default:
+                text.insert(at, QByteArray(1, "{},.=x0 9\"'"[random.bounded(11)]));
+            }
+        }
+        auto parsed = StockFormats::parseWhitelist(text);
+        parsed ? ++accepted : ++refused;
+        if (!parsed)
+            QVERIFY(!parsed.error().message().isEmpty());
+
+        QByteArray bytes = image.left(qsizetype(random.bounded(quint32(image.size() + 1))));
+        for (int e = 0; e < 3 && !bytes.isEmpty(); ++e)
+            bytes[qsizetype(random.bounded(quint32(bytes.size())))] = char(random.bounded(256));
+        auto eeprom = StockFormats::parseEepromPersonalization(bytes);
+        eeprom ? ++accepted : ++refused;
+        if (!eeprom)
+            QVERIFY(nowhere(m_live.key, {eeprom.error().message()}));
+    }
+    qInfo("mutated inputs: %d accepted, %d refused", accepted, refused);
+    QVERIFY(refused > 0);
 }
 
 void tst_GatewayImport::wardenctlImports()
