@@ -263,32 +263,10 @@ Result<GatewayImportReport> GatewayImport::importGateway(KeyStore &keys, Invento
         listed.append(
                 QJsonObject {{u"node"_s, int(entry.nodeId)}, {u"serial"_s, hexOf(entry.serial)}});
     }
+    int queued = 0; // writes the inventory accepted
     Result<qint64> audited = [&]() -> Result<qint64> {
-        QList<InventoryTicket> tickets;
-        for (const WhitelistEntry &entry : nodes) {
-            NodeSecurity security;
-            security.serialHex = hexOf(entry.serial);
-            if (const auto held = keys.node(entry.nodeId)) {
-                security.linkKeyFingerprint = held->linkKeyFingerprint;
-                security.managementKeyFingerprint = held->managementKeyFingerprint;
-            }
-            auto receipt = inventory.setNodeSecurity(entry.nodeId, security);
-            if (!receipt)
-                return tl::unexpected(receipt.error());
-            tickets << receipt->ticket;
-        }
-        if (!heldEpoch) {
-            KeyEpoch record;
-            record.epoch = epoch;
-            record.scope = u"network"_s;
-            record.keyFingerprint = report.networkKeyFingerprint;
-            record.state = state == NetworkKeyState::Active ? KeyEpochState::Active
-                                                            : KeyEpochState::Generated;
-            auto receipt = inventory.addKeyEpoch(record);
-            if (!receipt)
-                return tl::unexpected(receipt.error());
-            tickets << receipt->ticket;
-        }
+        // The audit entry first: it is the write the inventory is most likely to refuse at once
+        // (its texts are checked), and a refusal then leaves the inventory untouched.
         AuditEntry entry;
         entry.who = request.who;
         entry.what = QString::fromLatin1(kAuditWhat);
@@ -303,18 +281,51 @@ Result<GatewayImportReport> GatewayImport::importGateway(KeyStore &keys, Invento
                    {u"aesKey"_s, report.aesKeyFingerprint},
                    {u"eeprom"_s, !report.eepromPath.isEmpty()},
                    {u"whitelist"_s, listed}};
-        auto receipt = inventory.recordAudit(entry);
-        if (!receipt)
-            return tl::unexpected(receipt.error());
-        tickets << receipt->ticket;
+        auto audit = inventory.recordAudit(entry);
+        if (!audit)
+            return tl::unexpected(audit.error());
+        ++queued;
+        QList<InventoryTicket> tickets {audit->ticket};
+        if (!heldEpoch) {
+            KeyEpoch record;
+            record.epoch = epoch;
+            record.scope = u"network"_s;
+            record.keyFingerprint = report.networkKeyFingerprint;
+            record.state = state == NetworkKeyState::Active ? KeyEpochState::Active
+                                                            : KeyEpochState::Generated;
+            auto receipt = inventory.addKeyEpoch(record);
+            if (!receipt)
+                return tl::unexpected(receipt.error());
+            ++queued;
+            tickets << receipt->ticket;
+        }
+        for (const WhitelistEntry &node : nodes) {
+            NodeSecurity security;
+            security.serialHex = hexOf(node.serial);
+            if (const auto held = keys.node(node.nodeId)) {
+                security.linkKeyFingerprint = held->linkKeyFingerprint;
+                security.managementKeyFingerprint = held->managementKeyFingerprint;
+            }
+            auto receipt = inventory.setNodeSecurity(node.nodeId, security);
+            if (!receipt)
+                return tl::unexpected(receipt.error());
+            ++queued;
+            tickets << receipt->ticket;
+        }
+        // Queued together, they are normally committed in one batch. A database failure while
+        // they are written may still leave some committed: the inventory offers its callers no
+        // transaction over several writes (a known limit, said in the error).
         for (InventoryTicket ticket : tickets)
             if (Result<void> ok = inventory.waitForCommitted(ticket); !ok)
                 return tl::unexpected(ok.error());
-        return receipt->id;
+        return audit->id;
     }();
     if (!audited) {
-        QString message
-                = u"gateway import: the inventory refused it (%1)"_s.arg(audited.error().message());
+        QString message = u"gateway import: the inventory refused it (%1); %2"_s.arg(
+                audited.error().message(),
+                queued == 0 ? u"the inventory is unchanged"_s
+                            : u"%1 of its writes were accepted before the failure and may "
+                              "remain"_s.arg(queued));
         if (Result<void> back = undo(keys, undoLog); !back)
             message += u"; the key store could not be put back (%1): it holds the imported "
                        "network key %2 in epoch %3"_s

@@ -167,6 +167,7 @@ private slots:
     void eepromReader();
     void whitelistReader_data();
     void whitelistReader();
+    void inventoryRefusalPutsTheStoreBack();
     void mutatedInputs();
     void wardenctlImports();
 
@@ -620,6 +621,44 @@ void tst_GatewayImport::whitelistReader()
         QCOMPARE(parsed->at(1).nodeId, quint8(7));
         QVERIFY(parsed->at(1).serial == serialFrom(QByteArray::fromHex("4d32968e523bda8a0e")));
     }
+}
+
+void tst_GatewayImport::inventoryRefusalPutsTheStoreBack()
+{
+    // The inventory refuses the audit entry (its "who" is longer than it stores) after the key
+    // store was saved: the store is put back, the inventory holds nothing.
+    QVERIFY(writeGatewayFiles(m_live.key, m_live.key, m_live.gatewaySerial));
+    auto store = createStore();
+    QVERIFY(store);
+    auto inventory = Inventory::open(m_inventory);
+    QVERIFY_OK(inventory);
+    GatewayImportRequest request;
+    request.configPath = m_conf;
+    request.whitelist = whitelistOption();
+    request.who = QString(1000, u'w');
+    auto result = GatewayImport::importGateway(*store, **inventory, request);
+    QVERIFY(!result);
+    const QString message = result.error().message();
+    QVERIFY2(message.contains(u"the inventory refused it"_s), qPrintable(message));
+    QVERIFY2(message.contains(u"the key store is as it was before"_s), qPrintable(message));
+    QVERIFY2(message.contains(u"the inventory is unchanged"_s), qPrintable(message));
+    QVERIFY(nowhere(m_live.key, {message}));
+    QVERIFY(store->networkKeys().isEmpty());
+    QVERIFY(!store->gatewaySerial());
+    QVERIFY(store->nodes().isEmpty());
+    QVERIFY(!store->hasUnsavedChanges());
+    auto reopened = KeyStore::open(m_store, KeyStore::passphraseFromText(u"import"));
+    QVERIFY_OK(reopened);
+    QVERIFY(reopened->networkKeys().isEmpty());
+    QVERIFY(!reopened->gatewaySerial());
+    QVERIFY(reopened->nodes().isEmpty());
+    QVERIFY((*inventory)->flush());
+    auto nodes = (*inventory)->nodes();
+    QVERIFY(nodes && nodes->isEmpty());
+    auto audit = (*inventory)->auditLog();
+    QVERIFY(audit && audit->isEmpty());
+    auto epochs = (*inventory)->keyEpochs();
+    QVERIFY(epochs && epochs->isEmpty());
 }
 
 void tst_GatewayImport::mutatedInputs()

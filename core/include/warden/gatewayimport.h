@@ -17,9 +17,11 @@
 //
 // All or nothing: everything is read and checked (files, whitelist, the key store's network keys,
 // gateway serial and node serials, the inventory) before anything is changed. The key store is
-// then changed and saved (with its automatic backup), then the inventory gets the node serials,
-// the key epoch and the audit entry; if the inventory refuses, the key store is put back and
-// saved again.
+// then changed and saved (with its automatic backup), then the inventory gets the audit entry,
+// the key epoch and the node serials; if the inventory refuses, the key store is put back and
+// saved again (its content as before; the file is re-sealed and a backup added). Known limit: a
+// database failure while the inventory commits those writes may leave part of them, because the
+// inventory has no transaction over several writes for its callers; the error says so.
 #pragma once
 
 #include <warden/error.h>
