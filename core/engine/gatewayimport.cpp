@@ -122,10 +122,18 @@ Result<GatewayImportReport> GatewayImport::importGateway(KeyStore &keys, Invento
         std::optional<qsizetype> size = 1024; // mysgw's default eeprom_size (spec 13.2)
         if (const auto given = config->setting(u"eeprom_size"_s))
             size = qsizetype(given->toUInt()); // checked by the conf reader
-        auto image = StockFormats::readEepromPersonalization(eepromPath, size);
+        auto image = StockFormats::readEepromPersonalization(eepromPath, size,
+                                                             !request.ignoreEepromChecksum);
         if (!image)
             return fail(image.error().code(),
-                        u"gateway import: %1; nothing was changed"_s.arg(image.error().message()));
+                        u"gateway import: %1%2; nothing was changed"_s.arg(
+                                image.error().message(),
+                                image.error().message().contains(u"checksum"_s)
+                                        ? u" (mysgw itself never checks that byte: if only mysgw "
+                                          "wrote this image, ignore the EEPROM checksum to "
+                                          "import it, its keys are still compared with the "
+                                          "conf)"_s
+                                        : QString()));
         QStringList differ;
         if (!sameKey(image->hmacKey, config->hmacKey))
             differ << u"HMAC key (conf %1, EEPROM %2)"_s.arg(config->hmacKey.fingerprint(),

@@ -698,7 +698,8 @@ bool allErased(const uint8_t *data, size_t size)
 
 } // namespace
 
-Result<EepromPersonalization> StockFormats::parseEepromPersonalization(QByteArrayView image)
+Result<EepromPersonalization> StockFormats::parseEepromPersonalization(QByteArrayView image,
+                                                                       bool verifyChecksum)
 {
     if (image.size() < kEepromPersonalizationSize)
         return fail(ErrorCode::Malformed,
@@ -735,7 +736,7 @@ Result<EepromPersonalization> StockFormats::parseEepromPersonalization(QByteArra
     const uint8_t stored = bytes[kEepromChecksumAddress];
     const uint8_t expected = digest[0];
     wipe(digest, sizeof digest);
-    if (stored != expected)
+    if (stored != expected && verifyChecksum)
         return fail(ErrorCode::Malformed,
                     QStringLiteral("the EEPROM image's personalization checksum (byte %1) does "
                                    "not match its keys and serial: the image is damaged or was "
@@ -756,7 +757,8 @@ Result<EepromPersonalization> StockFormats::parseEepromPersonalization(QByteArra
 }
 
 Result<EepromPersonalization>
-StockFormats::readEepromPersonalization(const QString &path, std::optional<qsizetype> expectedSize)
+StockFormats::readEepromPersonalization(const QString &path, std::optional<qsizetype> expectedSize,
+                                        bool verifyChecksum)
 {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly | QIODevice::Unbuffered))
@@ -797,7 +799,8 @@ StockFormats::readEepromPersonalization(const QString &path, std::optional<qsize
               : read != size
                       ? fail(ErrorCode::Malformed,
                              QStringLiteral("the EEPROM image changed size while it was read"))
-                      : parseEepromPersonalization(QByteArrayView(buffer.get(), qsizetype(read)));
+                      : parseEepromPersonalization(QByteArrayView(buffer.get(), qsizetype(read)),
+                                                   verifyChecksum);
     wipe(buffer.get(), size_t(capacity));
     if (!result)
         return fail(result.error().code(),

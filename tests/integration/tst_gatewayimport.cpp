@@ -167,6 +167,7 @@ private slots:
     void eepromReader();
     void whitelistReader_data();
     void whitelistReader();
+    void checksumMismatchAcceptedOnRequest();
     void inventoryRefusalPutsTheStoreBack();
     void mutatedInputs();
     void wardenctlImports();
@@ -621,6 +622,40 @@ void tst_GatewayImport::whitelistReader()
         QCOMPARE(parsed->at(1).nodeId, quint8(7));
         QVERIFY(parsed->at(1).serial == serialFrom(QByteArray::fromHex("4d32968e523bda8a0e")));
     }
+}
+
+void tst_GatewayImport::checksumMismatchAcceptedOnRequest()
+{
+    // An image mysgw wrote without the checksum (byte 282 left wrong): refused by default with
+    // a hint, imported when asked; a key that differs from the conf is refused either way.
+    QVERIFY(writeGatewayFiles(m_live.key, m_live.key, m_live.gatewaySerial));
+    QByteArray image = eepromImage(m_live.key, m_live.gatewaySerial, kAes);
+    image[282] = char(image[282] ^ 0x5A);
+    QVERIFY(writeFile(m_eeprom, image));
+    auto store = createStore();
+    QVERIFY(store);
+    auto inventory = Inventory::open(m_inventory);
+    QVERIFY_OK(inventory);
+    GatewayImportRequest request;
+    request.configPath = m_conf;
+    request.eepromPath = m_eeprom;
+    auto refused = GatewayImport::importGateway(*store, **inventory, request);
+    QVERIFY(!refused);
+    QVERIFY2(refused.error().message().contains(u"ignore the EEPROM checksum"_s),
+             qPrintable(refused.error().message()));
+    request.ignoreEepromChecksum = true;
+    QByteArray otherKey = image;
+    otherKey.replace(355, 32, kOtherKey);
+    QVERIFY(writeFile(m_eeprom, otherKey));
+    auto differs = GatewayImport::importGateway(*store, **inventory, request);
+    QVERIFY(!differs);
+    QVERIFY2(differs.error().message().contains(u"disagree on the HMAC key"_s),
+             qPrintable(differs.error().message()));
+    QVERIFY(writeFile(m_eeprom, image));
+    auto imported = GatewayImport::importGateway(*store, **inventory, request);
+    QVERIFY_OK(imported);
+    QCOMPARE(imported->eepromPath, m_eeprom);
+    QCOMPARE(imported->networkKeyFingerprint, secret(m_live.key).fingerprint());
 }
 
 void tst_GatewayImport::inventoryRefusalPutsTheStoreBack()

@@ -49,6 +49,10 @@ struct WARDEN_CORE_EXPORT GatewayImportRequest
     /// The gateway's whitelist: its `--my-signing-whitelist="{…}"` configure option, or the
     /// whole configure command line (see StockFormats::parseWhitelist). Empty: no whitelist.
     QByteArray whitelist;
+    /// Accept an EEPROM image whose personalization checksum (byte 282) does not match. mysgw
+    /// never checks that byte (spec 13.3), so an image only it wrote may not carry a valid one;
+    /// the keys and serial are still compared with the conf.
+    bool ignoreEepromChecksum = false;
     /// When the store already holds a DIFFERENT active network key: import this one as a new
     /// Pending epoch (to be rolled out), instead of refusing.
     bool asPendingEpoch = false;

@@ -152,16 +152,18 @@ public:
     /// Reads the personalization area of an EEPROM @p image strictly: the image must hold at
     /// least kEepromPersonalizationSize bytes, the HMAC key must not be erased (32 x FF: never
     /// personalized), and byte 282 must equal SHA-256(HMAC key | AES key | serial)[0]
-    /// (spec 7.2): a mismatch means damage or an edit outside MySensors, and is refused.
+    /// (spec 7.2): a mismatch means damage or an edit outside MySensors, and is refused
+    /// unless @p verifyChecksum is false (the Linux gateway never checks that byte, spec 13.3).
     /// Errors name the field and the address, never a key byte.
     [[nodiscard]] static Result<EepromPersonalization>
-    parseEepromPersonalization(QByteArrayView image);
+    parseEepromPersonalization(QByteArrayView image, bool verifyChecksum = true);
     /// Reads @p path and parses it as above. When @p expectedSize is given (mysensors.conf's
     /// eeprom_size) the file must have exactly that size, as mysgw requires. The file's bytes
     /// are wiped from memory afterwards.
     [[nodiscard]] static Result<EepromPersonalization>
     readEepromPersonalization(const QString &path,
-                              std::optional<qsizetype> expectedSize = std::nullopt);
+                              std::optional<qsizetype> expectedSize = std::nullopt,
+                              bool verifyChecksum = true);
     /// Reads a whitelist back: the bare initializer `{{.nodeId=1,.serial={0x4D,…}},…}`, the
     /// define `#define MY_SIGNING_NODE_WHITELISTING {…}`, the Linux configure option
     /// `--my-signing-whitelist="{…}"` or a whole configure command line that holds it (then

@@ -35,6 +35,10 @@ QList<QCommandLineOption> importGatewayOptions()
             QCommandLineOption(QStringLiteral("inventory"),
                                QStringLiteral("The inventory database (created if missing)."),
                                QStringLiteral("file")),
+            QCommandLineOption(QStringLiteral("no-eeprom-checksum"),
+                               QStringLiteral("Accept an EEPROM image whose personalization "
+                                              "checksum does not match (mysgw never checks it); "
+                                              "its keys are still compared with the conf.")),
             QCommandLineOption(QStringLiteral("pending"),
                                QStringLiteral("Import the key as a new pending epoch when the "
                                               "store holds a different active one.")),
@@ -58,6 +62,7 @@ int runImportGateway(Cli &cli, const QCommandLineParser &parser, const QStringLi
     request.configPath = parser.value(QStringLiteral("conf"));
     request.eepromPath = parser.value(QStringLiteral("eeprom"));
     request.asPendingEpoch = parser.isSet(QStringLiteral("pending"));
+    request.ignoreEepromChecksum = parser.isSet(QStringLiteral("no-eeprom-checksum"));
     request.who = QStringLiteral("wardenctl");
     if (parser.isSet(QStringLiteral("whitelist"))) {
         request.whitelist = parser.value(QStringLiteral("whitelist")).toUtf8();
