@@ -2,7 +2,9 @@
 #include <warden/keystore.h>
 #include <warden/personalizationstation.h>
 #include <warden/secretbytes.h>
+#include <warden/securityworkflows.h>
 
+#include "readmission_p.h"
 #include "security/personalizationclient.h"
 
 #include <QtCore/QIODevice>
@@ -130,6 +132,11 @@ PersonalizationStation::PersonalizationStation(KeyStore *keys, Inventory *invent
 
 PersonalizationStation::~PersonalizationStation() = default;
 
+void PersonalizationStation::setWorkflows(SecurityWorkflows *workflows)
+{
+    m_workflows = workflows;
+}
+
 Result<PersonalizationReport>
 PersonalizationStation::personalize(QIODevice *device, const PersonalizationRequest &request,
                                     const PersonalizationTimeouts &timeouts)
@@ -149,6 +156,23 @@ PersonalizationStation::personalize(QIODevice *device, const PersonalizationRequ
     if (request.extraWhitelist.size() > 15)
         return fail(ErrorCode::InvalidArgument,
                     u"personalization: at most 15 extra whitelist entries"_s);
+    // A revoked id comes back only through readmission, asked for explicitly.
+    {
+        const auto record = m_inventory->node(id);
+        if (!record)
+            return fail(record.error().code(),
+                        u"personalization: the inventory cannot be read: %1"_s.arg(
+                                record.error().message()));
+        const bool revoked = *record && (*record)->revoked;
+        if (revoked && !request.readmit)
+            return fail(ErrorCode::Refused,
+                        u"personalization: node %1 is revoked; personalize it with readmission "
+                        "to lift the revocation with the new keys (nothing was changed)"_s.arg(id));
+        if (!revoked && request.readmit)
+            return fail(ErrorCode::Refused,
+                        u"personalization: node %1 is not revoked, there is nothing to readmit "
+                        "(nothing was changed)"_s.arg(id));
+    }
     const auto existing = m_keys->node(id);
     if (existing
         && (!existing->managementKeyFingerprint.isEmpty()
@@ -193,6 +217,8 @@ PersonalizationStation::personalize(QIODevice *device, const PersonalizationRequ
     PersonalizationClient::Timeouts clientTimeouts;
     clientTimeouts.helloMs = timeouts.helloMs;
     clientTimeouts.commandMs = timeouts.commandMs;
+    clientTimeouts.helloRepeatMs = timeouts.helloRepeatMs;
+    clientTimeouts.quietMs = timeouts.quietMs;
     PersonalizationClient client(device, clientTimeouts);
     auto before = client.open();
     if (!before)
@@ -403,7 +429,32 @@ PersonalizationStation::personalize(QIODevice *device, const PersonalizationRequ
                                     "store, but the audit entry was not stored: %2"_s.arg(id)
                                             .arg(auditId.error().message())));
 
+    // 6. Readmission, with the keys the store holds for the node (never handed out).
+    qint64 readmissionAuditId = 0;
+    if (request.readmit) {
+        NodePersonalization record;
+        record.serial = want.serial;
+        if (auto key = m_keys->linkKey(id))
+            record.linkKey = std::move(*key);
+        if (auto key = m_keys->managementKey(id))
+            record.managementKey = std::move(*key);
+        const QString why = request.readmitWhy.trimmed().isEmpty()
+                                    ? u"re-personalized over USB serial (new serial and keys)"_s
+                                    : request.readmitWhy;
+        auto readmitted = m_workflows ? m_workflows->readmitNode(id, record, request.who, why)
+                                      : Internal::readmitRecorded(nullptr, *m_inventory, *m_keys,
+                                                                  id, record, request.who, why);
+        record = NodePersonalization();
+        if (!readmitted)
+            return tl::unexpected(Error(readmitted.error().code(),
+                                        u"personalization: node %1 is personalized and in the key "
+                                        "store, but it stays revoked: %2"_s.arg(id)
+                                                .arg(readmitted.error().message())));
+        readmissionAuditId = readmitted->auditId;
+    }
+
     PersonalizationReport report;
+    report.readmissionAuditId = readmissionAuditId;
     report.nodeId = id;
     report.serialHex = security.serialHex;
     report.linkKeyFingerprint = want.link;

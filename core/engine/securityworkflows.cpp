@@ -4,6 +4,7 @@
 #include <warden/securityworkflows.h>
 
 #include "../security/exposure.h"
+#include "readmission_p.h"
 #include "workflowkeys_p.h"
 
 #include <QtCore/QLoggingCategory>
@@ -522,19 +523,20 @@ Result<RevocationReport> SecurityWorkflows::revokeNode(quint8 node, const QStrin
     return report;
 }
 
-Result<ReadmissionReport> SecurityWorkflows::readmitNode(quint8 node,
-                                                         const NodePersonalization &record,
-                                                         const QString &who, const QString &why)
+Result<ReadmissionReport> Internal::readmitRecorded(Engine *engine, Inventory &inventory,
+                                                    KeyStore &keys, quint8 node,
+                                                    const NodePersonalization &record,
+                                                    const QString &who, const QString &why)
 {
     if (node == 0 || node == kBroadcast)
         return fail(ErrorCode::InvalidArgument, u"node %1: ids are 1..254"_s.arg(node));
     if (who.trimmed().isEmpty() || why.trimmed().isEmpty())
         return fail(ErrorCode::InvalidArgument,
                     u"a readmission needs who does it and why (node %1)"_s.arg(node));
-    const auto current = d->inventory->node(node);
+    const auto current = inventory.node(node);
     if (!current)
         return tl::unexpected(current.error());
-    const bool revoked = d->engine->isRevoked(node) || (*current && (*current)->revoked);
+    const bool revoked = (engine && engine->isRevoked(node)) || (*current && (*current)->revoked);
     if (!revoked)
         return fail(ErrorCode::Refused, u"node %1 is not revoked"_s.arg(node));
     for (const auto &[name, key] : {std::pair {u"link"_s, &record.linkKey},
@@ -548,7 +550,7 @@ Result<ReadmissionReport> SecurityWorkflows::readmitNode(quint8 node,
     QString oldSerial;
     QString oldLink;
     QString oldManagement;
-    if (const auto list = d->inventory->revocations()) {
+    if (const auto list = inventory.revocations()) {
         for (const Revocation &r : *list) {
             if (r.node == node) {
                 oldSerial = r.serialHex;
@@ -560,7 +562,7 @@ Result<ReadmissionReport> SecurityWorkflows::readmitNode(quint8 node,
     filter.node = node;
     filter.what = u"revoke.report"_s;
     filter.limit = 1;
-    if (const auto log = d->inventory->auditLog(filter); log && !log->isEmpty())
+    if (const auto log = inventory.auditLog(filter); log && !log->isEmpty())
         oldManagement = log->front().details.value(u"managementKey"_s).toString();
 
     const QString newSerial = serialHex(record.serial);
@@ -576,13 +578,13 @@ Result<ReadmissionReport> SecurityWorkflows::readmitNode(quint8 node,
                 u"node %1 is readmitted only after re-personalization: give it a new serial, "
                 u"or new link and management keys that differ from the revoked ones"_s.arg(node));
 
-    if (Result<void> ok = Internal::workflowSetKeys(*d->keys, node, record.serial, record.linkKey,
+    if (Result<void> ok = Internal::workflowSetKeys(keys, node, record.serial, record.linkKey,
                                                     record.managementKey);
         !ok)
         return fail(ErrorCode::Refused,
                     u"node %1 stays revoked: the key store was not saved: %2"_s.arg(node).arg(
                             ok.error().message()));
-    const auto stored = Internal::workflowNode(*d->keys, node);
+    const auto stored = Internal::workflowNode(keys, node);
     ReadmissionReport report;
     report.node = node;
     report.serialFingerprint = serialFingerprint(stored ? stored->serial : record.serial);
@@ -592,11 +594,11 @@ Result<ReadmissionReport> SecurityWorkflows::readmitNode(quint8 node,
     const QJsonObject details {{u"serial"_s, report.serialFingerprint},
                                {u"linkKey"_s, report.linkKeyFingerprint},
                                {u"managementKey"_s, report.managementKeyFingerprint}};
-    const auto receipt = d->inventory->readmit(node, who, why, details);
+    const auto receipt = inventory.readmit(node, who, why, details);
     if (!receipt)
         return fail(ErrorCode::Refused,
                     u"node %1 stays revoked: %2"_s.arg(node).arg(receipt.error().message()));
-    if (Result<void> ok = d->inventory->waitForCommitted(receipt->ticket); !ok)
+    if (Result<void> ok = inventory.waitForCommitted(receipt->ticket); !ok)
         return fail(ErrorCode::Refused,
                     u"node %1 stays revoked: %2"_s.arg(node).arg(ok.error().message()));
     report.auditId = receipt->id;
@@ -604,18 +606,31 @@ Result<ReadmissionReport> SecurityWorkflows::readmitNode(quint8 node,
     security.serialHex = serialHex(stored ? stored->serial : record.serial);
     security.linkKeyFingerprint = report.linkKeyFingerprint;
     security.managementKeyFingerprint = report.managementKeyFingerprint;
-    (void)d->inventory->setNodeSecurity(node, security);
+    (void)inventory.setNodeSecurity(node, security);
 
-    // The engine last: the node is accepted only with what is now on file.
-    d->engine->readmit(node);
-    if (stored && stored->serial)
-        (void)d->engine->setNodeSerial(
-                node, QByteArrayView(reinterpret_cast<const char *>(stored->serial->data()),
-                                     qsizetype(stored->serial->size())));
-    if (const auto link = Internal::workflowLinkKey(*d->keys, node))
-        (void)d->engine->setNodeKey(node, *link);
-    d->migrations.erase(node);
+    // The engine last: the node is accepted only with what is now on file. Without an engine
+    // (an offline tool) the inventory's lifted revocation reaches the engine at its next start.
+    if (engine) {
+        engine->readmit(node);
+        if (stored && stored->serial)
+            (void)engine->setNodeSerial(
+                    node, QByteArrayView(reinterpret_cast<const char *>(stored->serial->data()),
+                                         qsizetype(stored->serial->size())));
+        if (const auto link = Internal::workflowLinkKey(keys, node))
+            (void)engine->setNodeKey(node, *link);
+    }
     qCWarning(lcWorkflows).noquote() << "node" << node << "readmitted by" << who << ":" << why;
+    return report;
+}
+
+Result<ReadmissionReport> SecurityWorkflows::readmitNode(quint8 node,
+                                                         const NodePersonalization &record,
+                                                         const QString &who, const QString &why)
+{
+    auto report
+            = Internal::readmitRecorded(d->engine, *d->inventory, *d->keys, node, record, who, why);
+    if (report)
+        d->migrations.erase(node);
     return report;
 }
 

@@ -1,6 +1,8 @@
 // Stock MySensors formats, written from the clean-room specification only (spec 7.3, 7.4, 13).
 #include <warden/stockformats.h>
 
+#include <warden/protocol/sha256.h>
+
 #include <QtCore/QFile>
 #include <QtCore/QFileDevice>
 #include <QtCore/QLoggingCategory>
@@ -683,6 +685,278 @@ Result<GatewayConfig> StockFormats::readGatewayConfig(const QString &path)
         return fail(result.error().code(),
                     QStringLiteral("%1: %2").arg(path, result.error().message()));
     return result;
+}
+
+// --- EEPROM image (spec 7.1, 7.2, 13.3) -----------------------------------------------------
+
+namespace {
+
+bool allErased(const uint8_t *data, size_t size)
+{
+    return std::all_of(data, data + size, [](uint8_t b) { return b == 0xFF; });
+}
+
+} // namespace
+
+Result<EepromPersonalization> StockFormats::parseEepromPersonalization(QByteArrayView image,
+                                                                       bool verifyChecksum)
+{
+    if (image.size() < kEepromPersonalizationSize)
+        return fail(ErrorCode::Malformed,
+                    QStringLiteral("the EEPROM image holds %1 bytes; the personalization ends at "
+                                   "byte %2 (the AES key at %3..%4), so it is truncated")
+                            .arg(image.size())
+                            .arg(kEepromPersonalizationSize)
+                            .arg(kEepromAesKeyAddress)
+                            .arg(kEepromPersonalizationSize - 1));
+    if (image.size() > kMaxEepromImageSize)
+        return fail(ErrorCode::Malformed,
+                    QStringLiteral("the EEPROM image holds %1 bytes, more than the %2 accepted")
+                            .arg(image.size())
+                            .arg(kMaxEepromImageSize));
+    const auto *bytes = reinterpret_cast<const uint8_t *>(image.data());
+    const uint8_t *key = bytes + kEepromHmacKeyAddress;
+    const uint8_t *serial = bytes + kEepromSerialAddress;
+    const uint8_t *aes = bytes + kEepromAesKeyAddress;
+    if (allErased(key, kHmacKeySize))
+        return fail(ErrorCode::Refused,
+                    QStringLiteral("the EEPROM image holds no HMAC key (bytes %1..%2 are erased, "
+                                   "FF): it was never personalized")
+                            .arg(kEepromHmacKeyAddress)
+                            .arg(kEepromHmacKeyAddress + qsizetype(kHmacKeySize) - 1));
+
+    // The checksum covers key, AES key and serial in that order (spec 7.2), erased or not.
+    uint8_t covered[kHmacKeySize + kAesKeySize + Protocol::kSerialSize];
+    std::memcpy(covered, key, kHmacKeySize);
+    std::memcpy(covered + kHmacKeySize, aes, kAesKeySize);
+    std::memcpy(covered + kHmacKeySize + kAesKeySize, serial, Protocol::kSerialSize);
+    uint8_t digest[Protocol::kSha256DigestSize];
+    Protocol::Sha256::hash(Signer::hostSha256(), covered, sizeof covered, digest);
+    wipe(covered, sizeof covered);
+    const uint8_t stored = bytes[kEepromChecksumAddress];
+    const uint8_t expected = digest[0];
+    wipe(digest, sizeof digest);
+    if (stored != expected && verifyChecksum)
+        return fail(ErrorCode::Malformed,
+                    QStringLiteral("the EEPROM image's personalization checksum (byte %1) does "
+                                   "not match its keys and serial: the image is damaged or was "
+                                   "edited outside MySensors")
+                            .arg(kEepromChecksumAddress));
+
+    EepromPersonalization out;
+    out.hmacKey = SecretBytes(key, kHmacKeySize);
+    if (!allErased(serial, Protocol::kSerialSize)) {
+        Serial s {};
+        std::memcpy(s.data(), serial, s.size());
+        out.serial = s;
+    }
+    if (!allErased(aes, kAesKeySize))
+        out.aesKey = SecretBytes(aes, kAesKeySize);
+    out.checksum = stored;
+    return out;
+}
+
+Result<EepromPersonalization>
+StockFormats::readEepromPersonalization(const QString &path, std::optional<qsizetype> expectedSize,
+                                        bool verifyChecksum)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly | QIODevice::Unbuffered))
+        return fail(ErrorCode::Refused, QStringLiteral("cannot read the EEPROM image %1: %2")
+                                                .arg(path, file.errorString()));
+    const qint64 size = file.size();
+    if (size > kMaxEepromImageSize)
+        return fail(ErrorCode::Malformed,
+                    QStringLiteral("the EEPROM image %1 is %2 bytes, more than the %3 accepted")
+                            .arg(path)
+                            .arg(size)
+                            .arg(kMaxEepromImageSize));
+    if (expectedSize && size != *expectedSize)
+        return fail(ErrorCode::Malformed,
+                    QStringLiteral("the EEPROM image %1 is %2 bytes, but mysensors.conf's "
+                                   "eeprom_size says %3 (mysgw would not start)")
+                            .arg(path)
+                            .arg(size)
+                            .arg(*expectedSize));
+    // One byte more than the file claims, so that a file growing while it is read is caught.
+    const qsizetype capacity = qsizetype(size) + 1;
+    auto buffer = std::make_unique<char[]>(size_t(capacity));
+    qint64 read = 0;
+    while (read < capacity) {
+        const qint64 n = file.read(buffer.get() + read, capacity - read);
+        if (n < 0) {
+            read = -1;
+            break;
+        }
+        if (n == 0)
+            break;
+        read += n;
+    }
+    Result<EepromPersonalization> result
+            = read < 0 ? fail(
+                      ErrorCode::Refused,
+                      QStringLiteral("cannot read the EEPROM image: %1").arg(file.errorString()))
+              : read != size
+                      ? fail(ErrorCode::Malformed,
+                             QStringLiteral("the EEPROM image changed size while it was read"))
+                      : parseEepromPersonalization(QByteArrayView(buffer.get(), qsizetype(read)),
+                                                   verifyChecksum);
+    wipe(buffer.get(), size_t(capacity));
+    if (!result)
+        return fail(result.error().code(),
+                    QStringLiteral("%1: %2").arg(path, result.error().message()));
+    return result;
+}
+
+// --- whitelist reader -------------------------------------------------------------------------
+
+namespace {
+
+/// A small strict scanner over the whitelist text (spaces between tokens skipped).
+class WhitelistScanner
+{
+public:
+    explicit WhitelistScanner(QByteArrayView text)
+        : m_text(text)
+    { }
+    void skipSpace()
+    {
+        while (m_at < m_text.size()
+               && (m_text[m_at] == ' ' || m_text[m_at] == '\t' || m_text[m_at] == '\n'
+                   || m_text[m_at] == '\r'))
+            ++m_at;
+    }
+    bool take(QByteArrayView token)
+    {
+        skipSpace();
+        if (m_text.sliced(m_at).startsWith(token)) {
+            m_at += token.size();
+            return true;
+        }
+        return false;
+    }
+    bool atEnd()
+    {
+        skipSpace();
+        return m_at >= m_text.size();
+    }
+    /// A decimal or 0x-hex number up to @p max; -1 when there is none or it is too large.
+    int number(int max)
+    {
+        skipSpace();
+        int base = 10;
+        if (m_text.sliced(m_at).startsWith("0x") || m_text.sliced(m_at).startsWith("0X")) {
+            base = 16;
+            m_at += 2;
+        }
+        int value = 0;
+        int digits = 0;
+        while (m_at < m_text.size()) {
+            const int d = hexValue(m_text[m_at]);
+            if (d < 0 || d >= base)
+                break;
+            value = value * base + d;
+            if (value > max)
+                return -1;
+            ++digits;
+            ++m_at;
+        }
+        return digits > 0 && digits <= 8 ? value : -1;
+    }
+
+private:
+    QByteArrayView m_text;
+    qsizetype m_at = 0;
+};
+
+} // namespace
+
+Result<QList<WhitelistEntry>> StockFormats::parseWhitelist(QByteArrayView text)
+{
+    if (text.size() > kMaxConfigSize)
+        return fail(ErrorCode::Malformed,
+                    QStringLiteral("the whitelist text is %1 bytes, more than the %2 accepted")
+                            .arg(text.size())
+                            .arg(kMaxConfigSize));
+    static constexpr QByteArrayView kOption = "--my-signing-whitelist=";
+    static constexpr QByteArrayView kDefine = "#define MY_SIGNING_NODE_WHITELISTING";
+    QByteArrayView list = text.trimmed();
+    if (list.startsWith(kDefine)) {
+        list = list.sliced(kDefine.size());
+    } else if (const qsizetype at = list.indexOf(kOption); at >= 0) {
+        if (list.sliced(at + kOption.size()).indexOf(kOption) >= 0)
+            return fail(ErrorCode::Malformed,
+                        QStringLiteral("the command line gives --my-signing-whitelist twice"));
+        list = list.sliced(at + kOption.size());
+        // One shell word: quoted with " or ', or up to the next space.
+        if (!list.isEmpty() && (list[0] == '"' || list[0] == '\'')) {
+            const qsizetype end = list.indexOf(list[0], 1);
+            if (end < 0)
+                return fail(ErrorCode::Malformed,
+                            QStringLiteral("--my-signing-whitelist: the quote is not closed"));
+            list = list.sliced(1, end - 1);
+        } else {
+            qsizetype end = 0;
+            while (end < list.size() && list[end] != ' ' && list[end] != '\t' && list[end] != '\n')
+                ++end;
+            list = list.first(end);
+        }
+    } else if (!list.startsWith('{')) {
+        // A configure command line without the option: no whitelist.
+        return QList<WhitelistEntry> {};
+    }
+
+    WhitelistScanner scan(list);
+    QList<WhitelistEntry> entries;
+    const auto bad = [&](const QString &what) {
+        return fail(ErrorCode::Malformed,
+                    QStringLiteral("whitelist entry %1: %2").arg(entries.size() + 1).arg(what));
+    };
+    if (!scan.take("{"))
+        return fail(ErrorCode::Malformed, QStringLiteral("the whitelist does not start with '{'"));
+    if (!scan.take("}")) {
+        for (;;) {
+            if (entries.size() >= 254)
+                return fail(ErrorCode::Malformed,
+                            QStringLiteral("the whitelist has more than 254 entries"));
+            if (!scan.take("{") || !scan.take(".nodeId") || !scan.take("="))
+                return bad(QStringLiteral("expected {.nodeId=<id>"));
+            const int id = scan.number(255);
+            if (id < 0)
+                return bad(QStringLiteral("the node id is not a number from 0 to 254"));
+            if (!scan.take(",") || !scan.take(".serial") || !scan.take("=") || !scan.take("{"))
+                return bad(QStringLiteral("expected ,.serial={ after the node id"));
+            WhitelistEntry entry;
+            entry.nodeId = quint8(id);
+            for (size_t i = 0; i < entry.serial.size(); ++i) {
+                if (i > 0 && !scan.take(","))
+                    return bad(QStringLiteral("the serial has %1 bytes; it needs %2")
+                                       .arg(i)
+                                       .arg(entry.serial.size()));
+                const int b = scan.number(255);
+                if (b < 0)
+                    return bad(QStringLiteral("serial byte %1 is not a number from 0 to 255")
+                                       .arg(i + 1));
+                entry.serial[i] = uint8_t(b);
+            }
+            if (!scan.take("}"))
+                return bad(QStringLiteral("the serial has more than %1 bytes")
+                                   .arg(entry.serial.size()));
+            if (!scan.take("}"))
+                return bad(QStringLiteral("expected '}' after the serial"));
+            entries.append(entry);
+            if (scan.take("}"))
+                break;
+            if (!scan.take(","))
+                return bad(QStringLiteral("expected ',' or '}' after the entry"));
+        }
+    }
+    if (!scan.atEnd())
+        return fail(ErrorCode::Malformed,
+                    QStringLiteral("the whitelist has text after its closing '}'"));
+    if (Result<void> ok = checkWhitelist(entries); !ok)
+        return tl::unexpected(ok.error());
+    return entries;
 }
 
 } // namespace Warden

@@ -33,6 +33,15 @@
 //       (the store must not claim keys the node does not hold), the audit entry
 //       "personalize.mismatch" carries both sets of fingerprints; wipe and personalize again.
 //     Every error's message names the step and, when the node refused, its "ERR <code> <name>".
+//
+// Revoked nodes: a node id the inventory holds as revoked is refused before the node is touched,
+// unless the request asks for readmission. Then, after a successful read-back, the station lifts
+// the revocation itself with the keys it generated (from the key store; they are never handed to
+// the caller): SecurityWorkflows::readmitNode() when a facade was given (the engine accepts the
+// node at once), else the same readmission on the key store and the inventory alone (an engine
+// started later reads the lifted revocation from the inventory). The inventory then holds
+// "personalize" followed by "readmit". A readmission that fails leaves the node personalized
+// and still revoked; the error says so.
 #pragma once
 
 #include <warden/error.h>
@@ -51,6 +60,7 @@ namespace Warden {
 
 class Inventory;
 class KeyStore;
+class SecurityWorkflows;
 
 /// What to write into one node.
 struct WARDEN_CORE_EXPORT PersonalizationRequest
@@ -70,6 +80,10 @@ struct WARDEN_CORE_EXPORT PersonalizationRequest
     /// Replace a node the key store already holds keys for (re-personalization).
     bool replaceExisting = false;
     QString who = QStringLiteral("station"); ///< for the audit log
+    /// The node id is revoked and is to be readmitted with the new keys (see the file comment).
+    /// Without it a revoked id is refused; with it an id that is not revoked is refused.
+    bool readmit = false;
+    QString readmitWhy; ///< the readmission's reason for the audit log; empty: a default text
 };
 
 /// What was done: fingerprints and public facts only.
@@ -86,6 +100,7 @@ struct WARDEN_CORE_EXPORT PersonalizationReport
     quint32 commitSequence = 0;
     QString firmwareVersion;
     qint64 auditId = 0;
+    qint64 readmissionAuditId = 0; ///< the "readmit" entry; 0 when none was asked for
 };
 
 /// Timeouts of one session (milliseconds).
@@ -93,6 +108,10 @@ struct WARDEN_CORE_EXPORT PersonalizationTimeouts
 {
     int helloMs = 8000; ///< the hello is repeated until answered (the port's open resets boards)
     int commandMs = 3000; ///< each command's status line
+    /// How often the hello is repeated until answered. A slow line (9600 baud, a simulator)
+    /// needs longer: each repeat makes the node answer once more.
+    int helloRepeatMs = 150;
+    int quietMs = 250; ///< how long the line must stay quiet after the hello
 };
 
 /// Personalizes nodes one at a time. Not thread-safe; the inventory must be read in this
@@ -106,6 +125,11 @@ public:
     PersonalizationStation(const PersonalizationStation &) = delete;
     PersonalizationStation &operator=(const PersonalizationStation &) = delete;
 
+    /// The facade readmissions go through (not owned; it must use the same key store and
+    /// inventory and outlive the station). Without one they are made on the key store and the
+    /// inventory alone.
+    void setWorkflows(SecurityWorkflows *workflows);
+
     /// Runs one session over @p device (open for reading and writing: a QSerialPort the caller
     /// opened, a QProcess, a socket, a non-blocking pty as a QFile). Blocks, running a nested
     /// event loop. See the file comment for the order and what a failure leaves behind.
@@ -116,6 +140,7 @@ public:
 private:
     KeyStore *m_keys;
     Inventory *m_inventory;
+    SecurityWorkflows *m_workflows = nullptr;
 };
 
 } // namespace Warden

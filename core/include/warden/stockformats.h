@@ -65,6 +65,16 @@ struct WARDEN_CORE_EXPORT GatewayConfig
     static GatewayConfig defaults();
 };
 
+/// The personalization area of a MySensors EEPROM image (spec 7.1, 7.2, 13.3): the Linux
+/// gateway's eeprom_file, or a node's EEPROM read out. Holds keys: keep it short-lived.
+struct WARDEN_CORE_EXPORT EepromPersonalization
+{
+    SecretBytes hmacKey; ///< 32 bytes from address 355
+    std::optional<Serial> serial; ///< 9 bytes from 387; nothing when erased (FF x 9)
+    SecretBytes aesKey; ///< 16 bytes from 396; empty when erased (FF x 16)
+    quint8 checksum = 0; ///< byte 282 as stored (verified by the reader)
+};
+
 /// Exporters and the importer for stock MySensors tools. Not instantiable.
 class WARDEN_CORE_EXPORT StockFormats
 {
@@ -127,6 +137,40 @@ public:
     [[nodiscard]] static Result<GatewayConfig> parseGatewayConfig(QByteArrayView text);
     /// Reads and parses @p path; the file's bytes are wiped from memory afterwards.
     [[nodiscard]] static Result<GatewayConfig> readGatewayConfig(const QString &path);
+
+    /// Addresses of the personalization fields in an EEPROM image (spec 7.1, default routing
+    /// table size).
+    static constexpr qsizetype kEepromChecksumAddress = 282;
+    static constexpr qsizetype kEepromHmacKeyAddress = 355;
+    static constexpr qsizetype kEepromSerialAddress = 387;
+    static constexpr qsizetype kEepromAesKeyAddress = 396;
+    /// Bytes an image needs to hold the personalization (up to and including the AES key).
+    static constexpr qsizetype kEepromPersonalizationSize = 412;
+    /// Largest image the reader accepts (mysgw's eeprom_size is checked to the same bound).
+    static constexpr qsizetype kMaxEepromImageSize = 16 * 1024 * 1024;
+
+    /// Reads the personalization area of an EEPROM @p image strictly: the image must hold at
+    /// least kEepromPersonalizationSize bytes, the HMAC key must not be erased (32 x FF: never
+    /// personalized), and byte 282 must equal SHA-256(HMAC key | AES key | serial)[0]
+    /// (spec 7.2): a mismatch means damage or an edit outside MySensors, and is refused
+    /// unless @p verifyChecksum is false (the Linux gateway never checks that byte, spec 13.3).
+    /// Errors name the field and the address, never a key byte.
+    [[nodiscard]] static Result<EepromPersonalization>
+    parseEepromPersonalization(QByteArrayView image, bool verifyChecksum = true);
+    /// Reads @p path and parses it as above. When @p expectedSize is given (mysensors.conf's
+    /// eeprom_size) the file must have exactly that size, as mysgw requires. The file's bytes
+    /// are wiped from memory afterwards.
+    [[nodiscard]] static Result<EepromPersonalization>
+    readEepromPersonalization(const QString &path,
+                              std::optional<qsizetype> expectedSize = std::nullopt,
+                              bool verifyChecksum = true);
+    /// Reads a whitelist back: the bare initializer `{{.nodeId=1,.serial={0x4D,…}},…}`, the
+    /// define `#define MY_SIGNING_NODE_WHITELISTING {…}`, the Linux configure option
+    /// `--my-signing-whitelist="{…}"` or a whole configure command line that holds it (then
+    /// only that option is read; none at all gives an empty list). Spaces between tokens are
+    /// allowed; node ids are decimal or 0x hex; each serial has exactly 9 bytes; entries are
+    /// checked as whitelistInitializer() checks them. Errors name the entry and what is wrong.
+    [[nodiscard]] static Result<QList<WhitelistEntry>> parseWhitelist(QByteArrayView text);
 
     /// Writes @p content (an export above) to @p path atomically (QSaveFile) with mode 0600.
     [[nodiscard]] static Result<void> writeSecretFile(const QString &path,

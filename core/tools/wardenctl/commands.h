@@ -4,7 +4,11 @@
 
 #include "cli.h"
 
+#include <warden/secretbytes.h>
+
 #include <QtCore/QStringList>
+
+#include <optional>
 
 namespace Warden::Tools {
 
@@ -20,5 +24,11 @@ int runDemo(Cli &cli, const QCommandLineParser &parser, const QStringList &args)
 /// personalize.cpp: one node over its serial port, recorded in key store and inventory.
 QList<QCommandLineOption> personalizeOptions();
 int runPersonalize(Cli &cli, const QCommandLineParser &parser, const QStringList &args);
+/// The key store's passphrase: WARDEN_PASSPHRASE, else typed on the terminal without echo;
+/// nothing when neither is possible.
+std::optional<SecretBytes> passphrase(Cli &cli);
+/// importgateway.cpp: a Linux gateway's mysensors.conf (and EEPROM image) into the key store.
+QList<QCommandLineOption> importGatewayOptions();
+int runImportGateway(Cli &cli, const QCommandLineParser &parser, const QStringList &args);
 
 } // namespace Warden::Tools

@@ -117,6 +117,19 @@ const QList<Subcommand> &subcommands()
                             "fingerprints are printed. Passphrase: WARDEN_PASSPHRASE, else "
                             "typed. Exit code 1 when the node or a file refused."),
              personalizeOptions, runPersonalize},
+            {QStringLiteral("import-gateway"), QString(),
+             QStringLiteral("Import a Linux gateway's mysensors.conf into the key store."),
+             QStringLiteral("Takes a running stock network over: the shared HMAC key of --conf "
+                            "becomes a network key of --store (a new epoch; refused when the "
+                            "store holds a different active key, unless --pending), the "
+                            "gateway's serial the store's gateway serial, and --whitelist (the "
+                            "gateway's --my-signing-whitelist=\"{...}\" configure option) the "
+                            "serials of those nodes in the store and in --inventory, with an "
+                            "audit entry. The EEPROM image (--eeprom, else the conf's "
+                            "eeprom_file when it exists) must agree with the conf. On any "
+                            "error nothing is changed. Only fingerprints are printed. "
+                            "Passphrase: WARDEN_PASSPHRASE, else typed."),
+             importGatewayOptions, runImportGateway},
     };
     return list;
 }

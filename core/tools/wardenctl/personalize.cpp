@@ -17,9 +17,6 @@
 
 namespace Warden::Tools {
 
-namespace {
-
-/// The passphrase: WARDEN_PASSPHRASE, else typed on the terminal without echo.
 std::optional<SecretBytes> passphrase(Cli &cli)
 {
     const QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
@@ -46,8 +43,6 @@ std::optional<SecretBytes> passphrase(Cli &cli)
     typed.fill('\0');
     return out;
 }
-
-} // namespace
 
 QList<QCommandLineOption> personalizeOptions()
 {
@@ -76,6 +71,14 @@ QList<QCommandLineOption> personalizeOptions()
                                QStringLiteral("rate")),
             QCommandLineOption(QStringLiteral("replace"),
                                QStringLiteral("Re-personalize a node the store has keys for.")),
+            QCommandLineOption(QStringLiteral("readmit"),
+                               QStringLiteral("The node id is revoked: personalize it and lift "
+                                              "the revocation with the new keys (audit "
+                                              "\"readmit\"). A revoked id is refused without "
+                                              "it.")),
+            QCommandLineOption(QStringLiteral("why"),
+                               QStringLiteral("The readmission's reason, for the audit log."),
+                               QStringLiteral("text")),
     };
 }
 
@@ -121,6 +124,8 @@ int runPersonalize(Cli &cli, const QCommandLineParser &parser, const QStringList
     request.networkEpoch = quint16(*epoch);
     request.generateLinkKey = parser.isSet(QStringLiteral("link-key"));
     request.replaceExisting = parser.isSet(QStringLiteral("replace"));
+    request.readmit = parser.isSet(QStringLiteral("readmit"));
+    request.readmitWhy = parser.value(QStringLiteral("why"));
     request.who = QStringLiteral("wardenctl");
     PersonalizationStation station(&*store, inventory->get());
     auto report = station.personalize(&port, request);
@@ -145,7 +150,8 @@ int runPersonalize(Cli &cli, const QCommandLineParser &parser, const QStringList
                        {QStringLiteral("whitelist"), whitelist},
                        {QStringLiteral("commit"), qint64(report->commitSequence)},
                        {QStringLiteral("firmware"), report->firmwareVersion},
-                       {QStringLiteral("audit_id"), report->auditId}});
+                       {QStringLiteral("audit_id"), report->auditId},
+                       {QStringLiteral("readmit_audit_id"), report->readmissionAuditId}});
         return kExitOk;
     }
     cli.field(QStringLiteral("node"), QString::number(report->nodeId));
@@ -162,6 +168,10 @@ int runPersonalize(Cli &cli, const QCommandLineParser &parser, const QStringList
               listed.isEmpty() ? QStringLiteral("-") : listed.join(QStringLiteral(", ")));
     cli.field(QStringLiteral("commit"), QString::number(report->commitSequence));
     cli.line(QStringLiteral("Read back and recorded in the key store and the inventory."));
+    if (report->readmissionAuditId != 0)
+        cli.line(QStringLiteral("Readmitted: the revocation of node %1 is lifted (audit entry %2).")
+                         .arg(report->nodeId)
+                         .arg(report->readmissionAuditId));
     return kExitOk;
 }
 
