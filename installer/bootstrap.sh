@@ -26,7 +26,7 @@ readonly PACKAGES=(
 )
 readonly STAGES=(format ci asan avr fuzz)
 # Each is tests/fuzz/fuzz_<name>.cpp with its seeds in tests/fuzz/corpus/<name>/.
-readonly FUZZERS=(frame rs485 textline management linesplitter mqtttopic jsonapi modemframing keystorecontent gatewayconfig)
+readonly FUZZERS=(frame rs485 textline management linesplitter mqtttopic jsonapi modemframing keystorecontent gatewayconfig stockinputs)
 readonly FORMAT_DIRS=(core plugins gui firmware tests)
 # CI runners have two cores; more parallel jobs only add memory pressure there.
 readonly JOBS=2
