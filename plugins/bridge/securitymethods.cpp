@@ -388,7 +388,7 @@ MethodResult push(State &s, const QJsonObject &p, const QString &caller)
 
 } // namespace
 
-const char *jobStateName(JobState state)
+const char *apiJobStateName(JobState state)
 {
     switch (state) {
     case JobState::Pending:
@@ -472,7 +472,7 @@ QJsonObject jobToJson(const ManagementJob &j)
             {u"batch"_s, j.batch > 0 ? QJsonValue(double(j.batch)) : QJsonValue(QJsonValue::Null)},
             {u"label"_s, textOrNull(j.batchLabel)},
             {u"op"_s, j.action.operationName()},
-            {u"state"_s, QLatin1StringView(jobStateName(j.state))},
+            {u"state"_s, QLatin1StringView(apiJobStateName(j.state))},
             {u"attempts"_s, j.attempts},
             {u"waitingForNode"_s, j.waitingForNode},
             {u"text"_s, textOrNull(j.lastError)},
@@ -579,7 +579,7 @@ Result<void> addSecurityMethods(JsonApi &api, SecurityService *service)
             return;
         QJsonObject data {{u"job"_s, double(job)}, {u"node"_s, node}, {u"text"_s, what}};
         if (const auto j = runner->job(job)) {
-            data.insert(u"state"_s, QLatin1StringView(jobStateName(j->state)));
+            data.insert(u"state"_s, QLatin1StringView(apiJobStateName(j->state)));
             data.insert(u"op"_s, j->action.operationName());
             if (j->batch > 0) {
                 data.insert(u"batch"_s, double(j->batch));

@@ -38,6 +38,6 @@ QJsonObject revocationReportToJson(const RevocationReport &report);
 QJsonObject rotationReportToJson(const RotationReport &report);
 QJsonObject jobToJson(const ManagementJob &job);
 QJsonObject batchToJson(const BatchProgress &batch);
-const char *jobStateName(JobState state);
+const char *apiJobStateName(JobState state);
 
 } // namespace Warden::Internal

@@ -244,7 +244,7 @@ Result<void> Daemon::startSecurity()
     connect(m_security->jobs(), &JobRunner::jobFinished, this,
             [](qint64 job, quint8 node, JobState state, const QString &reason) {
                 qCInfo(lcDaemon).noquote() << u"job %1 for node %2: %3 %4"_s.arg(job).arg(node).arg(
-                        QLatin1StringView(jobStateName(state)), reason);
+                        QLatin1StringView(apiJobStateName(state)), reason);
             });
     return {};
 }
