@@ -529,7 +529,7 @@ Result<void> addSecurityMethods(JsonApi &api, SecurityService *service)
                  if (reason->isEmpty())
                      return invalidParams(u"params.reason is missing: say why"_s);
                  if (const Result<void> r = state->service->rotation()->cancel(caller, *reason); !r)
-                     return refused(r.error());
+                     return apiError(Codes::Refused, r.error().message());
                  return statusJson(*state);
              }},
             {u"rotation.usbDone"_s,
