@@ -3,135 +3,15 @@
 // wrong passphrase is exit code 3 and never printed. Over the JSON API on the simulated
 // network: "revoke" runs the full revocation (report, the node's frames refused from then on),
 // a rotation started from its plan completes with "rotation" events, and a restart over the
-// same files restores the engine (new epoch, the revocation). wardend killed with SIGKILL at
-// several points of a rotation and started again: the rotation completes.
-//
-// Known limit: the simulated network (plugins/simulated) lives inside wardend and its nodes
-// have no management key, so every node is a USB step of the rotation (marked done over the
-// API); the over-the-air delivery with kills at delivering is covered in-process
-// (tst_rotation, tst_securityservice), not here.
-#include "wardendprocess.h"
-
-#include <warden/keystore.h>
+// same files restores the engine (new epoch, the revocation). The kills during a rotation are
+// tst_wardendkill.
+#include "wardendsecurity.h"
 
 #include <QtCore/QDir>
 #include <QtCore/QTemporaryDir>
 
-#include <optional>
-
 using namespace Qt::StringLiterals;
 using namespace WardenTest;
-
-namespace {
-
-// Recognisable: the test looks for them in everything wardend prints.
-const QString kPassphrase = u"correct horse battery staple 7f3a"_s;
-const QByteArray kStoreKeyHex = "a11ce0de00112233445566778899aabbccddeeff0123456789abcdefa11ce0de";
-
-/// A store at @p path with the network key of epoch 1 active.
-bool makeStore(const QString &path)
-{
-    Warden::KeyStoreParams cheap;
-    cheap.memoryKiB = 64;
-    cheap.iterations = 1;
-    auto store = Warden::KeyStore::create(path, Warden::KeyStore::passphraseFromText(kPassphrase),
-                                          cheap);
-    if (!store)
-        return false;
-    const auto key = Warden::SecretBytes::fromHex(QString::fromLatin1(kStoreKeyHex), 32);
-    return key && store->setNetworkKey(1, *key, Warden::NetworkKeyState::Active) && store->save();
-}
-
-/// "pending", "active", "retired" or "none", as the store on disk says now.
-QString epochState(const QString &path, quint16 epoch)
-{
-    auto store = Warden::KeyStore::open(path, Warden::KeyStore::passphraseFromText(kPassphrase));
-    if (!store)
-        return u"unopened"_s;
-    const auto info = store->networkKeyInfo(epoch);
-    if (!info)
-        return u"none"_s;
-    switch (info->state) {
-    case Warden::NetworkKeyState::Pending:
-        return u"pending"_s;
-    case Warden::NetworkKeyState::Active:
-        return u"active"_s;
-    case Warden::NetworkKeyState::Retired:
-        return u"retired"_s;
-    }
-    return u"none"_s;
-}
-
-QByteArray securityConfig(const QString &extraKeys = u"passphrase_file = passphrase\n"_s)
-{
-    return u"[controller]\nenabled = false\n[api]\nlisten = 127.0.0.1:0\n"
-           "[inventory]\ndatabase = inventory.sqlite\n[keys]\nstore = keys.wks\n%1"_s.arg(extraKeys)
-                   .toUtf8();
-}
-
-/// Nothing secret in @p log: not the passphrase, not the key, no run of 64 hex digits.
-bool clean(const QByteArray &log)
-{
-    const QString text = QString::fromUtf8(log);
-    return !text.contains(kPassphrase) && !text.contains(QString::fromLatin1(kStoreKeyHex))
-           && !QRegularExpression(u"[0-9a-fA-F]{64}"_s).match(text).hasMatch();
-}
-
-/// The folder of one wardend with a key store: config, passphrase file, store.
-struct Site
-{
-    Site()
-    {
-        config = dir.filePath(u"wardend.conf"_s);
-        store = dir.filePath(u"keys.wks"_s);
-        ok = dir.isValid() && writeFile(config, securityConfig())
-             && writeFile(dir.filePath(u"passphrase"_s), kPassphrase.toUtf8() + '\n')
-             && makeStore(store);
-    }
-    QTemporaryDir dir;
-    QString config;
-    QString store;
-    bool ok = false;
-};
-
-/// Starts wardend at @p site and connects an API client that gets the security events.
-bool startWithApi(Wardend &wardend, Api &api, const Site &site)
-{
-    if (!wardend.start(site.config))
-        return false;
-    const quint16 port = wardend.port(u"JSON API"_s);
-    if (port == 0 || !api.open(port))
-        return false;
-    return api.call(u"security.subscribe"_s).toObject().value(u"security").toBool();
-}
-
-QString stepOf(const QJsonValue &status)
-{
-    return status.toObject().value(u"status").toObject().value(u"step").toString();
-}
-
-/// Marks every node still awaiting its USB step done; the nodes marked.
-QList<int> markUsbSteps(Api &api)
-{
-    QList<int> marked;
-    const QJsonArray nodes = api.call(u"rotation.status"_s)
-                                     .toObject()
-                                     .value(u"status")
-                                     .toObject()
-                                     .value(u"nodes")
-                                     .toArray();
-    for (const QJsonValue &v : nodes) {
-        const QJsonObject n = v.toObject();
-        if (n.value(u"state").toString() == u"awaiting-usb") {
-            api.call(u"rotation.usbDone"_s, {{u"node"_s, n.value(u"node")}});
-            if (api.lastErrorCode().isEmpty())
-                marked << n.value(u"node").toInt();
-        }
-    }
-    return marked;
-}
-
-} // namespace
 
 class tst_WardendSecurity : public QObject
 {
@@ -260,7 +140,7 @@ private Q_SLOTS:
         {
             Wardend wardend;
             Api api;
-            QVERIFY2(startWithApi(wardend, api, site), wardend.log.constData());
+            QVERIFY2(startWithApi(wardend, api, site.config), wardend.log.constData());
             QVERIFY2(wardend.log.contains("the key store's active network key"),
                      wardend.log.constData());
             QVERIFY2(QTest::qWaitFor([&] { return api.verifiedNodes().size() >= 5; }, 20000),
@@ -345,7 +225,7 @@ private Q_SLOTS:
         // store's active key and verify again, node 3 stays refused.
         Wardend again;
         Api api;
-        QVERIFY2(startWithApi(again, api, site), again.log.constData());
+        QVERIFY2(startWithApi(again, api, site.config), again.log.constData());
         QVERIFY2(again.waitLog("security state restored: epoch 2 active (retired 1)"),
                  again.log.constData());
         QVERIFY(again.log.contains("1 revoked"));
@@ -371,70 +251,6 @@ private Q_SLOTS:
         QCOMPARE(status.value(u"running"_s).toBool(true), false);
         QVERIFY(status.value(u"status"_s).isNull());
         QVERIFY(again.stop(SIGTERM));
-        QVERIFY(clean(again.log));
-    }
-
-    void killedDuringRotation_data()
-    {
-        QTest::addColumn<int>("usbBeforeKill");
-        QTest::newRow("right after the start") << 0;
-        QTest::newRow("activating, 2 of 5 nodes done") << 2;
-        QTest::newRow("every node done") << 5;
-    }
-
-    void killedDuringRotation()
-    {
-        QFETCH(int, usbBeforeKill);
-        Site site;
-        QVERIFY(site.ok);
-        QString killedAt;
-        {
-            Wardend wardend;
-            Api api;
-            QVERIFY2(startWithApi(wardend, api, site), wardend.log.constData());
-            api.call(u"rotation.start"_s, {{u"oldEpoch"_s, 1},
-                                           {u"usb"_s, QJsonArray {1, 2, 3, 4, 5}},
-                                           {u"reason"_s, u"drill"_s}});
-            QVERIFY2(api.lastErrorCode().isEmpty(),
-                     QJsonDocument(api.lastError).toJson().constData());
-            if (usbBeforeKill > 0) {
-                QVERIFY(!api.waitEvent(u"rotation"_s, [](const QJsonObject &e) {
-                                return e.value(u"step"_s).toString() == u"activating"_s;
-                            }).isEmpty());
-                for (int n = 1; n <= usbBeforeKill; ++n) {
-                    api.call(u"rotation.usbDone"_s, {{u"node"_s, n}});
-                    QVERIFY(api.lastErrorCode().isEmpty());
-                }
-            }
-            killedAt = stepOf(api.call(u"rotation.status"_s));
-            ::kill(pid_t(wardend.process.processId()), SIGKILL);
-            QVERIFY(wardend.process.waitForFinished(kTimeoutMs));
-            QCOMPARE(wardend.process.exitStatus(), QProcess::CrashExit);
-            QVERIFY(clean(wardend.log));
-        }
-        qInfo().noquote() << u"killed at step %1 with %2 USB step(s) done"_s.arg(killedAt).arg(
-                usbBeforeKill);
-        Wardend again;
-        Api api;
-        QVERIFY2(startWithApi(again, api, site), again.log.constData());
-        QVERIFY2(again.waitLog("security state restored"), again.log.constData());
-        // The steps done before the kill are kept; the rest are done now.
-        QVERIFY2(QTest::qWaitFor(
-                         [&] {
-                             const QString step = stepOf(api.call(u"rotation.status"_s));
-                             if (step == u"completed"_s)
-                                 return true;
-                             if (step == u"activating"_s)
-                                 markUsbSteps(api);
-                             return false;
-                         },
-                         20000),
-                 again.log.right(3000).constData());
-        const QJsonObject status = api.call(u"rotation.status"_s).toObject();
-        QCOMPARE(status.value(u"status"_s).toObject().value(u"activated"_s).toInt(), 5);
-        QVERIFY(again.stop(SIGTERM));
-        QCOMPARE(epochState(site.store, 2), u"active"_s);
-        QCOMPARE(epochState(site.store, 1), u"retired"_s);
         QVERIFY(clean(again.log));
     }
 
