@@ -120,6 +120,14 @@ SecurityService::restoreEngine(Engine &engine, const Inventory &inventory, const
         }
         if (info.state != NetworkKeyState::Pending)
             continue;
+        if (!s.activeEpoch) {
+            // Engine::setNetworkKey would make it the active key: a key that is not accepted
+            // yet must not become the one the gateway accepts. The rotation that delivers it
+            // gives it to the engine itself when it resumes.
+            s.problems << u"the pending network key of epoch %1 was not loaded: the key store "
+                          "has no active network key"_s.arg(info.epoch);
+            continue;
+        }
         Result<SecretBytes> key = store.networkKey(info.epoch);
         if (!key || !engine.setNetworkKey(info.epoch, *key)) {
             s.problems << u"the pending network key of epoch %1 was not loaded"_s.arg(info.epoch);
@@ -130,16 +138,7 @@ SecurityService::restoreEngine(Engine &engine, const Inventory &inventory, const
     if (s.activeEpoch) {
         if (Result<void> r = engine.activateEpoch(*s.activeEpoch); !r)
             return tl::unexpected(r.error());
-    } else if (!s.pendingEpochs.isEmpty()) {
-        // Only pending keys: nothing is accepted yet (setNetworkKey made one active).
-        for (const quint32 e : std::as_const(s.pendingEpochs))
-            engine.retireEpoch(e);
-        for (const NetworkKeyInfo &info : keys) {
-            if (info.state != NetworkKeyState::Pending)
-                continue;
-            if (Result<SecretBytes> key = store.networkKey(info.epoch))
-                (void)engine.setNetworkKey(info.epoch, *key);
-        }
+    } else if (!keys.isEmpty()) {
         s.problems << u"the key store has no active network key"_s;
     }
 

@@ -71,6 +71,8 @@ private slots:
     void restartVerifiesAsBefore();
     void restartMidRotationCompletes();
     void refusals();
+    void epochStates_data();
+    void epochStates();
 };
 
 void tst_SecurityService::restartVerifiesAsBefore()
@@ -197,6 +199,55 @@ void tst_SecurityService::refusals()
     const auto refused = incomplete.start();
     QVERIFY(!refused);
     QVERIFY(refused.error().message().contains(u"inventory"_s));
+}
+
+void tst_SecurityService::epochStates_data()
+{
+    QTest::addColumn<QList<int>>("states"); // per epoch 1, 2, ...: NetworkKeyState
+    QTest::addColumn<int>("active"); // the engine's active epoch, 0: none
+    QTest::addColumn<QList<quint32>>("pending");
+    QTest::addColumn<QList<quint32>>("retired");
+    QTest::addColumn<bool>("problems");
+    const int P = int(NetworkKeyState::Pending);
+    const int A = int(NetworkKeyState::Active);
+    const int R = int(NetworkKeyState::Retired);
+    QTest::newRow("active only") << QList<int> {A} << 1 << QList<quint32> {} << QList<quint32> {}
+                                 << false;
+    QTest::newRow("mid rotation") << QList<int> {A, P} << 1 << QList<quint32> {2}
+                                  << QList<quint32> {} << false;
+    QTest::newRow("after two rotations")
+            << QList<int> {R, R, A} << 3 << QList<quint32> {} << QList<quint32> {1, 2} << false;
+    // A pending key must never become the accepted one because nothing else is there.
+    QTest::newRow("pending only") << QList<int> {R, P} << 0 << QList<quint32> {}
+                                  << QList<quint32> {1} << true;
+    QTest::newRow("two active") << QList<int> {A, A} << 2 << QList<quint32> {} << QList<quint32> {}
+                                << true;
+}
+
+void tst_SecurityService::epochStates()
+{
+    QFETCH(QList<int>, states);
+    QFETCH(int, active);
+    QFETCH(QList<quint32>, pending);
+    QFETCH(QList<quint32>, retired);
+    QFETCH(bool, problems);
+    QTemporaryDir dir;
+    auto store = createTestStore(dir.filePath(u"keys.wks"_s), kOldKey, {1});
+    for (int i = 0; i < states.size(); ++i)
+        QVERIFY(store->setNetworkKey(quint16(i + 1), secretOf(filled(0x40 + i)),
+                                     NetworkKeyState(states.at(i))));
+    auto inventory = Inventory::open(dir.filePath(u"inventory.sqlite"_s));
+    QVERIFY(inventory);
+    Engine engine(EngineOptions {});
+    const auto summary = SecurityService::restoreEngine(engine, **inventory, *store);
+    QVERIFY2(summary, summary ? "" : qPrintable(summary.error().message()));
+    QCOMPARE(engine.activeEpoch().value_or(0), quint32(active));
+    QCOMPARE(summary->activeEpoch.value_or(0), quint32(active));
+    QCOMPARE(summary->pendingEpochs, pending);
+    QCOMPARE(summary->retiredEpochs, retired);
+    QCOMPARE(!summary->problems.isEmpty(), problems);
+    QVERIFY(summary->gatewaySerial);
+    QCOMPARE(summary->serials, 1);
 }
 
 QTEST_GUILESS_MAIN(tst_SecurityService)
