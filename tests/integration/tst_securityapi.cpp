@@ -3,7 +3,8 @@
 // keys, EEPROM state) on the simulated bus, with a real inventory and a real sealed key store:
 // "push" queues a whitelist removal as a batch and "job" events follow it to "done"; a
 // rotation started over the API runs over the air through every step with "rotation" events;
-// "revoke" answers with the full report; hostile params are refused by name and the link keeps
+// "revoke" answers with the full report; a USB rotation takes an exclusion and refuses to be
+// cancelled once nodes may use the new key; hostile params are refused by name and the link keeps
 // running. wardend itself (tst_wardendsecurity) runs on the in-process simulated network, whose
 // nodes take no management jobs: this is where the over-the-air side is exercised.
 #include "rotationharness.h"
@@ -124,6 +125,7 @@ class tst_SecurityApi : public QObject
 
 private slots:
     void pushRotateRevoke();
+    void excludeAndCancelRefused();
     void hostileParams_data();
     void hostileParams();
     void cleanupTestCase();
@@ -218,6 +220,46 @@ void tst_SecurityApi::pushRotateRevoke()
     }));
     for (const quint8 id : {1, 2, 3})
         QCOMPARE(net.stored(id).activeEpoch, quint16(3));
+}
+
+void tst_SecurityApi::excludeAndCancelRefused()
+{
+    QTemporaryDir dir;
+    SimNetwork net(specs(3), kOldKey, kPolicy, 85);
+    Rig rig(net, dir.path());
+    QCOMPARE(rig.result(u"security.subscribe"_s).value(u"security"_s).toBool(), true);
+    // By USB only: the rotation waits for the manual steps.
+    const QJsonObject started = rig.result(
+            u"rotation.start"_s,
+            {{u"oldEpoch"_s, 1}, {u"usb"_s, QJsonArray {1, 2, 3}}, {u"reason"_s, u"drill"_s}});
+    QVERIFY2(started.value(u"rotation"_s).toInteger() > 0,
+             QJsonDocument(started).toJson().constData());
+    QVERIFY(rig.until([&] {
+        return rig.result(u"rotation.status"_s)
+                       .value(u"status"_s)
+                       .toObject()
+                       .value(u"step"_s)
+                       .toString()
+               == u"activating"_s;
+    }));
+    const QJsonObject excluded
+            = rig.result(u"rotation.exclude"_s, {{u"node"_s, 3}, {u"reason"_s, u"gone"_s}});
+    QCOMPARE(excluded.value(u"status"_s).toObject().value(u"excluded"_s).toInt(), 1);
+    QCOMPARE(rig.errorCode(u"rotation.exclude"_s, {{u"node"_s, 3}}), u"invalid-params"_s);
+    // Once nodes may use the new key, giving up is refused: finish or exclude them.
+    QCOMPARE(rig.errorCode(u"rotation.cancel"_s, {{u"reason"_s, u"drill over"_s}}), u"refused"_s);
+    rig.result(u"rotation.usbDone"_s, {{u"node"_s, 1}});
+    const QJsonObject last = rig.result(u"rotation.usbDone"_s, {{u"node"_s, 2}});
+    QCOMPARE(last.value(u"status"_s).toObject().value(u"activated"_s).toInt(), 2);
+    QVERIFY(rig.until([&] {
+        for (const QJsonObject &e : rig.events(u"rotation"_s)) {
+            if (e.value(u"kind"_s).toString() == u"finished"_s)
+                return e.value(u"step"_s).toString() == u"completed"_s;
+        }
+        return false;
+    }));
+    QCOMPARE(rig.daemon.engine->activeEpoch().value_or(0), 2u);
+    QCOMPARE(rig.errorCode(u"rotation.cancel"_s, {{u"reason"_s, u"again"_s}}), u"refused"_s);
 }
 
 void tst_SecurityApi::hostileParams_data()
