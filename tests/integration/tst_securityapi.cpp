@@ -5,8 +5,8 @@
 // rotation started over the API runs over the air through every step with "rotation" events;
 // "revoke" answers with the full report; a USB rotation takes an exclusion and refuses to be
 // cancelled once nodes may use the new key; hostile params are refused by name and the link keeps
-// running. wardend itself (tst_wardendsecurity) runs on the in-process simulated network, whose
-// nodes take no management jobs: this is where the over-the-air side is exercised.
+// running. Here the simulated clock drives everything (fast, deterministic); the real wardend
+// with real-time nodes in another process is tst_wardendsecurity and tst_wardendkill.
 #include "rotationharness.h"
 #include "securitymethods.h"
 
