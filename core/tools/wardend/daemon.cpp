@@ -214,8 +214,8 @@ Result<void> Daemon::openKeyStore()
                             opened.error().message()));
     }
     m_keyStore = std::make_unique<KeyStore>(std::move(*opened));
-    qCInfo(lcDaemon).noquote() << "key store" << file << "open (passphrase from" << from
-                               << u"): %1 network key(s), %2 node(s)"_s
+    qCInfo(lcDaemon).noquote() << u"key store %1 open (passphrase from %2): %3 network key(s), "
+                                  "%4 node(s)"_s.arg(file, from)
                                           .arg(m_keyStore->networkKeys().size())
                                           .arg(m_keyStore->nodes().size());
     return {};
