@@ -1002,6 +1002,15 @@ Result<void> Engine::setGatewaySerial(QByteArrayView serial)
     return {};
 }
 
+void Engine::setNodeRequirements(quint8 node, bool signatures, bool whitelisting)
+{
+    if (node == kGatewayId || node >= kBroadcast)
+        return;
+    Protocol::applySigningPresentation(d->doSign, d->doWhitelist, node,
+                                       Protocol::SigningPreferences {signatures, whitelisting},
+                                       false);
+}
+
 void Engine::setInventory(Inventory *inventory)
 {
     d->inventory = inventory;

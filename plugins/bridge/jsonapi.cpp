@@ -84,6 +84,7 @@ struct JsonApi::Client
     bool closing = false;
     bool traffic = false;
     bool alerts = false;
+    bool security = false; ///< "job" and "rotation" events
     int errors = 0;
     quint64 dropped = 0; ///< traffic events not sent since the last traffic.dropped
     QTimer *authTimer = nullptr;
@@ -194,8 +195,37 @@ Result<void> JsonApi::addMethod(const QString &name, MethodHandler handler)
         return fail(ErrorCode::InvalidArgument, u"a method needs a name and a handler"_s);
     if (JsonProtocol::methodNames().contains(name) || m_extensions.contains(name))
         return fail(ErrorCode::Refused, u"the JSON API already has a method \"%1\""_s.arg(name));
+    m_extensions.insert(name,
+                        [handler = std::move(handler)](const QJsonObject &params, const QString &) {
+                            return handler(params);
+                        });
+    return {};
+}
+
+Result<void> JsonApi::addCallerMethod(const QString &name, CallerMethodHandler handler)
+{
+    if (name.isEmpty() || !handler)
+        return fail(ErrorCode::InvalidArgument, u"a method needs a name and a handler"_s);
+    if (JsonProtocol::methodNames().contains(name) || m_extensions.contains(name))
+        return fail(ErrorCode::Refused, u"the JSON API already has a method \"%1\""_s.arg(name));
     m_extensions.insert(name, std::move(handler));
     return {};
+}
+
+void JsonApi::setRevokeHandler(RevokeHandler handler)
+{
+    m_revokeHandler = std::move(handler);
+}
+
+void JsonApi::publishSecurityEvent(const QString &name, const QJsonObject &data)
+{
+    std::vector<std::shared_ptr<Client>> subscribers;
+    for (const auto &entry : m_clients) {
+        if (entry.second->security && entry.second->authenticated && !entry.second->closing)
+            subscribers.push_back(entry.second);
+    }
+    for (const auto &client : subscribers)
+        sendEvent(*client, name, data);
 }
 
 void JsonApi::addStatisticsSource(const QString &name, StatisticsSource source)
@@ -403,6 +433,11 @@ void JsonApi::execute(Client &client, const Call &call)
         client.alerts = call.method == Method::AlertsSubscribe;
         ok(QJsonObject {{u"alerts"_s, client.alerts}});
         return;
+    case Method::SecuritySubscribe:
+    case Method::SecurityUnsubscribe:
+        client.security = call.method == Method::SecuritySubscribe;
+        ok(QJsonObject {{u"security"_s, client.security}});
+        return;
     case Method::Send: {
         const auto id = m_engine->send(call.message);
         if (!id) {
@@ -422,6 +457,15 @@ void JsonApi::execute(Client &client, const Call &call)
         // Logged by the engine (and, with the inventory, in the audit log).
         qCWarning(lcApi).noquote()
                 << "JSON API client" << client.peer << "revokes node" << call.node;
+        if (m_revokeHandler) {
+            const MethodResult result
+                    = m_revokeHandler(call.node, call.reason, u"api:"_s + client.peer);
+            if (result)
+                ok(*result);
+            else
+                respondError(client, call.id, result.error());
+            return;
+        }
         // Who asked goes to the inventory's audit log (when the engine has one).
         m_engine->revoke(call.node, u"api:"_s + client.peer, call.reason);
         ok(QJsonObject {{u"node"_s, call.node}, {u"revoked"_s, m_engine->isRevoked(call.node)}});
@@ -433,7 +477,7 @@ void JsonApi::execute(Client &client, const Call &call)
         return;
     case Method::Extension: {
         const auto handler = m_extensions.value(call.name);
-        const MethodResult result = handler ? handler(call.params)
+        const MethodResult result = handler ? handler(call.params, u"api:"_s + client.peer)
                                             : MethodResult(tl::unexpected(ApiError {
                                                     Codes::Unavailable, u"not available"_s}));
         if (result)

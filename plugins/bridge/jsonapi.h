@@ -72,6 +72,14 @@ public:
     using MethodResult = tl::expected<QJsonValue, JsonProtocol::ApiError>;
     using MethodHandler = std::function<MethodResult(const QJsonObject &params)>;
     using StatisticsSource = std::function<QJsonObject()>;
+    /// A method that needs to know who calls: @p caller is "api:<peer address>", for the
+    /// audit log.
+    using CallerMethodHandler
+            = std::function<MethodResult(const QJsonObject &params, const QString &caller)>;
+    /// Replaces what "revoke" does after its params passed the checks (the daemon's full
+    /// revocation workflow); the default only blocks the node in the engine.
+    using RevokeHandler = std::function<MethodResult(quint8 node, const QString &reason,
+                                                     const QString &caller)>;
 
     /// @p engine must outlive the API.
     JsonApi(Engine *engine, JsonApiSettings settings, QObject *parent = nullptr);
@@ -90,6 +98,12 @@ public:
     /// way). It requires authentication like every method but "auth" and "hello". Refused when
     /// the name is taken.
     Result<void> addMethod(const QString &name, MethodHandler handler);
+    /// The same for a handler that is told who calls.
+    Result<void> addCallerMethod(const QString &name, CallerMethodHandler handler);
+    void setRevokeHandler(RevokeHandler handler);
+    /// Sends the event @p name ("job", "rotation") to every authenticated client that called
+    /// "security.subscribe".
+    void publishSecurityEvent(const QString &name, const QJsonObject &data);
     /// Adds an object to the "statistics" result under @p name (links, the endpoint, ...).
     void addStatisticsSource(const QString &name, StatisticsSource source);
 
@@ -125,7 +139,8 @@ private:
     JsonApiSettings m_settings;
     QWebSocketServer *m_server = nullptr;
     std::map<QWebSocket *, std::shared_ptr<Client>> m_clients;
-    QHash<QString, MethodHandler> m_extensions;
+    QHash<QString, CallerMethodHandler> m_extensions;
+    RevokeHandler m_revokeHandler;
     QList<std::pair<QString, StatisticsSource>> m_statisticsSources;
     /// Engine send id -> the client that asked, for send.done / send.failed.
     std::map<quint64, std::weak_ptr<Client>> m_pendingSends;

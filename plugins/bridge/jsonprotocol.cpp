@@ -30,6 +30,8 @@ constexpr MethodInfo kMethods[] = {
         {u"traffic.unsubscribe", Method::TrafficUnsubscribe},
         {u"alerts.subscribe", Method::AlertsSubscribe},
         {u"alerts.unsubscribe", Method::AlertsUnsubscribe},
+        {u"security.subscribe", Method::SecuritySubscribe},
+        {u"security.unsubscribe", Method::SecurityUnsubscribe},
         {u"send", Method::Send},
         {u"revoke", Method::Revoke},
         {u"unlock", Method::Unlock},
@@ -275,6 +277,8 @@ Checked parseParams(Call &call)
     case Method::TrafficUnsubscribe:
     case Method::AlertsSubscribe:
     case Method::AlertsUnsubscribe:
+    case Method::SecuritySubscribe:
+    case Method::SecurityUnsubscribe:
         return onlyKnownParams(p, {});
     case Method::Send:
         return parseSend(call);
@@ -332,7 +336,8 @@ QStringList methodNames()
 
 QStringList eventNames()
 {
-    return {u"traffic"_s, u"traffic.dropped"_s, u"alert"_s, u"send.done"_s, u"send.failed"_s};
+    return {u"traffic"_s, u"traffic.dropped"_s, u"alert"_s, u"send.done"_s, u"send.failed"_s,
+            u"job"_s,     u"rotation"_s};
 }
 
 tl::expected<Call, Rejection> parseCall(QByteArrayView text,

@@ -55,6 +55,8 @@ enum class Method : quint8 {
     TrafficUnsubscribe,
     AlertsSubscribe,
     AlertsUnsubscribe,
+    SecuritySubscribe, ///< the "job" and "rotation" events
+    SecurityUnsubscribe,
     Send,
     Revoke,
     Unlock,

@@ -10,6 +10,7 @@
 #include <warden/inventory.h>
 #include <warden/jobs.h>
 #include <warden/rotation.h>
+#include <warden/securityservice.h>
 
 #include <simnetwork.h>
 
@@ -45,12 +46,13 @@ inline std::vector<SimNodeSpec> specs(int count, const QList<quint8> &stock = {}
     return out;
 }
 
-struct RotationDaemon
+/// The files of a daemon over @p net in @p dir: the key store "keys.wks" and the inventory
+/// "inventory.sqlite". @p fresh: create them for the network's nodes (the store with the network
+/// key of epoch 1, serials, management keys of the Warden nodes; the inventory with the nodes'
+/// security records), else open what a previous run left.
+struct DaemonFiles
 {
-    /// Files in @p dir; @p fresh: create the inventory and key store (else open them).
-    RotationDaemon(SimNetwork &net, const QString &dir, bool fresh, const QList<quint8> &stock = {})
-        : network(net)
-        , directory(dir)
+    DaemonFiles(SimNetwork &net, const QString &dir, bool fresh, const QList<quint8> &stock)
     {
         const QString storePath = QDir(dir).filePath(QStringLiteral("keys.wks"));
         if (fresh) {
@@ -74,24 +76,8 @@ struct RotationDaemon
         if (!opened)
             qFatal("inventory: %s", qPrintable(opened.error().message()));
         inventory = std::move(*opened);
-        Warden::EngineOptions options;
-        options.mode = Warden::GatewayMode::HostGateway;
-        options.requireSignatures = true;
-        engine = std::make_unique<Warden::Engine>(options);
-        engine->setClock([this] { return network.millis(); });
-        // As the daemon does at start: the store's active network key.
-        for (quint16 epoch = 1; epoch < 64; ++epoch) {
-            if (storedNetworkKeyState(*store, epoch) == QStringLiteral("active")) {
-                if (!engine->setNetworkKey(epoch, secretOf(storedNetworkKey(*store, epoch)))
-                    || !engine->activateEpoch(epoch))
-                    qFatal("engine keys refused");
-            }
-        }
-        if (!engine->setGatewaySerial(gatewaySerial()))
-            qFatal("gateway serial refused");
-        for (const quint8 id : net.ids()) {
-            (void)engine->setNodeSerial(id, serialOf(id));
-            if (fresh) {
+        if (fresh) {
+            for (const quint8 id : net.ids()) {
                 Warden::NodeSecurity security;
                 security.serialHex = QString::fromLatin1(serialOf(id).toHex());
                 if (!stock.contains(id))
@@ -102,27 +88,48 @@ struct RotationDaemon
         }
         if (!inventory->flush())
             qFatal("inventory flush");
-        engine->setInventory(inventory.get());
-        if (!engine->addLink(&network))
-            qFatal("link refused");
-        if (!fresh) {
-            // As the daemon does at start: what each node requires, from the inventory (the
-            // nodes presented it when they joined, to the engine that ran then).
-            const auto nodes = inventory->nodes();
-            if (!nodes)
-                qFatal("inventory nodes");
-            for (const Warden::NodeRecord &r : *nodes) {
-                Message presentation;
-                Warden::Protocol::makeSigningPresentation(presentation, r.id, 0,
-                                                          {r.signingRequired, r.whitelistRequired});
-                network.inject(presentation);
-            }
-        }
-        if (network.state() == Warden::LinkState::Closed)
-            network.open();
+    }
+
+    std::shared_ptr<Warden::KeyStore> store;
+    std::unique_ptr<Warden::Inventory> inventory;
+};
+
+/// The engine as wardend makes it: host gateway, signatures required, on the network's clock,
+/// the inventory attached (revocations reloaded) and the rest of its security state restored
+/// from the files as at every start (SecurityService::restoreEngine), the network its link.
+inline std::unique_ptr<Warden::Engine> makeDaemonEngine(SimNetwork &net, DaemonFiles &files)
+{
+    Warden::EngineOptions options;
+    options.mode = Warden::GatewayMode::HostGateway;
+    options.requireSignatures = true;
+    auto engine = std::make_unique<Warden::Engine>(options);
+    engine->setClock([&net] { return net.millis(); });
+    engine->setInventory(files.inventory.get());
+    const auto restored
+            = Warden::SecurityService::restoreEngine(*engine, *files.inventory, *files.store);
+    if (!restored)
+        qFatal("engine not restored: %s", qPrintable(restored.error().message()));
+    if (!engine->addLink(&net))
+        qFatal("link refused");
+    if (net.state() == Warden::LinkState::Closed)
+        net.open();
+    return engine;
+}
+
+struct RotationDaemon
+{
+    /// Files in @p dir; @p fresh: create the inventory and key store (else open them).
+    RotationDaemon(SimNetwork &net, const QString &dir, bool fresh, const QList<quint8> &stock = {})
+        : network(net)
+        , directory(dir)
+        , files(net, dir, fresh, stock)
+        , store(files.store)
+        , inventory(files.inventory.get())
+    {
+        engine = makeDaemonEngine(net, files);
         Warden::JobRunnerOptions jobOptions;
         jobOptions.pollIntervalMs = 0; // driven by step() on the simulated clock
-        runner = std::make_unique<Warden::JobRunner>(engine.get(), inventory.get(),
+        runner = std::make_unique<Warden::JobRunner>(engine.get(), files.inventory.get(),
                                                      Warden::KeyRotation::keySource(store.get()),
                                                      jobOptions);
         runner->setClock([this] { return qint64(network.millis()); });
@@ -130,8 +137,8 @@ struct RotationDaemon
             qFatal("runner not started");
         Warden::KeyRotationOptions rotationOptions;
         rotationOptions.pollIntervalMs = 0;
-        rotation = std::make_unique<Warden::KeyRotation>(engine.get(), inventory.get(), store.get(),
-                                                         runner.get(), rotationOptions);
+        rotation = std::make_unique<Warden::KeyRotation>(
+                engine.get(), files.inventory.get(), store.get(), runner.get(), rotationOptions);
         rotation->setClock([this] { return qint64(network.millis()); });
         QObject::connect(engine.get(), &Warden::Engine::traffic, engine.get(),
                          [this](const Warden::TrafficRecord &r) {
@@ -146,8 +153,6 @@ struct RotationDaemon
         rotation.reset();
         runner.reset();
         engine.reset();
-        inventory.reset();
-        store.reset();
     }
 
     void step()
@@ -182,17 +187,89 @@ struct RotationDaemon
 
     SimNetwork &network;
     QString directory;
+    DaemonFiles files;
     std::shared_ptr<Warden::KeyStore> store;
-    std::unique_ptr<Warden::Inventory> inventory;
+    Warden::Inventory *inventory; ///< the files' inventory
     std::unique_ptr<Warden::Engine> engine;
     std::unique_ptr<Warden::JobRunner> runner;
     std::unique_ptr<Warden::KeyRotation> rotation;
     std::function<void(const Warden::TrafficRecord &)> onTraffic;
 };
 
+/// The same daemon composed as wardend composes it: one SecurityService owns the runner, the
+/// workflows and the rotation, and start() restores and resumes everything.
+struct ServiceDaemon
+{
+    ServiceDaemon(SimNetwork &net, const QString &dir, bool fresh, const QList<quint8> &stock = {})
+        : network(net)
+        , files(net, dir, fresh, stock)
+    {
+        Warden::EngineOptions options;
+        options.mode = Warden::GatewayMode::HostGateway;
+        options.requireSignatures = true;
+        engine = std::make_unique<Warden::Engine>(options);
+        engine->setClock([this] { return network.millis(); });
+        engine->setInventory(files.inventory.get());
+        if (!engine->addLink(&net))
+            qFatal("link refused");
+        if (net.state() == Warden::LinkState::Closed)
+            net.open();
+        Warden::SecurityServiceOptions serviceOptions;
+        serviceOptions.jobs.pollIntervalMs = 0; // driven by step() on the simulated clock
+        serviceOptions.rotation.pollIntervalMs = 0;
+        service = std::make_unique<Warden::SecurityService>(engine.get(), files.inventory.get(),
+                                                            files.store.get(), serviceOptions);
+        service->setClock([this] { return qint64(network.millis()); });
+        QObject::connect(engine.get(), &Warden::Engine::traffic, engine.get(),
+                         [this](const Warden::TrafficRecord &r) {
+                             if (onTraffic)
+                                 onTraffic(r);
+                         });
+    }
+
+    ~ServiceDaemon()
+    {
+        service.reset();
+        engine.reset();
+    }
+
+    void step()
+    {
+        network.step();
+        engine->checkTimeouts();
+        QCoreApplication::processEvents();
+        if (service->isStarted()) {
+            service->jobs()->poll();
+            service->rotation()->poll();
+        }
+    }
+
+    bool runUntil(quint32 maxMs, const std::function<bool()> &until)
+    {
+        const quint32 end = network.millis() + maxMs;
+        while (network.millis() < end) {
+            if (until())
+                return true;
+            step();
+        }
+        return until();
+    }
+    void run(quint32 ms)
+    {
+        runUntil(ms, [] { return false; });
+    }
+
+    SimNetwork &network;
+    DaemonFiles files;
+    std::unique_ptr<Warden::Engine> engine;
+    std::unique_ptr<Warden::SecurityService> service;
+    std::function<void(const Warden::TrafficRecord &)> onTraffic;
+};
+
 /// Joins every node (a clean bus), through a throwaway engine-less step loop: the daemon
 /// must exist already, as the engine answers the nodes' joining.
-inline bool joinAll(RotationDaemon &d)
+template<typename Daemon>
+inline bool joinAll(Daemon &d)
 {
     d.network.setValueInterval(10000);
     const bool ok = d.runUntil(60000, [&] { return d.network.allReady(); });

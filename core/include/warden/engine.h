@@ -154,6 +154,11 @@ public:
     bool isSigningHeld(quint8 node) const;
     void unlockNode(quint8 node);
     bool isLocked(quint8 node) const;
+    /// What @p node requires of the gateway, as it presented it (I_SIGNING_PRESENTATION) in
+    /// an earlier run and the inventory recorded: signed frames, and salted ones. A restart
+    /// restores it (SecurityService) so that the gateway signs to the node before it presents
+    /// itself again. A later presentation from the node replaces it.
+    void setNodeRequirements(quint8 node, bool signatures, bool whitelisting);
 
     /// Ids the engine must never hand out (revoked, quarantined, reserved), in addition to
     /// those it has seen. The inventory feeds this at start.

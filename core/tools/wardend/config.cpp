@@ -1,5 +1,8 @@
 #include "config.h"
 
+#include <warden/keystore.h>
+#include <warden/passphrasekeychain.h>
+
 #include <QtCore/QDir>
 #include <QtCore/QFile>
 #include <QtCore/QFileInfo>
@@ -240,9 +243,38 @@ Result<DaemonConfig> loadConfig(const QString &file, bool required)
             if (auto r = parseListener(file, section, key, value, config.api, holdsSecret); !r)
                 return tl::unexpected(r.error());
         } else if (section == u"keys") {
-            if (key != u"network_key_file")
-                return bad(file, section, key, u"unknown key (known: network_key_file)"_s);
-            config.networkKeyFile = resolvePath(file, value.trimmed());
+            if (key == u"network_key_file") {
+                config.networkKeyFile = resolvePath(file, value.trimmed());
+            } else if (key == u"store") {
+                if (value.trimmed().isEmpty())
+                    return bad(file, section, key, u"empty: name the key store file"_s);
+                config.keyStore.file = resolvePath(file, value.trimmed());
+            } else if (key == u"passphrase") {
+                const QString v = value.trimmed();
+                if (v == u"auto")
+                    config.keyStore.source = KeyStoreConfig::Source::Auto;
+                else if (v == u"keychain")
+                    config.keyStore.source = KeyStoreConfig::Source::Keychain;
+                else if (v == u"file")
+                    config.keyStore.source = KeyStoreConfig::Source::File;
+                else if (v == u"env")
+                    config.keyStore.source = KeyStoreConfig::Source::Environment;
+                else if (v == u"credential")
+                    config.keyStore.source = KeyStoreConfig::Source::Credential;
+                else
+                    // Never quote the value: someone may have put the passphrase itself here.
+                    return bad(file, section, key,
+                               u"not one of auto, keychain, file, env, credential (the "
+                               "passphrase itself never goes into this file)"_s);
+            } else if (key == u"passphrase_file") {
+                if (value.trimmed().isEmpty())
+                    return bad(file, section, key, u"empty: name the passphrase file"_s);
+                config.keyStore.passphraseFile = resolvePath(file, value.trimmed());
+            } else {
+                return bad(file, section, key,
+                           u"unknown key (known: store, passphrase, passphrase_file, "
+                           "network_key_file)"_s);
+            }
         } else if (section.startsWith(u"link/")) {
             const QString name = section.mid(5);
             if (!kLinkName.match(name).hasMatch())
@@ -277,6 +309,24 @@ Result<DaemonConfig> loadConfig(const QString &file, bool required)
             return bad(file, u"link/"_s + link.name, u"type"_s,
                        u"missing (serial, tcp, mqtt or simulated)"_s);
         config.links.append(link);
+    }
+    const KeyStoreConfig &ks = config.keyStore;
+    if (ks.file.isEmpty()) {
+        if (!ks.passphraseFile.isEmpty() || ks.source != KeyStoreConfig::Source::Auto)
+            return bad(file, u"keys"_s,
+                       ks.passphraseFile.isEmpty() ? u"passphrase"_s : u"passphrase_file"_s,
+                       u"there is no key store: set store too"_s);
+    } else {
+        if (!config.networkKeyFile.isEmpty())
+            return bad(file, u"keys"_s, u"network_key_file"_s,
+                       u"not with a key store: the store holds the network keys (remove one)"_s);
+        if (ks.source == KeyStoreConfig::Source::File && ks.passphraseFile.isEmpty())
+            return bad(file, u"keys"_s, u"passphrase"_s, u"file needs passphrase_file"_s);
+        if (!ks.passphraseFile.isEmpty() && ks.source != KeyStoreConfig::Source::File
+            && ks.source != KeyStoreConfig::Source::Auto)
+            return bad(file, u"keys"_s, u"passphrase_file"_s,
+                       u"given, but passphrase = %1 does not read it"_s.arg(
+                               QLatin1StringView(passphraseSourceName(ks.source))));
     }
     if (auto r = checkListener(file, u"controller"_s, config.controller); !r)
         return tl::unexpected(r.error());
@@ -391,6 +441,141 @@ Result<SecretBytes> loadNetworkKey(const QString &file)
         return fail(ErrorCode::InvalidArgument,
                     u"network key file %1: %2"_s.arg(file, key.error().message()));
     return key;
+}
+
+const char *passphraseSourceName(KeyStoreConfig::Source source)
+{
+    switch (source) {
+    case KeyStoreConfig::Source::Auto:
+        return "auto";
+    case KeyStoreConfig::Source::Keychain:
+        return "keychain";
+    case KeyStoreConfig::Source::File:
+        return "file";
+    case KeyStoreConfig::Source::Environment:
+        return "env";
+    case KeyStoreConfig::Source::Credential:
+        return "credential";
+    }
+    return "auto";
+}
+
+namespace {
+
+constexpr qint64 kMaxPassphraseFileSize = 4096;
+
+/// The passphrase in @p path: the text without a final line break, from a file only its owner
+/// can read. @p where names it in errors.
+Result<SecretBytes> passphraseFromFile(const QString &path, const QString &where)
+{
+    const int mode = modeOf(path);
+    if (mode < 0)
+        return fail(
+                ErrorCode::InvalidArgument,
+                u"%1: the passphrase file %2 does not exist or cannot be read"_s.arg(where, path));
+    if ((mode & 077) != 0)
+        return fail(ErrorCode::InvalidArgument,
+                    u"%1: the passphrase file %2 is readable by group or others (mode %3); chmod "
+                    "600 it"_s.arg(where, path, octal(mode)));
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return fail(ErrorCode::InvalidArgument,
+                    u"%1: the passphrase file %2: %3"_s.arg(where, path, f.errorString()));
+    if (f.size() > kMaxPassphraseFileSize)
+        return fail(ErrorCode::InvalidArgument,
+                    u"%1: the passphrase file %2 is larger than %3 bytes: not a passphrase"_s
+                            .arg(where, path)
+                            .arg(kMaxPassphraseFileSize));
+    QByteArray bytes = f.read(kMaxPassphraseFileSize + 1);
+    while (bytes.endsWith('\n') || bytes.endsWith('\r'))
+        bytes.chop(1);
+    QString text = QString::fromUtf8(bytes);
+    bytes.fill('\0');
+    if (text.isEmpty())
+        return fail(ErrorCode::InvalidArgument,
+                    u"%1: the passphrase file %2 is empty"_s.arg(where, path));
+    SecretBytes out = KeyStore::passphraseFromText(text);
+    text.fill(u'\0');
+    return out;
+}
+
+} // namespace
+
+Result<SecretBytes> loadPassphrase(const DaemonConfig &config, QString *from)
+{
+    using Source = KeyStoreConfig::Source;
+    const KeyStoreConfig &ks = config.keyStore;
+    const QString where = config.file + u": [keys]"_s;
+    const QString credentialDir = qEnvironmentVariable("CREDENTIALS_DIRECTORY");
+    const QString credential
+            = credentialDir.isEmpty()
+                      ? QString()
+                      : QDir(credentialDir).filePath(QLatin1StringView(kPassphraseCredential));
+    auto note = [from](const QString &what) {
+        if (from)
+            *from = what;
+    };
+    Source source = ks.source;
+    if (source == Source::Auto) {
+        if (!credential.isEmpty() && QFileInfo::exists(credential))
+            source = Source::Credential;
+        else if (!ks.passphraseFile.isEmpty())
+            source = Source::File;
+        else if (qEnvironmentVariableIsSet(kPassphraseVariable))
+            source = Source::Environment;
+        else if (PassphraseKeychain::isAvailable())
+            source = Source::Keychain;
+        else
+            return fail(ErrorCode::InvalidArgument,
+                        u"%1 passphrase: no passphrase for the key store %2: set passphrase_file, "
+                        "%3, or the systemd credential %4 (this build has no OS keychain)"_s.arg(
+                                where, ks.file, QLatin1StringView(kPassphraseVariable),
+                                QLatin1StringView(kPassphraseCredential)));
+    }
+    switch (source) {
+    case Source::Credential:
+        if (credential.isEmpty())
+            return fail(ErrorCode::InvalidArgument,
+                        u"%1 passphrase: credential, but CREDENTIALS_DIRECTORY is not set (systemd "
+                        "LoadCredential=%2:...)"_s.arg(where,
+                                                       QLatin1StringView(kPassphraseCredential)));
+        note(u"the systemd credential %1"_s.arg(QLatin1StringView(kPassphraseCredential)));
+        return passphraseFromFile(credential, where + u" passphrase"_s);
+    case Source::File:
+        note(u"the file %1"_s.arg(ks.passphraseFile));
+        return passphraseFromFile(ks.passphraseFile, where + u" passphrase_file"_s);
+    case Source::Environment: {
+        if (!qEnvironmentVariableIsSet(kPassphraseVariable))
+            return fail(ErrorCode::InvalidArgument,
+                        u"%1 passphrase: env, but %2 is not set"_s.arg(
+                                where, QLatin1StringView(kPassphraseVariable)));
+        QString text = qEnvironmentVariable(kPassphraseVariable);
+        // Not inherited by anything the daemon starts, nor readable longer than needed.
+        qunsetenv(kPassphraseVariable);
+        if (text.isEmpty())
+            return fail(ErrorCode::InvalidArgument,
+                        u"%1 passphrase: %2 is empty"_s.arg(
+                                where, QLatin1StringView(kPassphraseVariable)));
+        note(QLatin1StringView(kPassphraseVariable));
+        SecretBytes out = KeyStore::passphraseFromText(text);
+        text.fill(u'\0');
+        return out;
+    }
+    case Source::Keychain: {
+        note(u"the OS keychain"_s);
+        PassphraseKeychain keychain;
+        const QString account = QFileInfo(ks.file).absoluteFilePath();
+        Result<SecretBytes> fetched = keychain.fetch(account);
+        if (!fetched)
+            return fail(ErrorCode::Refused,
+                        u"%1 passphrase: the OS keychain has no passphrase for %2: %3"_s.arg(
+                                where, account, fetched.error().message()));
+        return fetched;
+    }
+    case Source::Auto:
+        break;
+    }
+    return fail(ErrorCode::InvalidArgument, u"%1 passphrase: no source"_s.arg(where));
 }
 
 } // namespace Warden::Internal

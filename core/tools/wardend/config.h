@@ -36,12 +36,33 @@ struct LinkSection
     QMap<QString, QString> settings;
 };
 
+/// [keys] store and its passphrase: the sealed key store (keystore.h) and where the passphrase
+/// that opens it comes from. Never the passphrase itself.
+struct KeyStoreConfig
+{
+    enum class Source : quint8 {
+        /// The first that exists: the systemd credential, passphrase_file, WARDEN_PASSPHRASE,
+        /// the OS keychain.
+        Auto,
+        Keychain, ///< PassphraseKeychain, under the store's absolute path
+        File, ///< passphrase_file (mode 0600 or 0400)
+        Environment, ///< WARDEN_PASSPHRASE (removed from the environment once read)
+        Credential, ///< $CREDENTIALS_DIRECTORY/warden-passphrase (systemd LoadCredential=)
+    };
+    QString file; ///< empty: no key store (the daemon runs without the security service)
+    Source source = Source::Auto;
+    QString passphraseFile;
+};
+
+const char *passphraseSourceName(KeyStoreConfig::Source source);
+
 struct DaemonConfig
 {
     QString file; ///< the file read (may not exist: then every default holds)
     bool fileExists = false;
     EngineOptions engine;
     QString networkKeyFile;
+    KeyStoreConfig keyStore;
     /// [inventory] database: the SQLite file (defaultInventoryFile() unless configured).
     QString inventoryFile;
     bool inventoryConfigured = false; ///< given in the file, not the default
@@ -70,5 +91,15 @@ Result<LinkConfiguration> linkConfiguration(const DaemonConfig &config, const Li
 /// Reads the network key: 64 hex digits in a file of mode 0600 (or stricter). The error never
 /// quotes the file's contents.
 Result<SecretBytes> loadNetworkKey(const QString &file);
+
+/// The environment variable and the systemd credential the passphrase may come from.
+constexpr const char *kPassphraseVariable = "WARDEN_PASSPHRASE";
+constexpr const char *kPassphraseCredential = "warden-passphrase";
+
+/// The key store's passphrase from the configured source; @p from says which one it was
+/// ("file /etc/warden/passphrase", "WARDEN_PASSPHRASE", ...). InvalidArgument: a configuration
+/// problem (no source, a file others can read); Refused: a source that failed (the keychain).
+/// The error never contains the passphrase.
+Result<SecretBytes> loadPassphrase(const DaemonConfig &config, QString *from = nullptr);
 
 } // namespace Warden::Internal

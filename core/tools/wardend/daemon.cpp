@@ -3,6 +3,7 @@
 #include "controllerendpoint.h"
 #include "inventorymethods.h"
 #include "jsonapi.h"
+#include "securitymethods.h"
 
 #include <warden/frame.h>
 #include <warden/protocol/enums.h>
@@ -69,7 +70,10 @@ Result<void> Daemon::start()
     // the persistent id allocator; the engine notes every frame's verdict and values there.
     m_engine->setInventory(m_inventory.get());
 
-    if (!m_config.networkKeyFile.isEmpty()) {
+    if (!m_config.keyStore.file.isEmpty()) {
+        if (auto r = openKeyStore(); !r)
+            return r;
+    } else if (!m_config.networkKeyFile.isEmpty()) {
         // Checked even when the simulation does not use it: a bad key file is a configuration
         // error in any run.
         auto key = loadNetworkKey(m_config.networkKeyFile);
@@ -119,6 +123,11 @@ Result<void> Daemon::start()
         connect(l, &Link::stateChanged, this, [l](LinkState state) {
             qCInfo(lcDaemon).noquote() << "link" << l->name() << linkStateName(state);
         });
+    }
+
+    if (m_keyStore) {
+        if (auto r = startSecurity(); !r)
+            return r;
     }
 
     if (auto r = startListeners(); !r) {
@@ -177,6 +186,69 @@ Result<void> Daemon::openInventory()
     return {};
 }
 
+Result<void> Daemon::openKeyStore()
+{
+    const QString &file = m_config.keyStore.file;
+    const QString where = u"%1: [keys] store"_s.arg(m_config.file);
+    if (!QFileInfo(file).isFile())
+        return fail(ErrorCode::InvalidArgument,
+                    u"%1: the key store %2 does not exist (create it with the console)"_s.arg(
+                            where, file));
+    QString from;
+    Result<SecretBytes> passphrase = loadPassphrase(m_config, &from);
+    if (!passphrase)
+        return tl::unexpected(passphrase.error());
+    KeyStore::Problem problem = KeyStore::Problem::None;
+    Result<KeyStore> opened = KeyStore::open(file, *passphrase, &problem);
+    passphrase = SecretBytes(); // not kept beyond the opening
+    if (!opened) {
+        // A wrong passphrase, a damaged or tampered store: a start failure (exit code 3), said
+        // plainly; the message names the source, never the passphrase.
+        if (problem == KeyStore::Problem::WrongPassphrase)
+            return fail(ErrorCode::Refused,
+                        u"%1: the key store %2 does not open: wrong passphrase (from %3)"_s.arg(
+                                where, file, from));
+        return fail(ErrorCode::Refused,
+                    u"%1: the key store %2 does not open (%3): %4"_s.arg(
+                            where, file, QLatin1StringView(keyStoreProblemName(problem)),
+                            opened.error().message()));
+    }
+    m_keyStore = std::make_unique<KeyStore>(std::move(*opened));
+    qCInfo(lcDaemon).noquote() << u"key store %1 open (passphrase from %2): %3 network key(s), "
+                                  "%4 node(s)"_s.arg(file, from)
+                                          .arg(m_keyStore->networkKeys().size())
+                                          .arg(m_keyStore->nodes().size());
+    return {};
+}
+
+Result<void> Daemon::startSecurity()
+{
+    m_security = std::make_unique<SecurityService>(m_engine.get(), m_inventory.get(),
+                                                   m_keyStore.get());
+    const Result<SecurityRestoreSummary> started = m_security->start();
+    if (!started) {
+        m_security.reset();
+        return fail(ErrorCode::Refused,
+                    u"the security state does not restore: "_s + started.error().message());
+    }
+    for (const QString &problem : started->problems)
+        qCWarning(lcDaemon).noquote() << "security state:" << problem;
+    connect(m_security->rotation(), &KeyRotation::stepChanged, this, [this](RotationStep step) {
+        const auto status = m_security->rotation()->status();
+        qCInfo(lcDaemon).noquote() << "rotation:" << rotationStepName(step) << "-"
+                                   << (status ? status->text() : QString());
+    });
+    connect(m_security->rotation(), &KeyRotation::problem, this, [](const Error &error) {
+        qCWarning(lcDaemon).noquote() << "rotation:" << error.message();
+    });
+    connect(m_security->jobs(), &JobRunner::jobFinished, this,
+            [](qint64 job, quint8 node, JobState state, const QString &reason) {
+                qCInfo(lcDaemon).noquote() << u"job %1 for node %2: %3 %4"_s.arg(job).arg(node).arg(
+                        QLatin1StringView(apiJobStateName(state)), reason);
+            });
+    return {};
+}
+
 Result<void> Daemon::addSimulatedNetwork()
 {
     const QString type = QString::fromLatin1(kSimulatedType);
@@ -187,12 +259,30 @@ Result<void> Daemon::addSimulatedNetwork()
                             type, m_registry.types().isEmpty() ? u"none"_s
                                                                : m_registry.types().join(u", ")));
     // A key for this session only: the simulation is a demonstration, it never holds a real
-    // key. The fingerprint is logged so that logs of one session can be told apart.
-    auto key = SecretBytes::random(32);
-    if (!key)
-        return tl::unexpected(key.error());
-    if (auto r = m_engine->setNetworkKey(1, *key); !r)
-        return r;
+    // key. The fingerprint is logged so that logs of one session can be told apart. With a
+    // key store, the simulated nodes are personalized with its active network key instead (the
+    // security service gives the engine its keys), so the store's workflows can be tried out.
+    Result<SecretBytes> key = SecretBytes();
+    if (m_keyStore) {
+        std::optional<quint16> active;
+        for (const NetworkKeyInfo &info : m_keyStore->networkKeys()) {
+            if (info.state == NetworkKeyState::Active)
+                active = info.epoch;
+        }
+        if (!active)
+            return fail(ErrorCode::Refused,
+                        u"the key store %1 has no active network key for the simulated nodes"_s.arg(
+                                m_keyStore->path()));
+        key = m_keyStore->networkKey(*active);
+        if (!key)
+            return tl::unexpected(key.error());
+    } else {
+        key = SecretBytes::random(32);
+        if (!key)
+            return tl::unexpected(key.error());
+        if (auto r = m_engine->setNetworkKey(1, *key); !r)
+            return r;
+    }
     QByteArray hex = QByteArray(reinterpret_cast<const char *>(key->data()), qsizetype(key->size()))
                              .toHex();
     LinkConfiguration configuration {type, type, simulatedSessionSettings()};
@@ -208,9 +298,10 @@ Result<void> Daemon::addSimulatedNetwork()
             << (m_config.links.isEmpty() ? u"no link configured: "_s : u"--simulated: "_s)
                        + u"starting on the simulated network (%1 firmware nodes on a simulated "
                          u"bus), "
-                         "session network key %2"_s
-                                 .arg(simulatedSessionSettings().value(u"nodes"_s).toInt())
-                                 .arg(key->fingerprint());
+                         "%2 %3"_s.arg(simulatedSessionSettings().value(u"nodes"_s).toInt())
+                                 .arg(m_keyStore ? u"the key store's active network key"_s
+                                                 : u"session network key"_s,
+                                      key->fingerprint());
     m_links.push_back(std::move(*link));
     return {};
 }
@@ -294,6 +385,10 @@ Result<void> Daemon::startListeners()
         }
         if (m_inventory) {
             if (auto r = addInventoryMethods(*m_api, m_inventory.get(), m_engine.get()); !r)
+                return r;
+        }
+        if (m_security) {
+            if (auto r = addSecurityMethods(*m_api, m_security.get()); !r)
                 return r;
         }
         if (auto r = m_api->listen(); !r)

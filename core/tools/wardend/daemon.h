@@ -6,8 +6,10 @@
 
 #include <warden/engine.h>
 #include <warden/inventory.h>
+#include <warden/keystore.h>
 #include <warden/link.h>
 #include <warden/linkplugin.h>
+#include <warden/securityservice.h>
 
 #include <QtCore/QLoggingCategory>
 #include <QtCore/QObject>
@@ -45,6 +47,9 @@ public:
     /// safe to call twice.
     void stop();
 
+    /// The security service (key store configured and open), else null.
+    SecurityService *security() const { return m_security.get(); }
+
     /// Every link's state and counters, for the JSON API's statistics.
     QJsonObject linkStatistics() const;
 
@@ -55,6 +60,8 @@ public:
 
 private:
     Result<void> openInventory();
+    Result<void> openKeyStore();
+    Result<void> startSecurity();
     Result<void> addSimulatedNetwork();
     Result<void> startListeners();
     void noteTraffic(const TrafficRecord &record);
@@ -74,8 +81,11 @@ private:
     const LinkRegistry &m_registry;
     // Declared first, destroyed last: the engine writes to it until it goes.
     std::unique_ptr<Inventory> m_inventory;
+    std::unique_ptr<KeyStore> m_keyStore;
     std::unique_ptr<Engine> m_engine;
     std::vector<std::unique_ptr<Link>> m_links;
+    // After the engine and the store it uses; before the API whose methods call it.
+    std::unique_ptr<SecurityService> m_security;
     std::unique_ptr<ControllerEndpoint> m_endpoint;
     std::unique_ptr<JsonApi> m_api;
     QTimer *m_summaryTimer = nullptr;

@@ -220,7 +220,27 @@ int run(int argc, char **argv)
         std::printf("%s: configuration OK\n", qPrintable(config->file));
         std::printf("  mode: %s\n",
                     config->engine.mode == GatewayMode::HostGateway ? "host-gateway" : "classic");
-        std::printf("  network key: %s\n", qPrintable(fingerprint));
+        if (!config->keyStore.file.isEmpty()) {
+            if (!QFileInfo(config->keyStore.file).isFile()) {
+                qCCritical(lcDaemon).noquote()
+                        << u"%1: [keys] store: the key store %2 does not exist"_s.arg(
+                                   config->file, config->keyStore.file);
+                return kExitCheckFailed;
+            }
+            if (config->keyStore.source == KeyStoreConfig::Source::File
+                || (config->keyStore.source == KeyStoreConfig::Source::Auto
+                    && !config->keyStore.passphraseFile.isEmpty())) {
+                // The file's mode is checked; the store is not opened.
+                if (const auto p = loadPassphrase(*config); !p) {
+                    qCCritical(lcDaemon).noquote() << p.error().message();
+                    return kExitCheckFailed;
+                }
+            }
+            std::printf("  key store: %s (passphrase: %s)\n", qPrintable(config->keyStore.file),
+                        passphraseSourceName(config->keyStore.source));
+        } else {
+            std::printf("  network key: %s\n", qPrintable(fingerprint));
+        }
         for (const LinkSection &link : std::as_const(config->links))
             std::printf("  link %s: %s%s\n", qPrintable(link.name), qPrintable(link.type),
                         config->simulated ? " (not opened: --simulated)" : "");

@@ -1,0 +1,254 @@
+// The SecurityService (core/engine/securityservice.cpp) over real host-build firmware nodes on
+// the simulated bus, a real inventory and a real sealed key store: a network moved partly to
+// per-node link keys, one node revoked, the shared key rotated; then everything but the files
+// and the nodes destroyed and a fresh service started over the same files, after which the
+// engine verifies exactly what it verified before (the link-key node, the shared-key nodes on
+// the new epoch, signed sends to them) and still refuses the revoked node. A second run
+// destroys the daemon in the middle of a rotation: the fresh service resumes and completes it.
+#include "rotationharness.h"
+
+#include <warden/securityworkflows.h>
+
+#include <QtCore/QTemporaryDir>
+#include <QtTest/QTest>
+
+using namespace Warden;
+using namespace WardenTest;
+using namespace Qt::StringLiterals;
+using Protocol::Command;
+
+namespace {
+
+constexpr quint8 kPolicy = Fw::PolicyFlag::kRequireSignatures;
+
+/// The node sends the gateway a signed value; the engine's verdict on it (nullopt: none came).
+std::optional<FrameVerdict> nodeToGateway(ServiceDaemon &d, quint8 id)
+{
+    std::optional<FrameVerdict> verdict;
+    d.onTraffic = [&](const TrafficRecord &r) {
+        // The signed value, or whatever the node sends first when the engine refuses it
+        // outright (a revoked node's nonce request).
+        if (!r.outgoing && r.verdict != FrameVerdict::Malformed && r.message.sender() == id
+            && (r.message.command() == Command::Set || r.verdict == FrameVerdict::RevokedSender))
+            verdict = r.verdict;
+    };
+    bool sent = false;
+    d.runUntil(6000, [&] {
+        if (!sent && !d.network.node(id).node->isSending())
+            sent = d.network.node(id).node->sendByte(1, 2, 5) == Fw::SendStatus::Pending
+                   || d.network.node(id).node->isSending();
+        return verdict.has_value();
+    });
+    d.onTraffic = nullptr;
+    return verdict;
+}
+
+/// The gateway sends the node a signed value: true when the node accepted it.
+bool gatewayToNode(ServiceDaemon &d, quint8 id)
+{
+    auto &delivered = d.network.node(id).delivered;
+    const size_t before = delivered.size();
+    Message m;
+    m.setHeader(0, id, Command::Set, 2, 1); // V_STATUS on child 1
+    m.setByte(quint8(before + 1));
+    if (!d.engine->send(m))
+        return false;
+    return d.runUntil(6000, [&] { return delivered.size() > before; });
+}
+
+QString verdictText(const std::optional<FrameVerdict> &v)
+{
+    return v ? QString::fromLatin1(frameVerdictName(*v)) : u"none"_s;
+}
+
+} // namespace
+
+class tst_SecurityService : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void restartVerifiesAsBefore();
+    void restartMidRotationCompletes();
+    void refusals();
+    void epochStates_data();
+    void epochStates();
+};
+
+void tst_SecurityService::restartVerifiesAsBefore()
+{
+    QTemporaryDir dir;
+    SimNetwork net(specs(5), kOldKey, kPolicy, 71);
+    auto d = std::make_unique<ServiceDaemon>(net, dir.path(), true);
+    const auto first = d->service->start();
+    QVERIFY2(first, first ? "" : qPrintable(first.error().message()));
+    QCOMPARE(first->activeEpoch, std::optional<quint32>(1));
+    QVERIFY(first->gatewaySerial);
+    QCOMPARE(first->serials, 5);
+    QVERIFY(joinAll(*d));
+
+    // Node 1 gets a link key of its own.
+    const auto migrating = d->service->workflows()->migrateToNodeKeys({1}, u"test"_s);
+    QVERIFY2(migrating, migrating ? "" : qPrintable(migrating.error().message()));
+    QVERIFY(d->runUntil(60000, [&] {
+        const auto m = d->service->workflows()->migration();
+        return !m.isEmpty() && m.first().step == MigrationStep::Switched;
+    }));
+    // Node 5 is lost: revoked, and the shared key it held rotated away (nodes 1..4).
+    const auto report = d->service->workflows()->revokeNode(5, u"stolen"_s, u"test"_s);
+    QVERIFY2(report, report ? "" : qPrintable(report.error().message()));
+    QVERIFY(report->blocked);
+    QVERIFY(report->rotation.needed);
+    RotationPlanInput plan;
+    plan.oldEpoch = quint16(report->rotation.burntEpoch);
+    plan.overTheAir = report->rotation.overTheAir;
+    plan.usb = report->rotation.usb;
+    plan.who = u"test"_s;
+    plan.why = u"node 5 stolen"_s;
+    QVERIFY(!plan.overTheAir.contains(5));
+    QVERIFY(d->service->rotation()->start(plan));
+    QVERIFY(d->runUntil(200000, [&] {
+        const auto s = d->service->rotation()->status();
+        return s && s->step == RotationStep::Completed;
+    }));
+    QCOMPARE(verdictText(nodeToGateway(*d, 1)), u"verified"_s);
+    QCOMPARE(verdictText(nodeToGateway(*d, 2)), u"verified"_s);
+    QCOMPARE(verdictText(nodeToGateway(*d, 5)), u"revoked-sender"_s);
+
+    d.reset(); // the daemon ends; the nodes run on
+    net.run(300);
+
+    d = std::make_unique<ServiceDaemon>(net, dir.path(), false);
+    const auto again = d->service->start();
+    QVERIFY2(again, again ? "" : qPrintable(again.error().message()));
+    qInfo().noquote() << u"restored: "_s + again->text();
+    QCOMPARE(again->activeEpoch, std::optional<quint32>(2));
+    QCOMPARE(again->retiredEpochs, QList<quint32> {1});
+    QCOMPARE(again->linkKeys, 1);
+    QCOMPARE(again->revoked, 1);
+    QVERIFY(again->gatewaySerial);
+    QVERIFY(again->requirements >= 4); // the nodes presented that they require signatures
+    QVERIFY(!again->rotationResumed);
+    QVERIFY(again->problems.isEmpty());
+    QVERIFY(d->engine->isRevoked(5));
+    // Exactly as before the restart: node 1 under its link key, 2..4 under epoch 2.
+    for (const quint8 id : {1, 2, 3, 4})
+        QVERIFY2(verdictText(nodeToGateway(*d, id)) == u"verified"_s,
+                 qPrintable(u"node %1: %2"_s.arg(id).arg(verdictText(nodeToGateway(*d, id)))));
+    QCOMPARE(verdictText(nodeToGateway(*d, 5)), u"revoked-sender"_s);
+    // The restored requirements: the gateway signs to the nodes before they present again.
+    QVERIFY(gatewayToNode(*d, 1));
+    QVERIFY(gatewayToNode(*d, 3));
+    QCOMPARE(net.stored(3).activeEpoch, quint16(2));
+}
+
+void tst_SecurityService::restartMidRotationCompletes()
+{
+    QTemporaryDir dir;
+    SimNetwork net(specs(4), kOldKey, kPolicy, 73);
+    auto d = std::make_unique<ServiceDaemon>(net, dir.path(), true);
+    QVERIFY(d->service->start());
+    QVERIFY(joinAll(*d));
+    net.setLoss(0.10); // slow enough to stop the daemon between two nodes' activations
+    RotationPlanInput plan;
+    plan.oldEpoch = 1;
+    plan.overTheAir = {1, 2, 3, 4};
+    plan.who = u"test"_s;
+    QVERIFY(d->service->rotation()->start(plan));
+    // Until one node is activated and another not yet: the engine holds both epochs.
+    QVERIFY(d->runUntil(200000, [&] {
+        const auto s = d->service->rotation()->status();
+        int activated = 0;
+        for (const NodeRotationStatus &n : s->nodes)
+            activated += n.state == NodeRotationState::Activated;
+        return s->step == RotationStep::Activating && activated >= 1 && activated < 4;
+    }));
+    d.reset();
+    net.run(300);
+
+    d = std::make_unique<ServiceDaemon>(net, dir.path(), false);
+    const auto again = d->service->start();
+    QVERIFY2(again, again ? "" : qPrintable(again.error().message()));
+    qInfo().noquote() << u"restored: "_s + again->text();
+    QVERIFY(again->rotationResumed);
+    QCOMPARE(again->activeEpoch, std::optional<quint32>(1));
+    QCOMPARE(again->pendingEpochs, QList<quint32> {2});
+    QVERIFY(again->pinnedNodes >= 1);
+    QVERIFY(d->runUntil(200000, [&] {
+        const auto s = d->service->rotation()->status();
+        return s && s->step == RotationStep::Completed;
+    }));
+    net.setLoss(0);
+    for (const quint8 id : {1, 2, 3, 4}) {
+        QCOMPARE(net.stored(id).activeEpoch, quint16(2));
+        QCOMPARE(verdictText(nodeToGateway(*d, id)), u"verified"_s);
+    }
+}
+
+void tst_SecurityService::refusals()
+{
+    QTemporaryDir dir;
+    SimNetwork net(specs(2), kOldKey, kPolicy, 75);
+    ServiceDaemon d(net, dir.path(), true);
+    QVERIFY(d.service->jobs() == nullptr); // nothing before start()
+    QVERIFY(d.service->start());
+    const auto twice = d.service->start();
+    QVERIFY(!twice);
+    QVERIFY(twice.error().message().contains(u"already started"_s));
+    SecurityService incomplete(d.engine.get(), nullptr, d.files.store.get());
+    const auto refused = incomplete.start();
+    QVERIFY(!refused);
+    QVERIFY(refused.error().message().contains(u"inventory"_s));
+}
+
+void tst_SecurityService::epochStates_data()
+{
+    QTest::addColumn<QList<int>>("states"); // per epoch 1, 2, ...: NetworkKeyState
+    QTest::addColumn<int>("active"); // the engine's active epoch, 0: none
+    QTest::addColumn<QList<quint32>>("pending");
+    QTest::addColumn<QList<quint32>>("retired");
+    QTest::addColumn<bool>("problems");
+    const int P = int(NetworkKeyState::Pending);
+    const int A = int(NetworkKeyState::Active);
+    const int R = int(NetworkKeyState::Retired);
+    QTest::newRow("active only") << QList<int> {A} << 1 << QList<quint32> {} << QList<quint32> {}
+                                 << false;
+    QTest::newRow("mid rotation") << QList<int> {A, P} << 1 << QList<quint32> {2}
+                                  << QList<quint32> {} << false;
+    QTest::newRow("after two rotations")
+            << QList<int> {R, R, A} << 3 << QList<quint32> {} << QList<quint32> {1, 2} << false;
+    // A pending key must never become the accepted one because nothing else is there.
+    QTest::newRow("pending only") << QList<int> {R, P} << 0 << QList<quint32> {}
+                                  << QList<quint32> {1} << true;
+    QTest::newRow("two active") << QList<int> {A, A} << 2 << QList<quint32> {} << QList<quint32> {}
+                                << true;
+}
+
+void tst_SecurityService::epochStates()
+{
+    QFETCH(QList<int>, states);
+    QFETCH(int, active);
+    QFETCH(QList<quint32>, pending);
+    QFETCH(QList<quint32>, retired);
+    QFETCH(bool, problems);
+    QTemporaryDir dir;
+    auto store = createTestStore(dir.filePath(u"keys.wks"_s), kOldKey, {1});
+    for (int i = 0; i < states.size(); ++i)
+        QVERIFY(store->setNetworkKey(quint16(i + 1), secretOf(filled(0x40 + i)),
+                                     NetworkKeyState(states.at(i))));
+    auto inventory = Inventory::open(dir.filePath(u"inventory.sqlite"_s));
+    QVERIFY(inventory);
+    Engine engine(EngineOptions {});
+    const auto summary = SecurityService::restoreEngine(engine, **inventory, *store);
+    QVERIFY2(summary, summary ? "" : qPrintable(summary.error().message()));
+    QCOMPARE(engine.activeEpoch().value_or(0), quint32(active));
+    QCOMPARE(summary->activeEpoch.value_or(0), quint32(active));
+    QCOMPARE(summary->pendingEpochs, pending);
+    QCOMPARE(summary->retiredEpochs, retired);
+    QCOMPARE(!summary->problems.isEmpty(), problems);
+    QVERIFY(summary->gatewaySerial);
+    QCOMPARE(summary->serials, 1);
+}
+
+QTEST_GUILESS_MAIN(tst_SecurityService)
+#include "tst_securityservice.moc"
