@@ -818,16 +818,17 @@ WARDEN_NOINLINE void SecureNode::handleInternal(const Message &message, bool toM
 
 void SecureNode::applyPresentation(uint8_t sender, Protocol::SigningPreferences preferences)
 {
+    // Only the byte that holds the sender's bit is read and written back: the bit rules are
+    // the protocol's, applied to that byte in place of the whole 32-byte tables.
+    const uint16_t index = uint16_t(sender >> 3);
     Protocol::RequirementTable doSign;
     Protocol::RequirementTable doWhitelist;
-    eepromRead(m_hal.eeprom, LegacyEeprom::kSigningRequirements, doSign.raw(),
-               Protocol::RequirementTable::kSize);
-    eepromRead(m_hal.eeprom, LegacyEeprom::kWhitelistRequirements, doWhitelist.raw(),
-               Protocol::RequirementTable::kSize);
+    doSign.raw()[index] = m_hal.eeprom.read(uint16_t(LegacyEeprom::kSigningRequirements + index));
+    doWhitelist.raw()[index]
+            = m_hal.eeprom.read(uint16_t(LegacyEeprom::kWhitelistRequirements + index));
     Protocol::applySigningPresentation(doSign, doWhitelist, sender, preferences,
                                        m_config.weakSecurity);
     // Spec 4.3: written back after every presentation, where MySensors keeps them.
-    const uint16_t index = uint16_t(sender >> 3);
     eepromUpdate(m_hal.eeprom, uint16_t(LegacyEeprom::kSigningRequirements + index),
                  doSign.raw()[index]);
     eepromUpdate(m_hal.eeprom, uint16_t(LegacyEeprom::kWhitelistRequirements + index),
