@@ -155,6 +155,15 @@ void LegacySigner::salt(uint8_t h[kSha256DigestSize], uint8_t sender,
     hash.finish(h);
 }
 
+void LegacySigner::expected(const Message &message, const uint8_t nonce[kNonceSize],
+                            const uint8_t *serial, uint8_t h[kSha256DigestSize])
+{
+    computeHmac(message, nonce, h);
+    if (serial)
+        salt(h, message.sender(), serial);
+    h[0] = kSigningIdentifier;
+}
+
 SignResult LegacySigner::sign(Message &message, const uint8_t nonce[kNonceSize],
                               const uint8_t *serial)
 {
@@ -165,10 +174,7 @@ SignResult LegacySigner::sign(Message &message, const uint8_t nonce[kNonceSize],
 
     uint8_t h[kSha256DigestSize];
     message.setSigned(true);
-    computeHmac(message, nonce, h);
-    if (serial)
-        salt(h, message.sender(), serial);
-    h[0] = kSigningIdentifier;
+    expected(message, nonce, serial, h);
     const size_t length = message.payloadLength();
     memcpy(message.mutableData() + kHeaderSize + length, h, kMaxPayloadSize - length);
     secureZero(h, sizeof h);
@@ -188,10 +194,7 @@ Verdict LegacySigner::verify(const Message &message, const uint8_t nonce[kNonceS
         return Verdict::BadIdentifier;
 
     uint8_t h[kSha256DigestSize];
-    computeHmac(message, nonce, h);
-    if (serial)
-        salt(h, message.sender(), serial);
-    h[0] = kSigningIdentifier;
+    expected(message, nonce, serial, h);
     const bool equal = constantTimeEqual(h, message.signature(), message.signatureLength());
     secureZero(h, sizeof h);
     return equal ? Verdict::Verified : Verdict::BadSignature;

@@ -80,6 +80,10 @@ public:
     Verdict verify(const Message &message, const uint8_t nonce[kNonceSize], const uint8_t *serial);
 
 private:
+    /// The signature bytes both sign() and verify() produce: HMAC, salt, identifier.
+    void expected(const Message &message, const uint8_t nonce[kNonceSize], const uint8_t *serial,
+                  uint8_t h[kSha256DigestSize]);
+
     Sha256Compressor &m_backend;
     HmacSha256Key m_key;
 };
