@@ -52,6 +52,7 @@ WardenStore::WardenStore(Eeprom &eeprom, Protocol::Sha256Compressor &sha)
     , m_sequence(0)
     , m_active(kNoSlot)
     , m_staging(false)
+    , m_scratch(0)
 { }
 
 // --- byte access: a slot is two pieces of EEPROM, so every access maps each byte -----------
@@ -92,14 +93,9 @@ void WardenStore::stageByte(uint16_t offset, uint8_t value)
 
 void WardenStore::stageBytes(uint16_t offset, const uint8_t *data, uint16_t length)
 {
+    // Null data writes zeros: one loop for copies and clears.
     for (uint16_t i = 0; i < length; ++i)
-        stageByte(uint16_t(offset + i), data[i]);
-}
-
-void WardenStore::stageFill(uint16_t offset, uint8_t value, uint16_t length)
-{
-    for (uint16_t i = 0; i < length; ++i)
-        stageByte(uint16_t(offset + i), value);
+        stageByte(uint16_t(offset + i), data ? data[i] : 0);
 }
 
 void WardenStore::stageNumber(uint16_t offset, uint32_t value, uint8_t size)
@@ -314,23 +310,26 @@ void WardenStore::stageFlags(uint8_t set, uint8_t clear)
 
 StoreStatus WardenStore::stagePolicy(uint8_t policy)
 {
-    if (!m_staging)
-        return StoreStatus::NotStaging;
-    stageByte(Slot::kPolicy, policy);
-    stageFlags(SlotFlag::kPolicy, 0);
-    return StoreStatus::Ok;
+    m_scratch = policy; // a member: the field's bytes are passed by address
+    return stageField(Slot::kPolicy, &m_scratch, 1, SlotFlag::kPolicy);
 }
 
 StoreStatus WardenStore::stageClearPolicy()
 {
-    if (!m_staging)
-        return StoreStatus::NotStaging;
-    stageByte(Slot::kPolicy, 0);
-    stageFlags(0, SlotFlag::kPolicy);
-    return StoreStatus::Ok;
+    return stageField(Slot::kPolicy, nullptr, 1, SlotFlag::kPolicy);
 }
 
 StoreStatus WardenStore::stageKey(KeySlot slot, const uint8_t key[kSigningKeySize], uint16_t epoch)
+{
+    return stageKeyBytes(slot, key, epoch);
+}
+
+StoreStatus WardenStore::stageClearKey(KeySlot slot)
+{
+    return stageKeyBytes(slot, nullptr, 0);
+}
+
+StoreStatus WardenStore::stageKeyBytes(KeySlot slot, const uint8_t *key, uint16_t epoch)
 {
     if (!m_staging)
         return StoreStatus::NotStaging;
@@ -339,38 +338,28 @@ StoreStatus WardenStore::stageKey(KeySlot slot, const uint8_t key[kSigningKeySiz
         stageNumber(Slot::kActiveEpoch, epoch, 2);
     else if (slot == KeySlot::Pending)
         stageNumber(Slot::kPendingEpoch, epoch, 2);
-    stageFlags(keyFlag(slot), 0);
-    return StoreStatus::Ok;
-}
-
-StoreStatus WardenStore::stageClearKey(KeySlot slot)
-{
-    if (!m_staging)
-        return StoreStatus::NotStaging;
-    stageFill(keyOffset(slot), 0, kSigningKeySize);
-    if (slot == KeySlot::Network)
-        stageNumber(Slot::kActiveEpoch, 0, 2);
-    else if (slot == KeySlot::Pending)
-        stageNumber(Slot::kPendingEpoch, 0, 2);
-    stageFlags(0, keyFlag(slot));
+    const uint8_t flag = keyFlag(slot);
+    stageFlags(key ? flag : 0, key ? 0 : flag);
     return StoreStatus::Ok;
 }
 
 StoreStatus WardenStore::stageSerial(const uint8_t serial[kSerialSize])
 {
-    if (!m_staging)
-        return StoreStatus::NotStaging;
-    stageBytes(Slot::kSerial, serial, kSerialSize);
-    stageFlags(SlotFlag::kSerial, 0);
-    return StoreStatus::Ok;
+    return stageField(Slot::kSerial, serial, kSerialSize, SlotFlag::kSerial);
 }
 
 StoreStatus WardenStore::stageClearSerial()
 {
+    return stageField(Slot::kSerial, nullptr, kSerialSize, SlotFlag::kSerial);
+}
+
+StoreStatus WardenStore::stageField(uint16_t offset, const uint8_t *data, uint8_t length,
+                                    uint8_t flag)
+{
     if (!m_staging)
         return StoreStatus::NotStaging;
-    stageFill(Slot::kSerial, 0, kSerialSize);
-    stageFlags(0, SlotFlag::kSerial);
+    stageBytes(offset, data, length);
+    stageFlags(data ? flag : 0, data ? 0 : flag);
     return StoreStatus::Ok;
 }
 
@@ -398,7 +387,7 @@ StoreStatus WardenStore::stageListRemove(uint16_t countOffset, uint16_t listOffs
     const uint8_t count = stagedByte(countOffset);
     for (uint16_t i = uint16_t(index * entrySize); i < uint16_t((count - 1) * entrySize); ++i)
         stageByte(uint16_t(listOffset + i), stagedByte(uint16_t(listOffset + i + entrySize)));
-    stageFill(uint16_t(listOffset + (count - 1) * entrySize), 0, entrySize);
+    stageBytes(uint16_t(listOffset + (count - 1) * entrySize), nullptr, entrySize);
     stageByte(countOffset, uint8_t(count - 1));
     return StoreStatus::Ok;
 }
@@ -408,7 +397,7 @@ StoreStatus WardenStore::stageWhitelistClear()
     if (!m_staging)
         return StoreStatus::NotStaging;
     stageByte(Slot::kWhitelistCount, 0);
-    stageFill(Slot::kWhitelist, 0, kWhitelistCapacity * kWhitelistEntrySize);
+    stageBytes(Slot::kWhitelist, nullptr, kWhitelistCapacity * kWhitelistEntrySize);
     return StoreStatus::Ok;
 }
 
@@ -449,7 +438,7 @@ StoreStatus WardenStore::stagePeersClear()
     if (!m_staging)
         return StoreStatus::NotStaging;
     stageByte(Slot::kPeerCount, 0);
-    stageFill(Slot::kPeers, 0, kPeerCapacity * kPeerEntrySize);
+    stageBytes(Slot::kPeers, nullptr, kPeerCapacity * kPeerEntrySize);
     return StoreStatus::Ok;
 }
 
@@ -557,7 +546,7 @@ StoreStatus WardenStore::commit(const WardenState &state)
             stageByte(at, state.whitelist[i].nodeId);
             stageBytes(uint16_t(at + 1), state.whitelist[i].serial, kSerialSize);
         } else {
-            stageFill(at, 0, kWhitelistEntrySize);
+            stageBytes(at, nullptr, kWhitelistEntrySize);
         }
     }
     stageByte(Slot::kWhitelistCount, count);
