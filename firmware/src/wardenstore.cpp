@@ -109,21 +109,17 @@ void WardenStore::stageNumber(uint16_t offset, uint32_t value, uint8_t size)
 void WardenStore::slotCheck(uint8_t slot, uint32_t sequence, uint8_t out[Slot::kCheckSize]) const
 {
     // SHA-256 over the body as it stands in EEPROM and the sequence number, truncated: a slot
-    // half-written when power failed matches its check with probability 2^-64. Read in small
-    // pieces and truncated as it is written: this runs deep in the node's stack.
+    // half-written when power failed matches its check with probability 2^-64. Read a byte at
+    // a time and truncated as it is written: this runs deep in the node's stack.
     Protocol::Sha256 hash(m_sha);
-    uint8_t chunk[Slot::kCheckSize];
-    for (uint16_t i = 0; i < Slot::kBodySize; i += sizeof chunk) {
-        const uint16_t n = uint16_t(Slot::kBodySize - i) < sizeof chunk
-                                   ? uint16_t(Slot::kBodySize - i)
-                                   : uint16_t(sizeof chunk);
-        slotBytes(slot, i, chunk, n);
-        hash.update(chunk, n);
+    uint8_t bytes[4];
+    for (uint16_t i = 0; i < Slot::kBodySize; ++i) {
+        bytes[0] = slotByte(slot, i);
+        hash.update(bytes, 1);
     }
-    Protocol::writeLe32(chunk, sequence);
-    hash.update(chunk, 4);
+    Protocol::writeLe32(bytes, sequence);
+    hash.update(bytes, 4);
     hash.finish(out, Slot::kCheckSize);
-    Protocol::secureZero(chunk, sizeof chunk);
 }
 
 bool WardenStore::slotValid(uint8_t slot, uint32_t &sequence) const
