@@ -42,10 +42,15 @@ endif()
 # 8-bit registers, spilled), and free use of the X pointer register (-mstrict-X).
 set(_wfa_size_options -mcall-prologues -mrelax -mstrict-X -fno-inline-small-functions
     -fno-move-loop-invariants -fno-tree-dominator-opts -fno-tree-ter -fno-ipa-sra)
+# At the link, the code LTO produces gets a section per function again, and the linker places
+# the sections sorted by name: a class's functions, and the helpers they share, end up near
+# each other, so that -mrelax can turn more of the 4-byte calls and jumps into rcall and rjmp
+# (which reach +-4 KiB). Measured on SecureNode-nrf24: about 270 B less than LTO's own order.
+set(_wfa_link_order -ffunction-sections LINKER:--sort-section=name)
 function(warden_avr_image_options target)
     warden_avr_options(${target})
     target_compile_options(${target} PRIVATE ${_wfa_lto} ${_wfa_size_options})
-    target_link_options(${target} PRIVATE ${_wfa_lto} ${_wfa_size_options})
+    target_link_options(${target} PRIVATE ${_wfa_lto} ${_wfa_size_options} ${_wfa_link_order})
 endfunction()
 
 add_library(warden_protocol_avr_image STATIC ${_warden_protocol_sources})
