@@ -172,40 +172,47 @@ uint8_t WardenStore::keyFlag(KeySlot slot)
                                       : SlotFlag::kManagementKey;
 }
 
+uint32_t WardenStore::activeNumber(uint16_t offset, uint8_t size) const
+{
+    return isValid() ? slotNumber(m_active, offset, size) : 0;
+}
+
 uint16_t WardenStore::activeEpoch() const
 {
-    return isValid() ? uint16_t(slotNumber(m_active, Slot::kActiveEpoch, 2)) : 0;
+    return uint16_t(activeNumber(Slot::kActiveEpoch, 2));
 }
 
 uint16_t WardenStore::pendingEpoch() const
 {
-    return isValid() ? uint16_t(slotNumber(m_active, Slot::kPendingEpoch, 2)) : 0;
+    return uint16_t(activeNumber(Slot::kPendingEpoch, 2));
 }
 
 uint32_t WardenStore::managementCounter() const
 {
-    return isValid() ? slotNumber(m_active, Slot::kManagementCounter, 4) : 0;
+    return activeNumber(Slot::kManagementCounter, 4);
 }
 
 uint32_t WardenStore::bootCounter() const
 {
-    return isValid() ? slotNumber(m_active, Slot::kBootCounter, 4) : 0;
+    return activeNumber(Slot::kBootCounter, 4);
+}
+
+bool WardenStore::readField(uint8_t flag, uint16_t offset, uint8_t *out, uint8_t length) const
+{
+    if (!has(flag))
+        return false;
+    slotBytes(m_active, offset, out, length);
+    return true;
 }
 
 bool WardenStore::readKey(KeySlot slot, uint8_t out[kSigningKeySize]) const
 {
-    if (!has(keyFlag(slot)))
-        return false;
-    slotBytes(m_active, keyOffset(slot), out, kSigningKeySize);
-    return true;
+    return readField(keyFlag(slot), keyOffset(slot), out, kSigningKeySize);
 }
 
 bool WardenStore::readSerial(uint8_t out[kSerialSize]) const
 {
-    if (!has(SlotFlag::kSerial))
-        return false;
-    slotBytes(m_active, Slot::kSerial, out, kSerialSize);
-    return true;
+    return readField(SlotFlag::kSerial, Slot::kSerial, out, kSerialSize);
 }
 
 int8_t WardenStore::findEntry(uint8_t slot, uint16_t listOffset, uint8_t count, uint8_t entrySize,
@@ -222,9 +229,9 @@ bool WardenStore::whitelistEntry(uint8_t index, WhitelistEntry &out) const
 {
     if (index >= whitelistCount())
         return false;
-    slotBytes(m_active, uint16_t(Slot::kWhitelist + index * kWhitelistEntrySize), &out.nodeId, 1);
-    slotBytes(m_active, uint16_t(Slot::kWhitelist + index * kWhitelistEntrySize + 1), out.serial,
-              kSerialSize);
+    static_assert(sizeof(WhitelistEntry) == kWhitelistEntrySize, "an entry is read as it lies");
+    slotBytes(m_active, uint16_t(Slot::kWhitelist + index * kWhitelistEntrySize),
+              reinterpret_cast<uint8_t *>(&out), kWhitelistEntrySize);
     return true;
 }
 

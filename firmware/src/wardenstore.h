@@ -163,6 +163,10 @@ private:
     uint8_t slotByte(uint8_t slot, uint16_t offset) const;
     void slotBytes(uint8_t slot, uint16_t offset, uint8_t *out, uint16_t length) const;
     uint32_t slotNumber(uint8_t slot, uint16_t offset, uint8_t size) const;
+    /// A number of the active slot; 0 when none is valid.
+    uint32_t activeNumber(uint16_t offset, uint8_t size) const;
+    /// Reads a field of the active slot when its SlotFlag bit says it holds a value.
+    bool readField(uint8_t flag, uint16_t offset, uint8_t *out, uint8_t length) const;
     void stageByte(uint16_t offset, uint8_t value);
     /// Writes @p length bytes of @p data, or zeros when @p data is null.
     void stageBytes(uint16_t offset, const uint8_t *data, uint16_t length);
