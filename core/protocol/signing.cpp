@@ -328,7 +328,7 @@ RequirementTable::RequirementTable()
 
 bool RequirementTable::isRequired(uint8_t node) const
 {
-    return (m_bits[node >> 3] & (1u << (node & 7))) == 0;
+    return isRequiredIn(m_bits[node >> 3], node);
 }
 
 void RequirementTable::require(uint8_t node)

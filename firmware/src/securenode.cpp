@@ -541,9 +541,8 @@ bool SecureNode::required(uint16_t table, uint8_t node) const
                                                                : PeerFlag::kRequiresWhitelisting))
                != 0;
     // One byte of the table is enough; the bit rule (inverted polarity) is the protocol's.
-    Protocol::RequirementTable bits;
-    bits.raw()[node >> 3] = m_hal.eeprom.read(uint16_t(table + (node >> 3)));
-    return bits.isRequired(node);
+    return Protocol::RequirementTable::isRequiredIn(
+            m_hal.eeprom.read(uint16_t(table + (node >> 3))), node);
 }
 
 bool SecureNode::mustSign(const Message &message) const
