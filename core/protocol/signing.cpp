@@ -365,17 +365,26 @@ bool parseSigningPresentation(const Message &message, SigningPreferences &prefer
     return true;
 }
 
+void applySigningPresentation(uint8_t &doSignByte, uint8_t &doWhitelistByte, uint8_t sender,
+                              SigningPreferences preferences, bool weakSecurity)
+{
+    // Inverted bits (a clear bit marks the requirement), as RequirementTable holds them.
+    const uint8_t bit = uint8_t(1u << (sender & 7));
+    if (preferences.requiresSignatures)
+        doSignByte = uint8_t(doSignByte & ~bit);
+    else if (weakSecurity)
+        doSignByte = uint8_t(doSignByte | bit);
+    if (preferences.requiresWhitelisting)
+        doWhitelistByte = uint8_t(doWhitelistByte & ~bit);
+    else if (weakSecurity)
+        doWhitelistByte = uint8_t(doWhitelistByte | bit);
+}
+
 void applySigningPresentation(RequirementTable &doSign, RequirementTable &doWhitelist,
                               uint8_t sender, SigningPreferences preferences, bool weakSecurity)
 {
-    if (preferences.requiresSignatures)
-        doSign.require(sender);
-    else if (weakSecurity)
-        doSign.release(sender);
-    if (preferences.requiresWhitelisting)
-        doWhitelist.require(sender);
-    else if (weakSecurity)
-        doWhitelist.release(sender);
+    applySigningPresentation(doSign.raw()[sender >> 3], doWhitelist.raw()[sender >> 3], sender,
+                             preferences, weakSecurity);
 }
 
 } // namespace Protocol

@@ -817,21 +817,17 @@ WARDEN_NOINLINE void SecureNode::handleInternal(const Message &message, bool toM
 
 void SecureNode::applyPresentation(uint8_t sender, Protocol::SigningPreferences preferences)
 {
-    // Only the byte that holds the sender's bit is read and written back: the bit rules are
-    // the protocol's, applied to that byte in place of the whole 32-byte tables.
-    const uint16_t index = uint16_t(sender >> 3);
-    Protocol::RequirementTable doSign;
-    Protocol::RequirementTable doWhitelist;
-    doSign.raw()[index] = m_hal.eeprom.read(uint16_t(LegacyEeprom::kSigningRequirements + index));
-    doWhitelist.raw()[index]
-            = m_hal.eeprom.read(uint16_t(LegacyEeprom::kWhitelistRequirements + index));
+    // Only the bytes that hold the sender's bits are read and written back; the bit rules are
+    // the protocol's.
+    const uint16_t sign = uint16_t(LegacyEeprom::kSigningRequirements + (sender >> 3));
+    const uint16_t whitelist = uint16_t(LegacyEeprom::kWhitelistRequirements + (sender >> 3));
+    uint8_t doSign = m_hal.eeprom.read(sign);
+    uint8_t doWhitelist = m_hal.eeprom.read(whitelist);
     Protocol::applySigningPresentation(doSign, doWhitelist, sender, preferences,
                                        m_config.weakSecurity);
     // Spec 4.3: written back after every presentation, where MySensors keeps them.
-    eepromUpdate(m_hal.eeprom, uint16_t(LegacyEeprom::kSigningRequirements + index),
-                 doSign.raw()[index]);
-    eepromUpdate(m_hal.eeprom, uint16_t(LegacyEeprom::kWhitelistRequirements + index),
-                 doWhitelist.raw()[index]);
+    eepromUpdate(m_hal.eeprom, sign, doSign);
+    eepromUpdate(m_hal.eeprom, whitelist, doWhitelist);
 }
 
 WARDEN_NOINLINE void SecureNode::answerNonceRequest(const Message &request, uint32_t nowMs)

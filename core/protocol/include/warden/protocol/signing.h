@@ -182,6 +182,10 @@ bool parseSigningPresentation(const Message &message, SigningPreferences &prefer
 /// flag removes it only under weak security (requirements are otherwise sticky).
 void applySigningPresentation(RequirementTable &doSign, RequirementTable &doWhitelist,
                               uint8_t sender, SigningPreferences preferences, bool weakSecurity);
+/// The same on the two tables' bytes for @p sender (index sender / 8): for a node that keeps
+/// the tables in EEPROM and reads only those bytes.
+void applySigningPresentation(uint8_t &doSignByte, uint8_t &doWhitelistByte, uint8_t sender,
+                              SigningPreferences preferences, bool weakSecurity);
 
 } // namespace Protocol
 } // namespace Warden
