@@ -361,7 +361,7 @@ void SecureNode::adoptNodeId(uint8_t id, uint32_t nowMs)
     enter(NodeState::Uplink, nowMs);
 }
 
-void SecureNode::becomeReady(uint32_t nowMs)
+WARDEN_NOINLINE void SecureNode::becomeReady(uint32_t nowMs)
 {
     m_state = NodeState::Ready;
     m_stateSince = nowMs;
