@@ -149,7 +149,7 @@ void writeFrame(const uint8_t *stream, size_t length, size_t frames, size_t inde
     payload[0] = uint8_t((index << 4) | (frames - 1));
     payload[1] = xid;
     memcpy(payload + kManagementFragmentHeaderSize, stream + offset, chunk);
-    out = Message();
+    out.clear();
     out.setHeader(sender, destination, Command::Stream, frameType, kNodeSensorId);
     out.setPayload(PayloadType::Custom, payload, kManagementFragmentHeaderSize + chunk);
 }

@@ -344,7 +344,7 @@ void RequirementTable::release(uint8_t node)
 void makeSigningPresentation(Message &message, uint8_t sender, uint8_t destination,
                              SigningPreferences preferences)
 {
-    message = Message();
+    message.clear();
     message.setHeader(sender, destination, Command::Internal,
                       uint8_t(Internal::SigningPresentation), kNodeSensorId);
     const uint8_t payload[2] = {kSigningPresentationVersion,
