@@ -715,7 +715,13 @@ WARDEN_NOINLINE void SecureNode::sendEcho(const Message &message)
 
 WARDEN_NOINLINE void SecureNode::handleInternal(const Message &message, bool toMe, uint32_t nowMs)
 {
-    switch (static_cast<Internal>(message.type())) {
+    const Internal type = static_cast<Internal>(message.type());
+    // Everything but the joining answers and discovery is for this node alone: one test here
+    // rather than one per case.
+    if (!toMe && type != Internal::FindParentResponse && type != Internal::IdResponse
+        && type != Internal::DiscoverRequest)
+        return;
+    switch (type) {
     case Internal::FindParentResponse: {
         uint8_t distance = 0;
         if (m_state != NodeState::FindParent || !message.getByte(distance) || distance >= 254)
@@ -740,7 +746,7 @@ WARDEN_NOINLINE void SecureNode::handleInternal(const Message &message, bool toM
         break;
     case Internal::Pong: {
         uint8_t hops = 0;
-        if (toMe && m_state == NodeState::Uplink && message.getByte(hops)) {
+        if (m_state == NodeState::Uplink && message.getByte(hops)) {
             m_distance = hops;
             if (m_presentedOnce)
                 becomeReady(nowMs);
@@ -751,7 +757,7 @@ WARDEN_NOINLINE void SecureNode::handleInternal(const Message &message, bool toM
     }
     case Internal::SigningPresentation: {
         Protocol::SigningPreferences preferences;
-        if (toMe && Protocol::parseSigningPresentation(message, preferences)) {
+        if (Protocol::parseSigningPresentation(message, preferences)) {
             // Unauthenticated (spec 14): ignored when the management channel set the peers.
             if ((m_policy & PolicyFlag::kIgnorePresentations) == 0)
                 applyPresentation(message.sender(), preferences);
@@ -761,31 +767,28 @@ WARDEN_NOINLINE void SecureNode::handleInternal(const Message &message, bool toM
         break;
     }
     case Internal::NonceRequest:
-        if (toMe)
-            answerNonceRequest(message, nowMs);
+        answerNonceRequest(message, nowMs);
         break;
     case Internal::NonceResponse:
-        if (toMe)
-            completeSigning(message);
+        completeSigning(message);
         break;
     case Internal::HeartbeatRequest:
-        if (toMe)
-            sendHeartbeat();
+        sendHeartbeat();
         break;
     case Internal::Presentation:
-        if (toMe && m_state == NodeState::Ready)
+        if (m_state == NodeState::Ready)
             enter(NodeState::Presenting, nowMs);
         break;
     case Internal::RegistrationResponse: {
         uint8_t accepted = 0;
-        if (toMe && message.getByte(accepted)) {
+        if (message.getByte(accepted)) {
             m_registered = accepted != 0;
             m_registrationAnswered = true;
         }
         break;
     }
     case Internal::Reboot:
-        if (toMe && message.sender() == Protocol::kGatewayAddress)
+        if (message.sender() == Protocol::kGatewayAddress)
             m_hal.board.restart();
         break;
     case Internal::DiscoverRequest:
@@ -799,7 +802,7 @@ WARDEN_NOINLINE void SecureNode::handleInternal(const Message &message, bool toM
         }
         break;
     case Internal::Version:
-        if (toMe && m_state == NodeState::Ready) {
+        if (m_state == NodeState::Ready) {
             Message reply = internal(message.sender(), Internal::Version);
             reply.setULong32(kLibraryVersion);
             dispatch(reply, nowMs);
@@ -807,7 +810,7 @@ WARDEN_NOINLINE void SecureNode::handleInternal(const Message &message, bool toM
         break;
     case Internal::Time:
     case Internal::Config:
-        if (toMe && m_onReceive)
+        if (m_onReceive)
             m_onReceive(m_onReceiveContext, message);
         break;
     default:
