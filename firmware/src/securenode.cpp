@@ -32,11 +32,6 @@ constexpr uint32_t kLockedReportMs = 30UL * 60UL * 1000UL;
 constexpr uint8_t kMaxFramesPerPoll = 8;
 constexpr uint8_t kVerdictKinds = 10;
 
-bool elapsed(uint32_t now, uint32_t since, uint32_t duration)
-{
-    return uint32_t(now - since) >= duration;
-}
-
 // Reads "1".."254" (P_STRING, as the controller sends an id); 0 when it is anything else.
 uint8_t parseNodeId(const Message &message)
 {
@@ -270,7 +265,7 @@ WARDEN_NOINLINE void SecureNode::runState(uint32_t nowMs)
             startJoining(nowMs);
         break;
     case NodeState::FindParent:
-        if (elapsed(nowMs, m_attemptSince, kStateTimeoutMs)) {
+        if (elapsed(m_attemptSince, kStateTimeoutMs)) {
             if (m_candidateParent != Protocol::kAutoAddress)
                 adoptParent(m_candidateParent, m_candidateDistance, nowMs);
             else
@@ -279,7 +274,7 @@ WARDEN_NOINLINE void SecureNode::runState(uint32_t nowMs)
         break;
     case NodeState::RequestId:
     case NodeState::Uplink:
-        if (elapsed(nowMs, m_attemptSince, kStateTimeoutMs))
+        if (elapsed(m_attemptSince, kStateTimeoutMs))
             attemptTimedOut(nowMs);
         break;
     case NodeState::Presenting:
@@ -287,16 +282,16 @@ WARDEN_NOINLINE void SecureNode::runState(uint32_t nowMs)
         break;
     case NodeState::Ready:
         if (m_config.heartbeatIntervalMs > 0
-            && elapsed(nowMs, m_lastHeartbeat, m_config.heartbeatIntervalMs))
+            && elapsed(m_lastHeartbeat, m_config.heartbeatIntervalMs))
             sendHeartbeat();
         break;
     case NodeState::Failure:
-        if (elapsed(nowMs, m_stateSince,
+        if (elapsed(m_stateSince,
                     m_failures >= kFailuresBeforeLongDelay ? kLongFailureDelayMs : kFailureDelayMs))
             enter(NodeState::FindParent, nowMs);
         break;
     case NodeState::Locked:
-        if (elapsed(nowMs, m_attemptSince, kLockedReportMs)) {
+        if (elapsed(m_attemptSince, kLockedReportMs)) {
             m_attemptSince = nowMs;
             reportLocked();
         }
@@ -304,6 +299,14 @@ WARDEN_NOINLINE void SecureNode::runState(uint32_t nowMs)
     case NodeState::Off:
         break;
     }
+}
+
+WARDEN_NOINLINE bool SecureNode::elapsed(const uint32_t &since, uint32_t duration) const
+{
+    // m_now is the nowMs of the poll that runs the state machine. Unsigned subtraction keeps
+    // working across the 32-bit millisecond wrap-around. One copy of the 32-bit compare
+    // rather than one per timer.
+    return uint32_t(m_now - since) >= duration;
 }
 
 void SecureNode::attemptTimedOut(uint32_t nowMs)
@@ -391,7 +394,7 @@ WARDEN_NOINLINE void SecureNode::runPresenting(uint32_t nowMs)
     case Step::AwaitGatewayPresentation:
         if (m_gatewayPresented) {
             m_step = Step::NodePresentation;
-        } else if (elapsed(nowMs, m_attemptSince, kPresentationReplyMs)) {
+        } else if (elapsed(m_attemptSince, kPresentationReplyMs)) {
             // Spec 4.4 goes on after one silent wait. A lost reply would leave the node not
             // knowing that the gateway requires signatures (and sending unsigned frames it
             // refuses), so the presentation is repeated a few times first.
@@ -454,7 +457,7 @@ WARDEN_NOINLINE void SecureNode::runPresenting(uint32_t nowMs)
     case Step::AwaitRegistration:
         if (m_registrationAnswered) {
             becomeReady(nowMs);
-        } else if (elapsed(nowMs, m_attemptSince, kStateTimeoutMs)) {
+        } else if (elapsed(m_attemptSince, kStateTimeoutMs)) {
             if (m_attempts < kRegistrationRequests) {
                 m_step = Step::Registration;
             } else {

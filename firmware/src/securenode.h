@@ -195,6 +195,8 @@ private:
     void runState(uint32_t nowMs);
     void runPresenting(uint32_t nowMs);
     void attemptTimedOut(uint32_t nowMs);
+    /// True when @p duration ms have passed since the time in @p since (a member).
+    bool elapsed(const uint32_t &since, uint32_t duration) const;
     void sendFindParent();
     void sendIdRequest();
     void sendPing();
