@@ -242,7 +242,7 @@ void SecureNode::poll(uint32_t nowMs)
         }
     }
     m_verifyNonce.expire(nowMs);
-    if (m_outgoingActive && uint32_t(nowMs - m_outgoingSince) > Protocol::kVerificationTimeoutMs)
+    if (m_outgoingActive && elapsed(m_outgoingSince, Protocol::kVerificationTimeoutMs + 1))
         finishSend(false); // spec 4.6 step 7: no nonce in time, the message is not sent
     if (m_discoverPending && int32_t(nowMs - m_discoverAt) >= 0) {
         m_discoverPending = false;
