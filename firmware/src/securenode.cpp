@@ -125,19 +125,21 @@ WARDEN_NOINLINE void SecureNode::reloadSecurity()
     m_store.load();
     uint8_t key[Protocol::kSigningKeySize];
     m_signer.clearKey();
-    m_keySource = KeySource::None;
-    if (m_store.readKey(KeySlot::Link, key)) {
-        m_signer.setKey(key);
-        m_keySource = KeySource::Link;
-    } else if (m_store.readKey(KeySlot::Network, key)) {
-        m_signer.setKey(key);
-        m_keySource = KeySource::Network;
-    } else if (legacyChecksumValid(m_hal.eeprom, m_sha)) {
-        // Spec 7.2: a MySensors-personalized node is trusted only with a matching checksum.
-        eepromRead(m_hal.eeprom, LegacyEeprom::kHmacKey, key, sizeof key);
-        m_signer.setKey(key);
-        m_keySource = KeySource::Legacy;
+    KeySource source = KeySource::Link;
+    if (!m_store.readKey(KeySlot::Link, key)) {
+        source = KeySource::Network;
+        if (!m_store.readKey(KeySlot::Network, key)) {
+            source = KeySource::None;
+            // Spec 7.2: a MySensors-personalized node is trusted only with a matching checksum.
+            if (legacyChecksumValid(m_hal.eeprom, m_sha)) {
+                eepromRead(m_hal.eeprom, LegacyEeprom::kHmacKey, key, sizeof key);
+                source = KeySource::Legacy;
+            }
+        }
     }
+    if (source != KeySource::None)
+        m_signer.setKey(key);
+    m_keySource = source;
     Protocol::secureZero(key, sizeof key);
     if (!m_store.readSerial(m_serial))
         eepromRead(m_hal.eeprom, LegacyEeprom::kSerial, m_serial, sizeof m_serial);
