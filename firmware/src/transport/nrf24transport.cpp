@@ -79,6 +79,11 @@ uint8_t Nrf24Transport::command(uint8_t command, const uint8_t *out, uint8_t *in
     return status;
 }
 
+uint8_t Nrf24Transport::strobe(uint8_t command)
+{
+    return this->command(command, nullptr, nullptr, 0);
+}
+
 uint8_t Nrf24Transport::readRegister(uint8_t reg)
 {
     uint8_t value = 0;
@@ -132,8 +137,8 @@ bool Nrf24Transport::begin(const Nrf24Settings &settings)
     writeRegister(kEnableAutoAck, kPipe0 | kPipe2);
     writeAddress(kRxAddressP1, kBroadcast);
     setAddress(m_address);
-    command(kFlushRx, nullptr, nullptr, 0);
-    command(kFlushTx, nullptr, nullptr, 0);
+    strobe(kFlushRx);
+    strobe(kFlushTx);
     writeRegister(kStatus, kRxReady | kTxSent | kMaxRetries);
     listen();
     return true;
@@ -179,7 +184,7 @@ bool Nrf24Transport::send(uint8_t nextHop, const uint8_t *data, uint8_t length)
         writeAddress(kRxAddressP0, nextHop);
         writeRegister(kEnableRxAddress, uint8_t(readRegister(kEnableRxAddress) | kPipe0));
     }
-    command(kFlushTx, nullptr, nullptr, 0);
+    strobe(kFlushTx);
     writeRegister(kStatus, kTxSent | kMaxRetries);
     command(broadcast ? kWritePayloadNoAck : kWritePayload, data, nullptr, length);
     // A CE pulse of at least 10 us starts the transmission; retransmissions need no more.
@@ -190,7 +195,7 @@ bool Nrf24Transport::send(uint8_t nextHop, const uint8_t *data, uint8_t length)
     const uint32_t start = m_clock.millis();
     uint8_t status = 0;
     for (;;) {
-        status = command(kNop, nullptr, nullptr, 0);
+        status = strobe(kNop);
         if (status & (kTxSent | kMaxRetries))
             break;
         if (uint32_t(m_clock.millis() - start) >= kSendTimeoutMs)
@@ -199,7 +204,7 @@ bool Nrf24Transport::send(uint8_t nextHop, const uint8_t *data, uint8_t length)
     const bool delivered = (status & kTxSent) != 0;
     m_lastRetries = uint8_t(readRegister(kObserveTx) & 0x0F);
     if (!delivered)
-        command(kFlushTx, nullptr, nullptr, 0);
+        strobe(kFlushTx);
     writeRegister(kStatus, kTxSent | kMaxRetries);
     listen();
     if (m_sent < 0xFFFF)
@@ -213,12 +218,12 @@ uint8_t Nrf24Transport::receive(uint8_t *buffer, uint8_t capacity)
 {
     if (!m_present || (readRegister(kFifoStatus) & kRxEmpty))
         return 0;
-    const uint8_t status = command(kNop, nullptr, nullptr, 0);
+    const uint8_t status = strobe(kNop);
     uint8_t width = 0;
     command(kReadPayloadWidth, nullptr, &width, 1);
     if (width == 0 || width > kMaxPayload) {
         // The datasheet's rule for a corrupt width: flush the RX FIFO.
-        command(kFlushRx, nullptr, nullptr, 0);
+        strobe(kFlushRx);
         writeRegister(kStatus, kRxReady);
         if (m_dropped < 0xFFFF)
             ++m_dropped;
