@@ -379,6 +379,12 @@ WARDEN_NOINLINE void SecureNode::runPresenting(uint32_t nowMs)
 {
     if (m_outgoingActive)
         return; // one message at a time: the previous one still waits for its nonce
+    // The steps that present a text (flash string) set these; one send after the switch.
+    Command command = Command::Internal;
+    uint8_t type = 0;
+    uint8_t sensor = Protocol::kNodeSensorId;
+    const char *text = nullptr;
+    bool present = false;
     switch (m_step) {
     case Step::SigningPresentation: {
         Message presentation;
@@ -407,9 +413,10 @@ WARDEN_NOINLINE void SecureNode::runPresenting(uint32_t nowMs)
         }
         break;
     case Step::NodePresentation:
-        sendFlashString(Protocol::kGatewayAddress, Command::Presentation,
-                        uint8_t(Protocol::Sensor::ArduinoNode), Protocol::kNodeSensorId,
-                        WARDEN_F("2.3.2"), nowMs);
+        command = Command::Presentation;
+        type = uint8_t(Protocol::Sensor::ArduinoNode);
+        text = WARDEN_F("2.3.2");
+        present = true;
         m_step = Step::Config;
         break;
     case Step::Config: {
@@ -420,25 +427,26 @@ WARDEN_NOINLINE void SecureNode::runPresenting(uint32_t nowMs)
         break;
     }
     case Step::SketchName:
-        if (m_config.sketchName)
-            sendFlashString(Protocol::kGatewayAddress, Command::Internal,
-                            uint8_t(Internal::SketchName), Protocol::kNodeSensorId,
-                            m_config.sketchName, nowMs);
+        type = uint8_t(Internal::SketchName);
+        text = m_config.sketchName;
+        present = text != nullptr;
         m_step = Step::SketchVersion;
         break;
     case Step::SketchVersion:
-        if (m_config.sketchVersion)
-            sendFlashString(Protocol::kGatewayAddress, Command::Internal,
-                            uint8_t(Internal::SketchVersion), Protocol::kNodeSensorId,
-                            m_config.sketchVersion, nowMs);
+        type = uint8_t(Internal::SketchVersion);
+        text = m_config.sketchVersion;
+        present = text != nullptr;
         m_step = Step::Children;
         m_childIndex = 0;
         break;
     case Step::Children:
         if (m_config.children && m_childIndex < m_config.childCount) {
             const ChildPresentation &child = m_config.children[m_childIndex++];
-            sendFlashString(Protocol::kGatewayAddress, Command::Presentation, child.sensorType,
-                            child.id, child.description, nowMs);
+            command = Command::Presentation;
+            type = child.sensorType;
+            sensor = child.id;
+            text = child.description;
+            present = true;
         } else if (m_presentedOnce) {
             becomeReady(nowMs); // a presentation on request: registration was done at the start
         } else {
@@ -468,7 +476,8 @@ WARDEN_NOINLINE void SecureNode::runPresenting(uint32_t nowMs)
             }
         }
         break;
-    }
+    }    if (present)
+        sendFlashString(command, type, sensor, text);
 }
 
 Message SecureNode::internal(uint8_t destination, Internal type, uint8_t sensor) const
@@ -485,9 +494,8 @@ Message SecureNode::makeValue(uint8_t child, uint8_t type) const
     return message;
 }
 
-WARDEN_NOINLINE SendStatus SecureNode::sendFlashString(uint8_t destination, Command command,
-                                                       uint8_t type, uint8_t sensor,
-                                                       const char *flashText, uint32_t nowMs)
+WARDEN_NOINLINE SendStatus SecureNode::sendFlashString(Command command, uint8_t type,
+                                                       uint8_t sensor, const char *flashText)
 {
     char text[Protocol::kMaxPayloadSize];
     uint8_t length = 0;
@@ -499,9 +507,9 @@ WARDEN_NOINLINE SendStatus SecureNode::sendFlashString(uint8_t destination, Comm
         }
     }
     Message message;
-    message.setHeader(m_nodeId, destination, command, type, sensor);
+    message.setHeader(m_nodeId, Protocol::kGatewayAddress, command, type, sensor);
     message.setString(text, length);
-    return dispatch(message, nowMs);
+    return dispatch(message, m_now);
 }
 
 SendStatus SecureNode::send(const Message &message)

@@ -227,8 +227,9 @@ private:
     void applyPresentation(uint8_t sender, Protocol::SigningPreferences preferences);
     Protocol::Message internal(uint8_t destination, Protocol::Internal type,
                                uint8_t sensor = Protocol::kNodeSensorId) const;
-    SendStatus sendFlashString(uint8_t destination, Protocol::Command command, uint8_t type,
-                               uint8_t sensor, const char *flashText, uint32_t nowMs);
+    /// A presentation text (WARDEN_FLASH string, or null for none) to the gateway.
+    SendStatus sendFlashString(Protocol::Command command, uint8_t type, uint8_t sensor,
+                               const char *flashText);
 
     Hal m_hal;
     Protocol::Sha256Compressor &m_sha;
