@@ -157,10 +157,10 @@ WARDEN_NOINLINE void SecureNode::reloadSecurity()
 void SecureNode::startJoining(uint32_t nowMs)
 {
     reloadSecurity(); // a personalization session may have committed
-    uint8_t id = m_hal.eeprom.read(LegacyEeprom::kNodeId);
+    uint8_t id = eepromByte(LegacyEeprom::kNodeId);
     if (m_config.staticNodeId >= 1 && m_config.staticNodeId <= 254) {
         id = m_config.staticNodeId;
-        eepromUpdate(m_hal.eeprom, LegacyEeprom::kNodeId, id);
+        setEepromByte(LegacyEeprom::kNodeId, id);
     }
     m_nodeId = id >= 1 && id <= 254 ? id : Protocol::kAutoAddress;
     m_hal.transport.setAddress(m_nodeId);
@@ -175,20 +175,20 @@ bool SecureNode::checkLockAtBoot(uint32_t nowMs)
 {
     if (!m_config.nodeLock)
         return false;
-    const uint8_t left = m_hal.eeprom.read(LegacyEeprom::kNodeLock);
+    const uint8_t left = eepromByte(LegacyEeprom::kNodeLock);
     if (left == 0) {
         if (m_hal.board.unlockRequested()) {
-            eepromUpdate(m_hal.eeprom, LegacyEeprom::kNodeLock, kNodeLockMax);
+            setEepromByte(LegacyEeprom::kNodeLock, kNodeLockMax);
             return false;
         }
         // Report through the parent the bootloader knows, if any.
-        m_parentId = m_hal.eeprom.read(LegacyEeprom::kParentId);
+        m_parentId = eepromByte(LegacyEeprom::kParentId);
         lock(LockReason::LockedDuringBoot, nowMs);
         return true;
     }
     // Erased (0xFF) or a value MySensors never writes: start with the full budget.
     if (left > kNodeLockMax)
-        eepromUpdate(m_hal.eeprom, LegacyEeprom::kNodeLock, kNodeLockMax);
+        setEepromByte(LegacyEeprom::kNodeLock, kNodeLockMax);
     return false;
 }
 
@@ -311,6 +311,16 @@ WARDEN_NOINLINE bool SecureNode::elapsed(const uint32_t &since, uint32_t duratio
     return uint32_t(m_now - since) >= duration;
 }
 
+WARDEN_NOINLINE uint8_t SecureNode::eepromByte(uint16_t address) const
+{
+    return m_hal.eeprom.read(address);
+}
+
+WARDEN_NOINLINE void SecureNode::setEepromByte(uint16_t address, uint8_t value)
+{
+    eepromUpdate(m_hal.eeprom, address, value);
+}
+
 void SecureNode::attemptTimedOut(uint32_t nowMs)
 {
     if (m_attempts < kStateRetries) {
@@ -354,14 +364,14 @@ void SecureNode::adoptParent(uint8_t parent, uint8_t distance, uint32_t nowMs)
     m_distance = distance < 254 ? uint8_t(distance + 1) : 254;
     m_uplinkFailures = 0;
     // For a bootloader that fetches firmware through the parent (spec 7.1).
-    eepromUpdate(m_hal.eeprom, LegacyEeprom::kParentId, parent);
+    setEepromByte(LegacyEeprom::kParentId, parent);
     enter(m_nodeId == Protocol::kAutoAddress ? NodeState::RequestId : NodeState::Uplink, nowMs);
 }
 
 void SecureNode::adoptNodeId(uint8_t id, uint32_t nowMs)
 {
     m_nodeId = id;
-    eepromUpdate(m_hal.eeprom, LegacyEeprom::kNodeId, id);
+    setEepromByte(LegacyEeprom::kNodeId, id);
     m_hal.transport.setAddress(id);
     enter(NodeState::Uplink, nowMs);
 }
@@ -555,7 +565,7 @@ bool SecureNode::required(uint16_t table, uint8_t node) const
                != 0;
     // One byte of the table is enough; the bit rule (inverted polarity) is the protocol's.
     return Protocol::RequirementTable::isRequiredIn(
-            m_hal.eeprom.read(uint16_t(table + (node >> 3))), node);
+            eepromByte(uint16_t(table + (node >> 3))), node);
 }
 
 bool SecureNode::mustSign(const Message &message) const
@@ -837,13 +847,13 @@ void SecureNode::applyPresentation(uint8_t sender, Protocol::SigningPreferences 
     // the protocol's.
     const uint16_t sign = uint16_t(LegacyEeprom::kSigningRequirements + (sender >> 3));
     const uint16_t whitelist = uint16_t(LegacyEeprom::kWhitelistRequirements + (sender >> 3));
-    uint8_t doSign = m_hal.eeprom.read(sign);
-    uint8_t doWhitelist = m_hal.eeprom.read(whitelist);
+    uint8_t doSign = eepromByte(sign);
+    uint8_t doWhitelist = eepromByte(whitelist);
     Protocol::applySigningPresentation(doSign, doWhitelist, sender, preferences,
                                        m_config.weakSecurity);
     // Spec 4.3: written back after every presentation, where MySensors keeps them.
-    eepromUpdate(m_hal.eeprom, sign, doSign);
-    eepromUpdate(m_hal.eeprom, whitelist, doWhitelist);
+    setEepromByte(sign, doSign);
+    setEepromByte(whitelist, doWhitelist);
 }
 
 WARDEN_NOINLINE void SecureNode::answerNonceRequest(const Message &request, uint32_t nowMs)
@@ -889,11 +899,11 @@ void SecureNode::failedVerification(uint32_t nowMs)
         return;
     // The budget lives in the MySensors lock byte, so a reboot does not reset it: 5..1 left,
     // 0 locked (MySensors reads 1..5 as "not locked", like its own 5).
-    uint8_t left = m_hal.eeprom.read(LegacyEeprom::kNodeLock);
+    uint8_t left = eepromByte(LegacyEeprom::kNodeLock);
     if (left == 0 || left > kNodeLockMax)
         left = kNodeLockMax;
     --left;
-    eepromUpdate(m_hal.eeprom, LegacyEeprom::kNodeLock, left);
+    setEepromByte(LegacyEeprom::kNodeLock, left);
     if (left == 0)
         lock(LockReason::FailedVerifications, nowMs);
 }
@@ -902,12 +912,12 @@ void SecureNode::verificationSucceeded()
 {
     m_nonceRequests = 0;
     if (m_config.nodeLock)
-        eepromUpdate(m_hal.eeprom, LegacyEeprom::kNodeLock, kNodeLockMax);
+        setEepromByte(LegacyEeprom::kNodeLock, kNodeLockMax);
 }
 
 void SecureNode::lock(LockReason reason, uint32_t nowMs)
 {
-    eepromUpdate(m_hal.eeprom, LegacyEeprom::kNodeLock, 0);
+    setEepromByte(LegacyEeprom::kNodeLock, 0);
     m_lockReason = reason;
     m_verifyNonce.purge();
     const bool wasSending = m_outgoingActive;

@@ -197,6 +197,9 @@ private:
     void attemptTimedOut(uint32_t nowMs);
     /// True when @p duration ms have passed since the time in @p since (a member).
     bool elapsed(const uint32_t &since, uint32_t duration) const;
+    /// The node's own EEPROM bytes (legacy fields), each access one short call.
+    uint8_t eepromByte(uint16_t address) const;
+    void setEepromByte(uint16_t address, uint8_t value);
     void sendFindParent();
     void sendIdRequest();
     void sendPing();
