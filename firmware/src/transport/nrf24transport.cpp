@@ -79,6 +79,11 @@ uint8_t Nrf24Transport::command(uint8_t command, const uint8_t *out, uint8_t *in
     return status;
 }
 
+void Nrf24Transport::chipEnable(bool on)
+{
+    m_bus.setChipEnable(on);
+}
+
 uint8_t Nrf24Transport::strobe(uint8_t command)
 {
     return this->command(command, nullptr, nullptr, 0);
@@ -117,7 +122,7 @@ bool Nrf24Transport::applySettings(const Nrf24Settings &s)
 
 bool Nrf24Transport::begin(const Nrf24Settings &settings)
 {
-    m_bus.setChipEnable(false);
+    chipEnable(false);
     m_bus.select(false);
     // Power-on reset takes up to 100 ms after VCC; the MCU's own start-up covers most of it.
     m_bus.delayMicroseconds(5000);
@@ -148,7 +153,7 @@ bool Nrf24Transport::configure(const Nrf24Settings &settings)
 {
     if (!m_present)
         return false;
-    m_bus.setChipEnable(false);
+    chipEnable(false);
     const bool ok = applySettings(settings);
     listen();
     return ok;
@@ -168,7 +173,7 @@ void Nrf24Transport::listen()
 {
     writeRegister(kEnableRxAddress, m_address == kBroadcast ? kPipe1 : uint8_t(kPipe1 | kPipe2));
     writeRegister(kConfig, uint8_t(m_config | kPrimaryRx));
-    m_bus.setChipEnable(true);
+    chipEnable(true);
 }
 
 bool Nrf24Transport::send(uint8_t nextHop, const uint8_t *data, uint8_t length)
@@ -176,7 +181,7 @@ bool Nrf24Transport::send(uint8_t nextHop, const uint8_t *data, uint8_t length)
     if (!m_present || length == 0 || length > kMaxPayload)
         return false;
     const bool broadcast = nextHop == kBroadcast;
-    m_bus.setChipEnable(false);
+    chipEnable(false);
     writeRegister(kConfig, m_config); // PRIM_RX off: transmitter
     writeAddress(kTxAddress, nextHop);
     if (!broadcast) {
@@ -188,9 +193,9 @@ bool Nrf24Transport::send(uint8_t nextHop, const uint8_t *data, uint8_t length)
     writeRegister(kStatus, kTxSent | kMaxRetries);
     command(broadcast ? kWritePayloadNoAck : kWritePayload, data, nullptr, length);
     // A CE pulse of at least 10 us starts the transmission; retransmissions need no more.
-    m_bus.setChipEnable(true);
+    chipEnable(true);
     m_bus.delayMicroseconds(15);
-    m_bus.setChipEnable(false);
+    chipEnable(false);
 
     const uint32_t start = m_clock.millis();
     uint8_t status = 0;
