@@ -141,19 +141,16 @@ bool WardenStore::load()
     m_staging = false;
     m_active = kNoSlot;
     m_sequence = 0;
-    uint32_t sequence[2] = {0, 0};
-    const bool valid[2] = {slotValid(0, sequence[0]), slotValid(1, sequence[1])};
-    if (valid[0] && valid[1]) {
+    for (uint8_t slot = 0; slot < 2; ++slot) {
         // Serial-number arithmetic: the newer of two sequence numbers is ahead by less than
         // 2^31, so the comparison survives a wrap (which 2^32 commits never reach anyway).
-        m_active = int32_t(sequence[1] - sequence[0]) > 0 ? 1 : 0;
-    } else if (valid[0]) {
-        m_active = 0;
-    } else if (valid[1]) {
-        m_active = 1;
+        uint32_t sequence = 0;
+        if (slotValid(slot, sequence)
+            && (m_active == kNoSlot || int32_t(sequence - m_sequence) > 0)) {
+            m_active = slot;
+            m_sequence = sequence;
+        }
     }
-    if (m_active != kNoSlot)
-        m_sequence = sequence[m_active];
     return isValid();
 }
 
