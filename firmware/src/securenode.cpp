@@ -63,16 +63,12 @@ SecureNode::SecureNode(const Hal &hal, Protocol::Sha256Compressor &sha, const No
     // the AVR is about 4 bytes of code per member in the static constructor.
     uint8_t *const first = reinterpret_cast<uint8_t *>(&m_counters);
     memset(first, 0, size_t(reinterpret_cast<uint8_t *>(&m_discoverPending) + 1 - first));
-    m_state = NodeState::Off;
-    m_step = Step::SigningPresentation;
-    m_lockReason = LockReason::None;
-    m_keySource = KeySource::None;
-    m_nodeId = Protocol::kAutoAddress;
-    m_parentId = Protocol::kAutoAddress;
-    m_distance = 255;
-    m_candidateParent = Protocol::kAutoAddress;
-    m_candidateDistance = 255;
-    memset(m_serial, 0xFF, sizeof m_serial);
+    static_assert(NodeState::Off == NodeState(0) && Step::SigningPresentation == Step(0)
+                          && LockReason::None == LockReason(0) && KeySource::None == KeySource(0),
+                  "the zeroed block starts the state machine");
+    static_assert(Protocol::kAutoAddress == 0xFF, "ids and distances start as 0xFF");
+    memset(m_serial, 0xFF,
+           size_t(reinterpret_cast<uint8_t *>(&m_candidateDistance) + 1 - m_serial));
 }
 
 SecureNode::~SecureNode() = default;

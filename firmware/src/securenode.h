@@ -261,17 +261,19 @@ private:
     uint32_t m_outgoingSince;
     uint32_t m_lastHeartbeat;
     uint32_t m_discoverAt;
+    // m_serial .. m_candidateDistance start as 0xFF (unknown serial, ids and distances): one
+    // memset after the zeroing.
     uint8_t m_serial[Protocol::kSerialSize];
-    NodeState m_state;
-    Step m_step;
-    LockReason m_lockReason;
-    KeySource m_keySource;
-    uint8_t m_policy;
     uint8_t m_nodeId;
     uint8_t m_parentId;
     uint8_t m_distance;
     uint8_t m_candidateParent;
     uint8_t m_candidateDistance;
+    NodeState m_state;
+    Step m_step;
+    LockReason m_lockReason;
+    KeySource m_keySource;
+    uint8_t m_policy;
     uint8_t m_idToken;
     uint8_t m_attempts;
     uint8_t m_failures; ///< consecutive joins that failed
