@@ -2,6 +2,7 @@
 
 #include "portability.h"
 
+#include <stddef.h>
 #include <string.h>
 
 namespace Warden {
@@ -211,10 +212,13 @@ void Sha256::hash(Sha256Compressor &backend, const void *data, size_t length,
 }
 
 HmacSha256Key::HmacSha256Key()
-    : m_set(false)
 {
-    memset(m_inner, 0, sizeof m_inner);
-    memset(m_outer, 0, sizeof m_outer);
+    // m_inner, m_outer and m_set lie in that order: one block, zero (m_set false).
+    static_assert(offsetof(HmacSha256Key, m_outer) == sizeof m_inner
+                          && offsetof(HmacSha256Key, m_set) == 2 * sizeof m_inner,
+                  "the midstates and the flag are one block");
+    memset(m_inner, 0, size_t(reinterpret_cast<uint8_t *>(&m_set) + 1
+                              - reinterpret_cast<uint8_t *>(m_inner)));
 }
 
 HmacSha256Key::~HmacSha256Key()
@@ -247,9 +251,9 @@ void HmacSha256Key::setKey(Sha256Compressor &backend, const uint8_t *key, size_t
 
 void HmacSha256Key::clear()
 {
-    secureZero(m_inner, sizeof m_inner);
-    secureZero(m_outer, sizeof m_outer);
-    m_set = false;
+    // Both midstates and m_set (false) as one block, as the constructor does.
+    secureZero(m_inner, size_t(reinterpret_cast<uint8_t *>(&m_set) + 1
+                               - reinterpret_cast<uint8_t *>(m_inner)));
 }
 
 void HmacSha256Key::mac(Sha256Compressor &backend, const void *message, size_t length,
