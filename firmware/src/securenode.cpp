@@ -639,6 +639,12 @@ void SecureNode::finishSend(bool delivered)
         m_onSendDone(m_onSendDoneContext, m_outgoing, delivered);
 }
 
+WARDEN_NOINLINE void SecureNode::deliver(const Message &message)
+{
+    if (m_onReceive)
+        m_onReceive(m_onReceiveContext, message);
+}
+
 void SecureNode::note(const Message &message, Verdict verdict)
 {
     if (uint8_t(verdict) < kVerdictKinds && m_verdicts[uint8_t(verdict)] < 0xFFFF)
@@ -674,8 +680,7 @@ WARDEN_NOINLINE void SecureNode::processFrame(const uint8_t *data, uint8_t lengt
     }
 
     if (message.isEcho()) {
-        if (m_onReceive)
-            m_onReceive(m_onReceiveContext, message);
+        deliver(message);
         return;
     }
     if (toMe && message.requestEcho() && m_state == NodeState::Ready)
@@ -687,8 +692,8 @@ WARDEN_NOINLINE void SecureNode::processFrame(const uint8_t *data, uint8_t lengt
     case Command::Set:
     case Command::Req:
         // Spec 10.6: a broadcast reaches the sketch only from the parent.
-        if ((toMe || message.last() == m_parentId) && m_onReceive)
-            m_onReceive(m_onReceiveContext, message);
+        if (toMe || message.last() == m_parentId)
+            deliver(message);
         break;
     case Command::Stream:
         if (toMe && m_management && message.type() >= kFirstManagementStreamType)
@@ -829,8 +834,7 @@ WARDEN_NOINLINE void SecureNode::handleInternal(const Message &message, bool toM
         break;
     case Internal::Time:
     case Internal::Config:
-        if (m_onReceive)
-            m_onReceive(m_onReceiveContext, message);
+        deliver(message);
         break;
     default:
         break;

@@ -215,6 +215,8 @@ private:
     void answerNonceRequest(const Protocol::Message &request, uint32_t nowMs);
     void completeSigning(const Protocol::Message &response);
     void finishSend(bool delivered);
+    /// Hands @p message to the sketch's receive handler, if there is one.
+    void deliver(const Protocol::Message &message);
     void note(const Protocol::Message &message, Protocol::Verdict verdict);
     void failedVerification(uint32_t nowMs);
     void verificationSucceeded();
