@@ -217,8 +217,8 @@ HmacSha256Key::HmacSha256Key()
     static_assert(offsetof(HmacSha256Key, m_outer) == sizeof m_inner
                           && offsetof(HmacSha256Key, m_set) == 2 * sizeof m_inner,
                   "the midstates and the flag are one block");
-    memset(m_inner, 0, size_t(reinterpret_cast<uint8_t *>(&m_set) + 1
-                              - reinterpret_cast<uint8_t *>(m_inner)));
+    memset(m_inner, 0,
+           size_t(reinterpret_cast<uint8_t *>(&m_set) + 1 - reinterpret_cast<uint8_t *>(m_inner)));
 }
 
 HmacSha256Key::~HmacSha256Key()

@@ -39,10 +39,9 @@ uint8_t legacyChecksum(Eeprom &eeprom, Protocol::Sha256Compressor &sha)
     Protocol::Sha256 hash(sha);
     uint8_t byte = 0;
     for (uint8_t i = 0; i < kEnd; ++i) {
-        const uint16_t address = i < kKeyEnd ? uint16_t(LegacyEeprom::kHmacKey + i)
-                                 : i < kAesEnd
-                                         ? uint16_t(LegacyEeprom::kAesKey + (i - kKeyEnd))
-                                         : uint16_t(LegacyEeprom::kSerial + (i - kAesEnd));
+        const uint16_t address = i < kKeyEnd   ? uint16_t(LegacyEeprom::kHmacKey + i)
+                                 : i < kAesEnd ? uint16_t(LegacyEeprom::kAesKey + (i - kKeyEnd))
+                                               : uint16_t(LegacyEeprom::kSerial + (i - kAesEnd));
         byte = eeprom.read(address);
         hash.update(&byte, 1);
     }

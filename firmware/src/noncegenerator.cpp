@@ -24,8 +24,9 @@ void NonceGenerator::begin(Entropy &entropy, uint32_t bootCounter)
     m_ready = true;
 }
 
-WARDEN_NOINLINE void NonceGenerator::generate(Protocol::Sha256Compressor &sha, Entropy &entropy, uint32_t nowMs,
-                              uint8_t out[Protocol::kNoncePayloadSize])
+WARDEN_NOINLINE void NonceGenerator::generate(Protocol::Sha256Compressor &sha, Entropy &entropy,
+                                              uint32_t nowMs,
+                                              uint8_t out[Protocol::kNoncePayloadSize])
 {
     // pool(32) || boot(4) || counter(4) || fresh(8) || now(4) = 52 bytes: one compression.
     // Fed in pieces through one small buffer (no 52-byte copy on the stack), and the digest

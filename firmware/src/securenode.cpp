@@ -482,7 +482,8 @@ WARDEN_NOINLINE void SecureNode::runPresenting(uint32_t nowMs)
             }
         }
         break;
-    }    if (present)
+    }
+    if (present)
         sendFlashString(command, type, sensor, text);
 }
 
@@ -560,8 +561,8 @@ bool SecureNode::required(uint16_t table, uint8_t node) const
                                                                : PeerFlag::kRequiresWhitelisting))
                != 0;
     // One byte of the table is enough; the bit rule (inverted polarity) is the protocol's.
-    return Protocol::RequirementTable::isRequiredIn(
-            eepromByte(uint16_t(table + (node >> 3))), node);
+    return Protocol::RequirementTable::isRequiredIn(eepromByte(uint16_t(table + (node >> 3))),
+                                                    node);
 }
 
 bool SecureNode::mustSign(const Message &message) const

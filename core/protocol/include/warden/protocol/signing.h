@@ -155,7 +155,10 @@ public:
     bool isRequired(uint8_t node) const;
     /// The bit rule alone: whether @p byte, the table's byte for @p node (index node / 8),
     /// says @p node is required. For readers that hold one byte of a table, not all 32.
-    static bool isRequiredIn(uint8_t byte, uint8_t node) { return (byte & (1u << (node & 7))) == 0; }
+    static bool isRequiredIn(uint8_t byte, uint8_t node)
+    {
+        return (byte & (1u << (node & 7))) == 0;
+    }
     void require(uint8_t node);
     void release(uint8_t node);
     const uint8_t *raw() const { return m_bits; }
