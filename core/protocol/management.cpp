@@ -69,7 +69,9 @@ WARDEN_PROTOCOL_NOINLINE void applyKeystream(Sha256Compressor &backend, const Ma
     uint8_t block[kSha256DigestSize];
     for (size_t offset = 0, index = 0; offset < length; offset += sizeof block, ++index) {
         input[5] = uint8_t(index);
-        keys.encryption().mac(backend, input, sizeof input, block);
+        // Through hmacTwoParts (second part empty): its SHA-256 context is in its own frame,
+        // which keeps this one small enough for short stack addressing on the AVR.
+        hmacTwoParts(backend, keys.encryption(), input, sizeof input, nullptr, 0, block);
         const size_t take = length - offset < sizeof block ? length - offset : sizeof block;
         for (size_t i = 0; i < take; ++i)
             body[offset + i] ^= block[i];
@@ -149,7 +151,7 @@ void writeFrame(const uint8_t *stream, size_t length, size_t frames, size_t inde
     payload[0] = uint8_t((index << 4) | (frames - 1));
     payload[1] = xid;
     memcpy(payload + kManagementFragmentHeaderSize, stream + offset, chunk);
-    out = Message();
+    out.clear();
     out.setHeader(sender, destination, Command::Stream, frameType, kNodeSensorId);
     out.setPayload(PayloadType::Custom, payload, kManagementFragmentHeaderSize + chunk);
 }

@@ -67,6 +67,11 @@ const char *decodeErrorText(DecodeError error)
 
 Message::Message()
 {
+    clear();
+}
+
+void Message::clear()
+{
     memset(m_bytes, 0, sizeof m_bytes);
     m_bytes[3] = kProtocolVersion;
 }

@@ -2,6 +2,7 @@
 
 #include "portability.h"
 
+#include <stddef.h>
 #include <string.h>
 
 namespace Warden {
@@ -174,30 +175,28 @@ void Sha256::finish(uint8_t out[kSha256DigestSize])
 
 void Sha256::finish(uint8_t *out, size_t length)
 {
-    // The length in bits, big-endian in 64 bits: inputs here stay far below 512 MiB.
+    // Padding in place: 0x80, zeros, and the length in bits big-endian in the last 8 bytes
+    // of the final block (a second block when fewer than 8 bytes are left after the 0x80).
     const uint32_t total = m_total;
-    const uint8_t bits[8] = {0,
-                             0,
-                             0,
-                             uint8_t(total >> 29),
-                             uint8_t(total >> 21),
-                             uint8_t(total >> 13),
-                             uint8_t(total >> 5),
-                             uint8_t(total << 3)};
-    // 0x80, zeros up to 56 bytes into a block, the length. (m_buffered is below 64 here.)
-    m_buffer[m_buffered++] = 0x80;
+    uint8_t at = m_buffered;
+    m_buffer[at++] = 0x80;
     for (;;) {
-        if (m_buffered == kSha256BlockSize) {
-            m_backend.compress(m_state, m_buffer, 1);
-            m_buffered = 0;
+        memset(m_buffer + at, 0, kSha256BlockSize - at);
+        const bool last = at <= kSha256BlockSize - 8;
+        if (last) {
+            // A 32-bit byte count: the top three bytes of the 64-bit bit count are zero.
+            const uint32_t bits = total << 3;
+            m_buffer[kSha256BlockSize - 5] = uint8_t(uint8_t(total >> 24) >> 5);
+            m_buffer[kSha256BlockSize - 4] = uint8_t(bits >> 24);
+            m_buffer[kSha256BlockSize - 3] = uint8_t(bits >> 16);
+            m_buffer[kSha256BlockSize - 2] = uint8_t(bits >> 8);
+            m_buffer[kSha256BlockSize - 1] = uint8_t(bits);
         }
-        if (m_buffered == kSha256BlockSize - sizeof bits)
+        m_backend.compress(m_state, m_buffer, 1);
+        if (last)
             break;
-        m_buffer[m_buffered++] = 0;
+        at = 0;
     }
-    update(bits, sizeof bits);
-    // The block buffer is free now: the digest is spelled out there, then the bytes asked for
-    // are copied.
     sha256StateToBytes(m_state, m_buffer);
     memcpy(out, m_buffer, length < kSha256DigestSize ? length : kSha256DigestSize);
     secureZero(m_buffer, sizeof m_buffer);
@@ -213,10 +212,13 @@ void Sha256::hash(Sha256Compressor &backend, const void *data, size_t length,
 }
 
 HmacSha256Key::HmacSha256Key()
-    : m_set(false)
 {
-    memset(m_inner, 0, sizeof m_inner);
-    memset(m_outer, 0, sizeof m_outer);
+    // m_inner, m_outer and m_set lie in that order: one block, zero (m_set false).
+    static_assert(offsetof(HmacSha256Key, m_outer) == sizeof m_inner
+                          && offsetof(HmacSha256Key, m_set) == 2 * sizeof m_inner,
+                  "the midstates and the flag are one block");
+    memset(m_inner, 0,
+           size_t(reinterpret_cast<uint8_t *>(&m_set) + 1 - reinterpret_cast<uint8_t *>(m_inner)));
 }
 
 HmacSha256Key::~HmacSha256Key()
@@ -249,9 +251,9 @@ void HmacSha256Key::setKey(Sha256Compressor &backend, const uint8_t *key, size_t
 
 void HmacSha256Key::clear()
 {
-    secureZero(m_inner, sizeof m_inner);
-    secureZero(m_outer, sizeof m_outer);
-    m_set = false;
+    // Both midstates and m_set (false) as one block, as the constructor does.
+    secureZero(m_inner, size_t(reinterpret_cast<uint8_t *>(&m_set) + 1
+                               - reinterpret_cast<uint8_t *>(m_inner)));
 }
 
 void HmacSha256Key::mac(Sha256Compressor &backend, const void *message, size_t length,

@@ -155,6 +155,15 @@ void LegacySigner::salt(uint8_t h[kSha256DigestSize], uint8_t sender,
     hash.finish(h);
 }
 
+void LegacySigner::expected(const Message &message, const uint8_t nonce[kNonceSize],
+                            const uint8_t *serial, uint8_t h[kSha256DigestSize])
+{
+    computeHmac(message, nonce, h);
+    if (serial)
+        salt(h, message.sender(), serial);
+    h[0] = kSigningIdentifier;
+}
+
 SignResult LegacySigner::sign(Message &message, const uint8_t nonce[kNonceSize],
                               const uint8_t *serial)
 {
@@ -165,10 +174,7 @@ SignResult LegacySigner::sign(Message &message, const uint8_t nonce[kNonceSize],
 
     uint8_t h[kSha256DigestSize];
     message.setSigned(true);
-    computeHmac(message, nonce, h);
-    if (serial)
-        salt(h, message.sender(), serial);
-    h[0] = kSigningIdentifier;
+    expected(message, nonce, serial, h);
     const size_t length = message.payloadLength();
     memcpy(message.mutableData() + kHeaderSize + length, h, kMaxPayloadSize - length);
     secureZero(h, sizeof h);
@@ -188,10 +194,7 @@ Verdict LegacySigner::verify(const Message &message, const uint8_t nonce[kNonceS
         return Verdict::BadIdentifier;
 
     uint8_t h[kSha256DigestSize];
-    computeHmac(message, nonce, h);
-    if (serial)
-        salt(h, message.sender(), serial);
-    h[0] = kSigningIdentifier;
+    expected(message, nonce, serial, h);
     const bool equal = constantTimeEqual(h, message.signature(), message.signatureLength());
     secureZero(h, sizeof h);
     return equal ? Verdict::Verified : Verdict::BadSignature;
@@ -325,7 +328,7 @@ RequirementTable::RequirementTable()
 
 bool RequirementTable::isRequired(uint8_t node) const
 {
-    return (m_bits[node >> 3] & (1u << (node & 7))) == 0;
+    return isRequiredIn(m_bits[node >> 3], node);
 }
 
 void RequirementTable::require(uint8_t node)
@@ -341,7 +344,7 @@ void RequirementTable::release(uint8_t node)
 void makeSigningPresentation(Message &message, uint8_t sender, uint8_t destination,
                              SigningPreferences preferences)
 {
-    message = Message();
+    message.clear();
     message.setHeader(sender, destination, Command::Internal,
                       uint8_t(Internal::SigningPresentation), kNodeSensorId);
     const uint8_t payload[2] = {kSigningPresentationVersion,
@@ -362,17 +365,26 @@ bool parseSigningPresentation(const Message &message, SigningPreferences &prefer
     return true;
 }
 
+void applySigningPresentation(uint8_t &doSignByte, uint8_t &doWhitelistByte, uint8_t sender,
+                              SigningPreferences preferences, bool weakSecurity)
+{
+    // Inverted bits (a clear bit marks the requirement), as RequirementTable holds them.
+    const uint8_t bit = uint8_t(1u << (sender & 7));
+    if (preferences.requiresSignatures)
+        doSignByte = uint8_t(doSignByte & ~bit);
+    else if (weakSecurity)
+        doSignByte = uint8_t(doSignByte | bit);
+    if (preferences.requiresWhitelisting)
+        doWhitelistByte = uint8_t(doWhitelistByte & ~bit);
+    else if (weakSecurity)
+        doWhitelistByte = uint8_t(doWhitelistByte | bit);
+}
+
 void applySigningPresentation(RequirementTable &doSign, RequirementTable &doWhitelist,
                               uint8_t sender, SigningPreferences preferences, bool weakSecurity)
 {
-    if (preferences.requiresSignatures)
-        doSign.require(sender);
-    else if (weakSecurity)
-        doSign.release(sender);
-    if (preferences.requiresWhitelisting)
-        doWhitelist.require(sender);
-    else if (weakSecurity)
-        doWhitelist.release(sender);
+    applySigningPresentation(doSign.raw()[sender >> 3], doWhitelist.raw()[sender >> 3], sender,
+                             preferences, weakSecurity);
 }
 
 } // namespace Protocol

@@ -32,21 +32,21 @@ void eepromUpdateLe32(Eeprom &eeprom, uint16_t address, uint32_t value)
 uint8_t legacyChecksum(Eeprom &eeprom, Protocol::Sha256Compressor &sha)
 {
     // Spec 7.2: note the order, key, AES key, serial, although the serial sits before the AES
-    // key in the EEPROM. Hashed in small pieces so no secret lingers in a big stack buffer.
+    // key in the EEPROM. Hashed a byte at a time, so no secret lingers in a stack buffer.
+    constexpr uint8_t kKeyEnd = Protocol::kSigningKeySize;
+    constexpr uint8_t kAesEnd = kKeyEnd + LegacyEeprom::kAesKeySize;
+    constexpr uint8_t kEnd = kAesEnd + Protocol::kSerialSize;
     Protocol::Sha256 hash(sha);
-    uint8_t chunk[16];
-    for (uint16_t i = 0; i < Protocol::kSigningKeySize; i += sizeof chunk) {
-        eepromRead(eeprom, uint16_t(LegacyEeprom::kHmacKey + i), chunk, sizeof chunk);
-        hash.update(chunk, sizeof chunk);
+    uint8_t byte = 0;
+    for (uint8_t i = 0; i < kEnd; ++i) {
+        const uint16_t address = i < kKeyEnd   ? uint16_t(LegacyEeprom::kHmacKey + i)
+                                 : i < kAesEnd ? uint16_t(LegacyEeprom::kAesKey + (i - kKeyEnd))
+                                               : uint16_t(LegacyEeprom::kSerial + (i - kAesEnd));
+        byte = eeprom.read(address);
+        hash.update(&byte, 1);
     }
-    eepromRead(eeprom, LegacyEeprom::kAesKey, chunk, LegacyEeprom::kAesKeySize);
-    hash.update(chunk, LegacyEeprom::kAesKeySize);
-    eepromRead(eeprom, LegacyEeprom::kSerial, chunk, Protocol::kSerialSize);
-    hash.update(chunk, Protocol::kSerialSize);
-    uint8_t result = 0;
-    hash.finish(&result, 1); // the checksum is the digest's first byte
-    Protocol::secureZero(chunk, sizeof chunk);
-    return result;
+    hash.finish(&byte, 1); // the checksum is the digest's first byte
+    return byte;
 }
 
 bool legacyChecksumValid(Eeprom &eeprom, Protocol::Sha256Compressor &sha)

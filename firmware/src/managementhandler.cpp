@@ -63,6 +63,11 @@ WARDEN_NOINLINE void ManagementChannelHandler::process(SecureNode &node, uint32_
     const ManagementStatus status = m_receiver.open(m_keys, last);
     const uint8_t operation = m_receiver.operationByte();
     const uint32_t counter = m_receiver.counter();
+    // The answers to a request that is not applied: one call after the switch.
+    constexpr uint8_t kNoAnswer = 0xFF;
+    uint8_t result = kNoAnswer;
+    uint8_t body[4];
+    uint8_t bodyLength = 0;
     switch (status) {
     case ManagementStatus::NotAssembled:
         return;
@@ -76,16 +81,14 @@ WARDEN_NOINLINE void ManagementChannelHandler::process(SecureNode &node, uint32_
                 || uint32_t(nowMs - m_lastBadTagAnswer) >= kBadTagAnswerIntervalMs)) {
             m_badTagAnswered = true;
             m_lastBadTagAnswer = nowMs;
-            answer(operation, counter, uint8_t(ManagementResult::BadTag), nullptr, 0, false);
+            result = uint8_t(ManagementResult::BadTag);
         }
         break;
-    case ManagementStatus::StaleCounter: {
-        uint8_t body[4];
+    case ManagementStatus::StaleCounter:
         Protocol::writeLe32(body, last);
-        answer(operation, counter, uint8_t(ManagementResult::StaleCounter), body, sizeof body,
-               false);
+        bodyLength = sizeof body;
+        result = uint8_t(ManagementResult::StaleCounter);
         break;
-    }
     case ManagementStatus::RepeatedCounter:
         // Already processed, its acknowledgement lost: the same answer again if it is still
         // here, never a second application.
@@ -93,13 +96,15 @@ WARDEN_NOINLINE void ManagementChannelHandler::process(SecureNode &node, uint32_
             m_ackNext = 0;
             m_result = uint8_t(ManagementResult::Repeated);
         } else {
-            answer(operation, counter, uint8_t(ManagementResult::Repeated), nullptr, 0, false);
+            result = uint8_t(ManagementResult::Repeated);
         }
         break;
     default: // Complete, UnknownOperation, MalformedBody: authentic and fresh
         answerFresh(node, operation, counter, apply(node, status));
         break;
     }
+    if (result != kNoAnswer)
+        answer(operation, counter, result, body, bodyLength, false);
     m_receiver.clear(); // wipes the decrypted body (keys)
     if (m_reloadPending && !node.isReady()) {
         // Nothing can be sent now: the answer goes out later, under the new state.

@@ -24,21 +24,25 @@ void NonceGenerator::begin(Entropy &entropy, uint32_t bootCounter)
     m_ready = true;
 }
 
-void NonceGenerator::generate(Protocol::Sha256Compressor &sha, Entropy &entropy, uint32_t nowMs,
-                              uint8_t out[Protocol::kNoncePayloadSize])
+WARDEN_NOINLINE void NonceGenerator::generate(Protocol::Sha256Compressor &sha, Entropy &entropy,
+                                              uint32_t nowMs,
+                                              uint8_t out[Protocol::kNoncePayloadSize])
 {
     // pool(32) || boot(4) || counter(4) || fresh(8) || now(4) = 52 bytes: one compression.
-    uint8_t input[Protocol::kSha256DigestSize + 20];
-    memcpy(input, m_pool, sizeof m_pool);
-    Protocol::writeLe32(input + 32, m_bootCounter);
-    Protocol::writeLe32(input + 36, ++m_counter);
-    entropy.fill(input + 40, 8);
-    Protocol::writeLe32(input + 48, nowMs);
-    uint8_t digest[Protocol::kSha256DigestSize];
-    Protocol::Sha256::hash(sha, input, sizeof input, digest);
-    memcpy(out, digest, Protocol::kNoncePayloadSize);
-    Protocol::secureZero(input, sizeof input);
-    Protocol::secureZero(digest, sizeof digest);
+    // Fed in pieces through one small buffer (no 52-byte copy on the stack), and the digest
+    // truncated straight into @p out.
+    Protocol::Sha256 hash(sha);
+    hash.update(m_pool, sizeof m_pool);
+    uint8_t piece[8];
+    Protocol::writeLe32(piece, m_bootCounter);
+    Protocol::writeLe32(piece + 4, ++m_counter);
+    hash.update(piece, 8);
+    entropy.fill(piece, 8);
+    hash.update(piece, 8);
+    Protocol::writeLe32(piece, nowMs);
+    hash.update(piece, 4);
+    hash.finish(out, Protocol::kNoncePayloadSize);
+    Protocol::secureZero(piece, sizeof piece);
 }
 
 } // namespace Firmware

@@ -32,11 +32,6 @@ constexpr uint32_t kLockedReportMs = 30UL * 60UL * 1000UL;
 constexpr uint8_t kMaxFramesPerPoll = 8;
 constexpr uint8_t kVerdictKinds = 10;
 
-bool elapsed(uint32_t now, uint32_t since, uint32_t duration)
-{
-    return uint32_t(now - since) >= duration;
-}
-
 // Reads "1".."254" (P_STRING, as the controller sends an id); 0 when it is anything else.
 uint8_t parseNodeId(const Message &message)
 {
@@ -68,16 +63,12 @@ SecureNode::SecureNode(const Hal &hal, Protocol::Sha256Compressor &sha, const No
     // the AVR is about 4 bytes of code per member in the static constructor.
     uint8_t *const first = reinterpret_cast<uint8_t *>(&m_counters);
     memset(first, 0, size_t(reinterpret_cast<uint8_t *>(&m_discoverPending) + 1 - first));
-    m_state = NodeState::Off;
-    m_step = Step::SigningPresentation;
-    m_lockReason = LockReason::None;
-    m_keySource = KeySource::None;
-    m_nodeId = Protocol::kAutoAddress;
-    m_parentId = Protocol::kAutoAddress;
-    m_distance = 255;
-    m_candidateParent = Protocol::kAutoAddress;
-    m_candidateDistance = 255;
-    memset(m_serial, 0xFF, sizeof m_serial);
+    static_assert(NodeState::Off == NodeState(0) && Step::SigningPresentation == Step(0)
+                          && LockReason::None == LockReason(0) && KeySource::None == KeySource(0),
+                  "the zeroed block starts the state machine");
+    static_assert(Protocol::kAutoAddress == 0xFF, "ids and distances start as 0xFF");
+    memset(m_serial, 0xFF,
+           size_t(reinterpret_cast<uint8_t *>(&m_candidateDistance) + 1 - m_serial));
 }
 
 SecureNode::~SecureNode() = default;
@@ -130,19 +121,21 @@ WARDEN_NOINLINE void SecureNode::reloadSecurity()
     m_store.load();
     uint8_t key[Protocol::kSigningKeySize];
     m_signer.clearKey();
-    m_keySource = KeySource::None;
-    if (m_store.readKey(KeySlot::Link, key)) {
-        m_signer.setKey(key);
-        m_keySource = KeySource::Link;
-    } else if (m_store.readKey(KeySlot::Network, key)) {
-        m_signer.setKey(key);
-        m_keySource = KeySource::Network;
-    } else if (legacyChecksumValid(m_hal.eeprom, m_sha)) {
-        // Spec 7.2: a MySensors-personalized node is trusted only with a matching checksum.
-        eepromRead(m_hal.eeprom, LegacyEeprom::kHmacKey, key, sizeof key);
-        m_signer.setKey(key);
-        m_keySource = KeySource::Legacy;
+    KeySource source = KeySource::Link;
+    if (!m_store.readKey(KeySlot::Link, key)) {
+        source = KeySource::Network;
+        if (!m_store.readKey(KeySlot::Network, key)) {
+            source = KeySource::None;
+            // Spec 7.2: a MySensors-personalized node is trusted only with a matching checksum.
+            if (legacyChecksumValid(m_hal.eeprom, m_sha)) {
+                eepromRead(m_hal.eeprom, LegacyEeprom::kHmacKey, key, sizeof key);
+                source = KeySource::Legacy;
+            }
+        }
     }
+    if (source != KeySource::None)
+        m_signer.setKey(key);
+    m_keySource = source;
     Protocol::secureZero(key, sizeof key);
     if (!m_store.readSerial(m_serial))
         eepromRead(m_hal.eeprom, LegacyEeprom::kSerial, m_serial, sizeof m_serial);
@@ -160,10 +153,10 @@ WARDEN_NOINLINE void SecureNode::reloadSecurity()
 void SecureNode::startJoining(uint32_t nowMs)
 {
     reloadSecurity(); // a personalization session may have committed
-    uint8_t id = m_hal.eeprom.read(LegacyEeprom::kNodeId);
+    uint8_t id = eepromByte(LegacyEeprom::kNodeId);
     if (m_config.staticNodeId >= 1 && m_config.staticNodeId <= 254) {
         id = m_config.staticNodeId;
-        eepromUpdate(m_hal.eeprom, LegacyEeprom::kNodeId, id);
+        setEepromByte(LegacyEeprom::kNodeId, id);
     }
     m_nodeId = id >= 1 && id <= 254 ? id : Protocol::kAutoAddress;
     m_hal.transport.setAddress(m_nodeId);
@@ -178,20 +171,20 @@ bool SecureNode::checkLockAtBoot(uint32_t nowMs)
 {
     if (!m_config.nodeLock)
         return false;
-    const uint8_t left = m_hal.eeprom.read(LegacyEeprom::kNodeLock);
+    const uint8_t left = eepromByte(LegacyEeprom::kNodeLock);
     if (left == 0) {
         if (m_hal.board.unlockRequested()) {
-            eepromUpdate(m_hal.eeprom, LegacyEeprom::kNodeLock, kNodeLockMax);
+            setEepromByte(LegacyEeprom::kNodeLock, kNodeLockMax);
             return false;
         }
         // Report through the parent the bootloader knows, if any.
-        m_parentId = m_hal.eeprom.read(LegacyEeprom::kParentId);
+        m_parentId = eepromByte(LegacyEeprom::kParentId);
         lock(LockReason::LockedDuringBoot, nowMs);
         return true;
     }
     // Erased (0xFF) or a value MySensors never writes: start with the full budget.
     if (left > kNodeLockMax)
-        eepromUpdate(m_hal.eeprom, LegacyEeprom::kNodeLock, kNodeLockMax);
+        setEepromByte(LegacyEeprom::kNodeLock, kNodeLockMax);
     return false;
 }
 
@@ -247,7 +240,7 @@ void SecureNode::poll(uint32_t nowMs)
         }
     }
     m_verifyNonce.expire(nowMs);
-    if (m_outgoingActive && uint32_t(nowMs - m_outgoingSince) > Protocol::kVerificationTimeoutMs)
+    if (m_outgoingActive && elapsed(m_outgoingSince, Protocol::kVerificationTimeoutMs + 1))
         finishSend(false); // spec 4.6 step 7: no nonce in time, the message is not sent
     if (m_discoverPending && int32_t(nowMs - m_discoverAt) >= 0) {
         m_discoverPending = false;
@@ -270,7 +263,7 @@ WARDEN_NOINLINE void SecureNode::runState(uint32_t nowMs)
             startJoining(nowMs);
         break;
     case NodeState::FindParent:
-        if (elapsed(nowMs, m_attemptSince, kStateTimeoutMs)) {
+        if (elapsed(m_attemptSince, kStateTimeoutMs)) {
             if (m_candidateParent != Protocol::kAutoAddress)
                 adoptParent(m_candidateParent, m_candidateDistance, nowMs);
             else
@@ -279,7 +272,7 @@ WARDEN_NOINLINE void SecureNode::runState(uint32_t nowMs)
         break;
     case NodeState::RequestId:
     case NodeState::Uplink:
-        if (elapsed(nowMs, m_attemptSince, kStateTimeoutMs))
+        if (elapsed(m_attemptSince, kStateTimeoutMs))
             attemptTimedOut(nowMs);
         break;
     case NodeState::Presenting:
@@ -287,16 +280,16 @@ WARDEN_NOINLINE void SecureNode::runState(uint32_t nowMs)
         break;
     case NodeState::Ready:
         if (m_config.heartbeatIntervalMs > 0
-            && elapsed(nowMs, m_lastHeartbeat, m_config.heartbeatIntervalMs))
+            && elapsed(m_lastHeartbeat, m_config.heartbeatIntervalMs))
             sendHeartbeat();
         break;
     case NodeState::Failure:
-        if (elapsed(nowMs, m_stateSince,
+        if (elapsed(m_stateSince,
                     m_failures >= kFailuresBeforeLongDelay ? kLongFailureDelayMs : kFailureDelayMs))
             enter(NodeState::FindParent, nowMs);
         break;
     case NodeState::Locked:
-        if (elapsed(nowMs, m_attemptSince, kLockedReportMs)) {
+        if (elapsed(m_attemptSince, kLockedReportMs)) {
             m_attemptSince = nowMs;
             reportLocked();
         }
@@ -304,6 +297,24 @@ WARDEN_NOINLINE void SecureNode::runState(uint32_t nowMs)
     case NodeState::Off:
         break;
     }
+}
+
+WARDEN_NOINLINE bool SecureNode::elapsed(const uint32_t &since, uint32_t duration) const
+{
+    // m_now is the nowMs of the poll that runs the state machine. Unsigned subtraction keeps
+    // working across the 32-bit millisecond wrap-around. One copy of the 32-bit compare
+    // rather than one per timer.
+    return uint32_t(m_now - since) >= duration;
+}
+
+WARDEN_NOINLINE uint8_t SecureNode::eepromByte(uint16_t address) const
+{
+    return m_hal.eeprom.read(address);
+}
+
+WARDEN_NOINLINE void SecureNode::setEepromByte(uint16_t address, uint8_t value)
+{
+    eepromUpdate(m_hal.eeprom, address, value);
 }
 
 void SecureNode::attemptTimedOut(uint32_t nowMs)
@@ -349,19 +360,19 @@ void SecureNode::adoptParent(uint8_t parent, uint8_t distance, uint32_t nowMs)
     m_distance = distance < 254 ? uint8_t(distance + 1) : 254;
     m_uplinkFailures = 0;
     // For a bootloader that fetches firmware through the parent (spec 7.1).
-    eepromUpdate(m_hal.eeprom, LegacyEeprom::kParentId, parent);
+    setEepromByte(LegacyEeprom::kParentId, parent);
     enter(m_nodeId == Protocol::kAutoAddress ? NodeState::RequestId : NodeState::Uplink, nowMs);
 }
 
 void SecureNode::adoptNodeId(uint8_t id, uint32_t nowMs)
 {
     m_nodeId = id;
-    eepromUpdate(m_hal.eeprom, LegacyEeprom::kNodeId, id);
+    setEepromByte(LegacyEeprom::kNodeId, id);
     m_hal.transport.setAddress(id);
     enter(NodeState::Uplink, nowMs);
 }
 
-void SecureNode::becomeReady(uint32_t nowMs)
+WARDEN_NOINLINE void SecureNode::becomeReady(uint32_t nowMs)
 {
     m_state = NodeState::Ready;
     m_stateSince = nowMs;
@@ -374,6 +385,12 @@ WARDEN_NOINLINE void SecureNode::runPresenting(uint32_t nowMs)
 {
     if (m_outgoingActive)
         return; // one message at a time: the previous one still waits for its nonce
+    // The steps that present a text (flash string) set these; one send after the switch.
+    Command command = Command::Internal;
+    uint8_t type = 0;
+    uint8_t sensor = Protocol::kNodeSensorId;
+    const char *text = nullptr;
+    bool present = false;
     switch (m_step) {
     case Step::SigningPresentation: {
         Message presentation;
@@ -391,7 +408,7 @@ WARDEN_NOINLINE void SecureNode::runPresenting(uint32_t nowMs)
     case Step::AwaitGatewayPresentation:
         if (m_gatewayPresented) {
             m_step = Step::NodePresentation;
-        } else if (elapsed(nowMs, m_attemptSince, kPresentationReplyMs)) {
+        } else if (elapsed(m_attemptSince, kPresentationReplyMs)) {
             // Spec 4.4 goes on after one silent wait. A lost reply would leave the node not
             // knowing that the gateway requires signatures (and sending unsigned frames it
             // refuses), so the presentation is repeated a few times first.
@@ -402,9 +419,10 @@ WARDEN_NOINLINE void SecureNode::runPresenting(uint32_t nowMs)
         }
         break;
     case Step::NodePresentation:
-        sendFlashString(Protocol::kGatewayAddress, Command::Presentation,
-                        uint8_t(Protocol::Sensor::ArduinoNode), Protocol::kNodeSensorId,
-                        WARDEN_F("2.3.2"), nowMs);
+        command = Command::Presentation;
+        type = uint8_t(Protocol::Sensor::ArduinoNode);
+        text = WARDEN_F("2.3.2");
+        present = true;
         m_step = Step::Config;
         break;
     case Step::Config: {
@@ -415,25 +433,26 @@ WARDEN_NOINLINE void SecureNode::runPresenting(uint32_t nowMs)
         break;
     }
     case Step::SketchName:
-        if (m_config.sketchName)
-            sendFlashString(Protocol::kGatewayAddress, Command::Internal,
-                            uint8_t(Internal::SketchName), Protocol::kNodeSensorId,
-                            m_config.sketchName, nowMs);
+        type = uint8_t(Internal::SketchName);
+        text = m_config.sketchName;
+        present = text != nullptr;
         m_step = Step::SketchVersion;
         break;
     case Step::SketchVersion:
-        if (m_config.sketchVersion)
-            sendFlashString(Protocol::kGatewayAddress, Command::Internal,
-                            uint8_t(Internal::SketchVersion), Protocol::kNodeSensorId,
-                            m_config.sketchVersion, nowMs);
+        type = uint8_t(Internal::SketchVersion);
+        text = m_config.sketchVersion;
+        present = text != nullptr;
         m_step = Step::Children;
         m_childIndex = 0;
         break;
     case Step::Children:
         if (m_config.children && m_childIndex < m_config.childCount) {
             const ChildPresentation &child = m_config.children[m_childIndex++];
-            sendFlashString(Protocol::kGatewayAddress, Command::Presentation, child.sensorType,
-                            child.id, child.description, nowMs);
+            command = Command::Presentation;
+            type = child.sensorType;
+            sensor = child.id;
+            text = child.description;
+            present = true;
         } else if (m_presentedOnce) {
             becomeReady(nowMs); // a presentation on request: registration was done at the start
         } else {
@@ -454,7 +473,7 @@ WARDEN_NOINLINE void SecureNode::runPresenting(uint32_t nowMs)
     case Step::AwaitRegistration:
         if (m_registrationAnswered) {
             becomeReady(nowMs);
-        } else if (elapsed(nowMs, m_attemptSince, kStateTimeoutMs)) {
+        } else if (elapsed(m_attemptSince, kStateTimeoutMs)) {
             if (m_attempts < kRegistrationRequests) {
                 m_step = Step::Registration;
             } else {
@@ -464,6 +483,8 @@ WARDEN_NOINLINE void SecureNode::runPresenting(uint32_t nowMs)
         }
         break;
     }
+    if (present)
+        sendFlashString(command, type, sensor, text);
 }
 
 Message SecureNode::internal(uint8_t destination, Internal type, uint8_t sensor) const
@@ -480,9 +501,8 @@ Message SecureNode::makeValue(uint8_t child, uint8_t type) const
     return message;
 }
 
-WARDEN_NOINLINE SendStatus SecureNode::sendFlashString(uint8_t destination, Command command,
-                                                       uint8_t type, uint8_t sensor,
-                                                       const char *flashText, uint32_t nowMs)
+WARDEN_NOINLINE SendStatus SecureNode::sendFlashString(Command command, uint8_t type,
+                                                       uint8_t sensor, const char *flashText)
 {
     char text[Protocol::kMaxPayloadSize];
     uint8_t length = 0;
@@ -494,9 +514,9 @@ WARDEN_NOINLINE SendStatus SecureNode::sendFlashString(uint8_t destination, Comm
         }
     }
     Message message;
-    message.setHeader(m_nodeId, destination, command, type, sensor);
+    message.setHeader(m_nodeId, Protocol::kGatewayAddress, command, type, sensor);
     message.setString(text, length);
-    return dispatch(message, nowMs);
+    return dispatch(message, m_now);
 }
 
 SendStatus SecureNode::send(const Message &message)
@@ -541,9 +561,8 @@ bool SecureNode::required(uint16_t table, uint8_t node) const
                                                                : PeerFlag::kRequiresWhitelisting))
                != 0;
     // One byte of the table is enough; the bit rule (inverted polarity) is the protocol's.
-    Protocol::RequirementTable bits;
-    bits.raw()[node >> 3] = m_hal.eeprom.read(uint16_t(table + (node >> 3)));
-    return bits.isRequired(node);
+    return Protocol::RequirementTable::isRequiredIn(eepromByte(uint16_t(table + (node >> 3))),
+                                                    node);
 }
 
 bool SecureNode::mustSign(const Message &message) const
@@ -621,6 +640,12 @@ void SecureNode::finishSend(bool delivered)
         m_onSendDone(m_onSendDoneContext, m_outgoing, delivered);
 }
 
+WARDEN_NOINLINE void SecureNode::deliver(const Message &message)
+{
+    if (m_onReceive)
+        m_onReceive(m_onReceiveContext, message);
+}
+
 void SecureNode::note(const Message &message, Verdict verdict)
 {
     if (uint8_t(verdict) < kVerdictKinds && m_verdicts[uint8_t(verdict)] < 0xFFFF)
@@ -656,8 +681,7 @@ WARDEN_NOINLINE void SecureNode::processFrame(const uint8_t *data, uint8_t lengt
     }
 
     if (message.isEcho()) {
-        if (m_onReceive)
-            m_onReceive(m_onReceiveContext, message);
+        deliver(message);
         return;
     }
     if (toMe && message.requestEcho() && m_state == NodeState::Ready)
@@ -669,8 +693,8 @@ WARDEN_NOINLINE void SecureNode::processFrame(const uint8_t *data, uint8_t lengt
     case Command::Set:
     case Command::Req:
         // Spec 10.6: a broadcast reaches the sketch only from the parent.
-        if ((toMe || message.last() == m_parentId) && m_onReceive)
-            m_onReceive(m_onReceiveContext, message);
+        if (toMe || message.last() == m_parentId)
+            deliver(message);
         break;
     case Command::Stream:
         if (toMe && m_management && message.type() >= kFirstManagementStreamType)
@@ -716,7 +740,13 @@ WARDEN_NOINLINE void SecureNode::sendEcho(const Message &message)
 
 WARDEN_NOINLINE void SecureNode::handleInternal(const Message &message, bool toMe, uint32_t nowMs)
 {
-    switch (static_cast<Internal>(message.type())) {
+    const Internal type = static_cast<Internal>(message.type());
+    // Everything but the joining answers and discovery is for this node alone: one test here
+    // rather than one per case.
+    if (!toMe && type != Internal::FindParentResponse && type != Internal::IdResponse
+        && type != Internal::DiscoverRequest)
+        return;
+    switch (type) {
     case Internal::FindParentResponse: {
         uint8_t distance = 0;
         if (m_state != NodeState::FindParent || !message.getByte(distance) || distance >= 254)
@@ -741,7 +771,7 @@ WARDEN_NOINLINE void SecureNode::handleInternal(const Message &message, bool toM
         break;
     case Internal::Pong: {
         uint8_t hops = 0;
-        if (toMe && m_state == NodeState::Uplink && message.getByte(hops)) {
+        if (m_state == NodeState::Uplink && message.getByte(hops)) {
             m_distance = hops;
             if (m_presentedOnce)
                 becomeReady(nowMs);
@@ -752,7 +782,7 @@ WARDEN_NOINLINE void SecureNode::handleInternal(const Message &message, bool toM
     }
     case Internal::SigningPresentation: {
         Protocol::SigningPreferences preferences;
-        if (toMe && Protocol::parseSigningPresentation(message, preferences)) {
+        if (Protocol::parseSigningPresentation(message, preferences)) {
             // Unauthenticated (spec 14): ignored when the management channel set the peers.
             if ((m_policy & PolicyFlag::kIgnorePresentations) == 0)
                 applyPresentation(message.sender(), preferences);
@@ -762,31 +792,28 @@ WARDEN_NOINLINE void SecureNode::handleInternal(const Message &message, bool toM
         break;
     }
     case Internal::NonceRequest:
-        if (toMe)
-            answerNonceRequest(message, nowMs);
+        answerNonceRequest(message, nowMs);
         break;
     case Internal::NonceResponse:
-        if (toMe)
-            completeSigning(message);
+        completeSigning(message);
         break;
     case Internal::HeartbeatRequest:
-        if (toMe)
-            sendHeartbeat();
+        sendHeartbeat();
         break;
     case Internal::Presentation:
-        if (toMe && m_state == NodeState::Ready)
+        if (m_state == NodeState::Ready)
             enter(NodeState::Presenting, nowMs);
         break;
     case Internal::RegistrationResponse: {
         uint8_t accepted = 0;
-        if (toMe && message.getByte(accepted)) {
+        if (message.getByte(accepted)) {
             m_registered = accepted != 0;
             m_registrationAnswered = true;
         }
         break;
     }
     case Internal::Reboot:
-        if (toMe && message.sender() == Protocol::kGatewayAddress)
+        if (message.sender() == Protocol::kGatewayAddress)
             m_hal.board.restart();
         break;
     case Internal::DiscoverRequest:
@@ -800,7 +827,7 @@ WARDEN_NOINLINE void SecureNode::handleInternal(const Message &message, bool toM
         }
         break;
     case Internal::Version:
-        if (toMe && m_state == NodeState::Ready) {
+        if (m_state == NodeState::Ready) {
             Message reply = internal(message.sender(), Internal::Version);
             reply.setULong32(kLibraryVersion);
             dispatch(reply, nowMs);
@@ -808,8 +835,7 @@ WARDEN_NOINLINE void SecureNode::handleInternal(const Message &message, bool toM
         break;
     case Internal::Time:
     case Internal::Config:
-        if (toMe && m_onReceive)
-            m_onReceive(m_onReceiveContext, message);
+        deliver(message);
         break;
     default:
         break;
@@ -818,20 +844,17 @@ WARDEN_NOINLINE void SecureNode::handleInternal(const Message &message, bool toM
 
 void SecureNode::applyPresentation(uint8_t sender, Protocol::SigningPreferences preferences)
 {
-    Protocol::RequirementTable doSign;
-    Protocol::RequirementTable doWhitelist;
-    eepromRead(m_hal.eeprom, LegacyEeprom::kSigningRequirements, doSign.raw(),
-               Protocol::RequirementTable::kSize);
-    eepromRead(m_hal.eeprom, LegacyEeprom::kWhitelistRequirements, doWhitelist.raw(),
-               Protocol::RequirementTable::kSize);
+    // Only the bytes that hold the sender's bits are read and written back; the bit rules are
+    // the protocol's.
+    const uint16_t sign = uint16_t(LegacyEeprom::kSigningRequirements + (sender >> 3));
+    const uint16_t whitelist = uint16_t(LegacyEeprom::kWhitelistRequirements + (sender >> 3));
+    uint8_t doSign = eepromByte(sign);
+    uint8_t doWhitelist = eepromByte(whitelist);
     Protocol::applySigningPresentation(doSign, doWhitelist, sender, preferences,
                                        m_config.weakSecurity);
     // Spec 4.3: written back after every presentation, where MySensors keeps them.
-    const uint16_t index = uint16_t(sender >> 3);
-    eepromUpdate(m_hal.eeprom, uint16_t(LegacyEeprom::kSigningRequirements + index),
-                 doSign.raw()[index]);
-    eepromUpdate(m_hal.eeprom, uint16_t(LegacyEeprom::kWhitelistRequirements + index),
-                 doWhitelist.raw()[index]);
+    setEepromByte(sign, doSign);
+    setEepromByte(whitelist, doWhitelist);
 }
 
 WARDEN_NOINLINE void SecureNode::answerNonceRequest(const Message &request, uint32_t nowMs)
@@ -877,11 +900,11 @@ void SecureNode::failedVerification(uint32_t nowMs)
         return;
     // The budget lives in the MySensors lock byte, so a reboot does not reset it: 5..1 left,
     // 0 locked (MySensors reads 1..5 as "not locked", like its own 5).
-    uint8_t left = m_hal.eeprom.read(LegacyEeprom::kNodeLock);
+    uint8_t left = eepromByte(LegacyEeprom::kNodeLock);
     if (left == 0 || left > kNodeLockMax)
         left = kNodeLockMax;
     --left;
-    eepromUpdate(m_hal.eeprom, LegacyEeprom::kNodeLock, left);
+    setEepromByte(LegacyEeprom::kNodeLock, left);
     if (left == 0)
         lock(LockReason::FailedVerifications, nowMs);
 }
@@ -890,12 +913,12 @@ void SecureNode::verificationSucceeded()
 {
     m_nonceRequests = 0;
     if (m_config.nodeLock)
-        eepromUpdate(m_hal.eeprom, LegacyEeprom::kNodeLock, kNodeLockMax);
+        setEepromByte(LegacyEeprom::kNodeLock, kNodeLockMax);
 }
 
 void SecureNode::lock(LockReason reason, uint32_t nowMs)
 {
-    eepromUpdate(m_hal.eeprom, LegacyEeprom::kNodeLock, 0);
+    setEepromByte(LegacyEeprom::kNodeLock, 0);
     m_lockReason = reason;
     m_verifyNonce.purge();
     const bool wasSending = m_outgoingActive;

@@ -195,6 +195,11 @@ private:
     void runState(uint32_t nowMs);
     void runPresenting(uint32_t nowMs);
     void attemptTimedOut(uint32_t nowMs);
+    /// True when @p duration ms have passed since the time in @p since (a member).
+    bool elapsed(const uint32_t &since, uint32_t duration) const;
+    /// The node's own EEPROM bytes (legacy fields), each access one short call.
+    uint8_t eepromByte(uint16_t address) const;
+    void setEepromByte(uint16_t address, uint8_t value);
     void sendFindParent();
     void sendIdRequest();
     void sendPing();
@@ -210,6 +215,8 @@ private:
     void answerNonceRequest(const Protocol::Message &request, uint32_t nowMs);
     void completeSigning(const Protocol::Message &response);
     void finishSend(bool delivered);
+    /// Hands @p message to the sketch's receive handler, if there is one.
+    void deliver(const Protocol::Message &message);
     void note(const Protocol::Message &message, Protocol::Verdict verdict);
     void failedVerification(uint32_t nowMs);
     void verificationSucceeded();
@@ -225,8 +232,9 @@ private:
     void applyPresentation(uint8_t sender, Protocol::SigningPreferences preferences);
     Protocol::Message internal(uint8_t destination, Protocol::Internal type,
                                uint8_t sensor = Protocol::kNodeSensorId) const;
-    SendStatus sendFlashString(uint8_t destination, Protocol::Command command, uint8_t type,
-                               uint8_t sensor, const char *flashText, uint32_t nowMs);
+    /// A presentation text (WARDEN_FLASH string, or null for none) to the gateway.
+    SendStatus sendFlashString(Protocol::Command command, uint8_t type, uint8_t sensor,
+                               const char *flashText);
 
     Hal m_hal;
     Protocol::Sha256Compressor &m_sha;
@@ -255,17 +263,19 @@ private:
     uint32_t m_outgoingSince;
     uint32_t m_lastHeartbeat;
     uint32_t m_discoverAt;
+    // m_serial .. m_candidateDistance start as 0xFF (unknown serial, ids and distances): one
+    // memset after the zeroing.
     uint8_t m_serial[Protocol::kSerialSize];
-    NodeState m_state;
-    Step m_step;
-    LockReason m_lockReason;
-    KeySource m_keySource;
-    uint8_t m_policy;
     uint8_t m_nodeId;
     uint8_t m_parentId;
     uint8_t m_distance;
     uint8_t m_candidateParent;
     uint8_t m_candidateDistance;
+    NodeState m_state;
+    Step m_step;
+    LockReason m_lockReason;
+    KeySource m_keySource;
+    uint8_t m_policy;
     uint8_t m_idToken;
     uint8_t m_attempts;
     uint8_t m_failures; ///< consecutive joins that failed

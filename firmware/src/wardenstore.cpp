@@ -52,6 +52,7 @@ WardenStore::WardenStore(Eeprom &eeprom, Protocol::Sha256Compressor &sha)
     , m_sequence(0)
     , m_active(kNoSlot)
     , m_staging(false)
+    , m_scratch(0)
 { }
 
 // --- byte access: a slot is two pieces of EEPROM, so every access maps each byte -----------
@@ -92,14 +93,9 @@ void WardenStore::stageByte(uint16_t offset, uint8_t value)
 
 void WardenStore::stageBytes(uint16_t offset, const uint8_t *data, uint16_t length)
 {
+    // Null data writes zeros: one loop for copies and clears.
     for (uint16_t i = 0; i < length; ++i)
-        stageByte(uint16_t(offset + i), data[i]);
-}
-
-void WardenStore::stageFill(uint16_t offset, uint8_t value, uint16_t length)
-{
-    for (uint16_t i = 0; i < length; ++i)
-        stageByte(uint16_t(offset + i), value);
+        stageByte(uint16_t(offset + i), data ? data[i] : 0);
 }
 
 void WardenStore::stageNumber(uint16_t offset, uint32_t value, uint8_t size)
@@ -113,21 +109,17 @@ void WardenStore::stageNumber(uint16_t offset, uint32_t value, uint8_t size)
 void WardenStore::slotCheck(uint8_t slot, uint32_t sequence, uint8_t out[Slot::kCheckSize]) const
 {
     // SHA-256 over the body as it stands in EEPROM and the sequence number, truncated: a slot
-    // half-written when power failed matches its check with probability 2^-64. Read in small
-    // pieces and truncated as it is written: this runs deep in the node's stack.
+    // half-written when power failed matches its check with probability 2^-64. Read a byte at
+    // a time and truncated as it is written: this runs deep in the node's stack.
     Protocol::Sha256 hash(m_sha);
-    uint8_t chunk[Slot::kCheckSize];
-    for (uint16_t i = 0; i < Slot::kBodySize; i += sizeof chunk) {
-        const uint16_t n = uint16_t(Slot::kBodySize - i) < sizeof chunk
-                                   ? uint16_t(Slot::kBodySize - i)
-                                   : uint16_t(sizeof chunk);
-        slotBytes(slot, i, chunk, n);
-        hash.update(chunk, n);
+    uint8_t bytes[4];
+    for (uint16_t i = 0; i < Slot::kBodySize; ++i) {
+        bytes[0] = slotByte(slot, i);
+        hash.update(bytes, 1);
     }
-    Protocol::writeLe32(chunk, sequence);
-    hash.update(chunk, 4);
+    Protocol::writeLe32(bytes, sequence);
+    hash.update(bytes, 4);
     hash.finish(out, Slot::kCheckSize);
-    Protocol::secureZero(chunk, sizeof chunk);
 }
 
 bool WardenStore::slotValid(uint8_t slot, uint32_t &sequence) const
@@ -149,19 +141,16 @@ bool WardenStore::load()
     m_staging = false;
     m_active = kNoSlot;
     m_sequence = 0;
-    uint32_t sequence[2] = {0, 0};
-    const bool valid[2] = {slotValid(0, sequence[0]), slotValid(1, sequence[1])};
-    if (valid[0] && valid[1]) {
+    for (uint8_t slot = 0; slot < 2; ++slot) {
         // Serial-number arithmetic: the newer of two sequence numbers is ahead by less than
         // 2^31, so the comparison survives a wrap (which 2^32 commits never reach anyway).
-        m_active = int32_t(sequence[1] - sequence[0]) > 0 ? 1 : 0;
-    } else if (valid[0]) {
-        m_active = 0;
-    } else if (valid[1]) {
-        m_active = 1;
+        uint32_t sequence = 0;
+        if (slotValid(slot, sequence)
+            && (m_active == kNoSlot || int32_t(sequence - m_sequence) > 0)) {
+            m_active = slot;
+            m_sequence = sequence;
+        }
     }
-    if (m_active != kNoSlot)
-        m_sequence = sequence[m_active];
     return isValid();
 }
 
@@ -180,40 +169,47 @@ uint8_t WardenStore::keyFlag(KeySlot slot)
                                       : SlotFlag::kManagementKey;
 }
 
+uint32_t WardenStore::activeNumber(uint16_t offset, uint8_t size) const
+{
+    return isValid() ? slotNumber(m_active, offset, size) : 0;
+}
+
 uint16_t WardenStore::activeEpoch() const
 {
-    return isValid() ? uint16_t(slotNumber(m_active, Slot::kActiveEpoch, 2)) : 0;
+    return uint16_t(activeNumber(Slot::kActiveEpoch, 2));
 }
 
 uint16_t WardenStore::pendingEpoch() const
 {
-    return isValid() ? uint16_t(slotNumber(m_active, Slot::kPendingEpoch, 2)) : 0;
+    return uint16_t(activeNumber(Slot::kPendingEpoch, 2));
 }
 
 uint32_t WardenStore::managementCounter() const
 {
-    return isValid() ? slotNumber(m_active, Slot::kManagementCounter, 4) : 0;
+    return activeNumber(Slot::kManagementCounter, 4);
 }
 
 uint32_t WardenStore::bootCounter() const
 {
-    return isValid() ? slotNumber(m_active, Slot::kBootCounter, 4) : 0;
+    return activeNumber(Slot::kBootCounter, 4);
+}
+
+bool WardenStore::readField(uint8_t flag, uint16_t offset, uint8_t *out, uint8_t length) const
+{
+    if (!has(flag))
+        return false;
+    slotBytes(m_active, offset, out, length);
+    return true;
 }
 
 bool WardenStore::readKey(KeySlot slot, uint8_t out[kSigningKeySize]) const
 {
-    if (!has(keyFlag(slot)))
-        return false;
-    slotBytes(m_active, keyOffset(slot), out, kSigningKeySize);
-    return true;
+    return readField(keyFlag(slot), keyOffset(slot), out, kSigningKeySize);
 }
 
 bool WardenStore::readSerial(uint8_t out[kSerialSize]) const
 {
-    if (!has(SlotFlag::kSerial))
-        return false;
-    slotBytes(m_active, Slot::kSerial, out, kSerialSize);
-    return true;
+    return readField(SlotFlag::kSerial, Slot::kSerial, out, kSerialSize);
 }
 
 int8_t WardenStore::findEntry(uint8_t slot, uint16_t listOffset, uint8_t count, uint8_t entrySize,
@@ -230,9 +226,9 @@ bool WardenStore::whitelistEntry(uint8_t index, WhitelistEntry &out) const
 {
     if (index >= whitelistCount())
         return false;
-    slotBytes(m_active, uint16_t(Slot::kWhitelist + index * kWhitelistEntrySize), &out.nodeId, 1);
-    slotBytes(m_active, uint16_t(Slot::kWhitelist + index * kWhitelistEntrySize + 1), out.serial,
-              kSerialSize);
+    static_assert(sizeof(WhitelistEntry) == kWhitelistEntrySize, "an entry is read as it lies");
+    slotBytes(m_active, uint16_t(Slot::kWhitelist + index * kWhitelistEntrySize),
+              reinterpret_cast<uint8_t *>(&out), kWhitelistEntrySize);
     return true;
 }
 
@@ -314,23 +310,26 @@ void WardenStore::stageFlags(uint8_t set, uint8_t clear)
 
 StoreStatus WardenStore::stagePolicy(uint8_t policy)
 {
-    if (!m_staging)
-        return StoreStatus::NotStaging;
-    stageByte(Slot::kPolicy, policy);
-    stageFlags(SlotFlag::kPolicy, 0);
-    return StoreStatus::Ok;
+    m_scratch = policy; // a member: the field's bytes are passed by address
+    return stageField(Slot::kPolicy, &m_scratch, 1, SlotFlag::kPolicy);
 }
 
 StoreStatus WardenStore::stageClearPolicy()
 {
-    if (!m_staging)
-        return StoreStatus::NotStaging;
-    stageByte(Slot::kPolicy, 0);
-    stageFlags(0, SlotFlag::kPolicy);
-    return StoreStatus::Ok;
+    return stageField(Slot::kPolicy, nullptr, 1, SlotFlag::kPolicy);
 }
 
 StoreStatus WardenStore::stageKey(KeySlot slot, const uint8_t key[kSigningKeySize], uint16_t epoch)
+{
+    return stageKeyBytes(slot, key, epoch);
+}
+
+StoreStatus WardenStore::stageClearKey(KeySlot slot)
+{
+    return stageKeyBytes(slot, nullptr, 0);
+}
+
+StoreStatus WardenStore::stageKeyBytes(KeySlot slot, const uint8_t *key, uint16_t epoch)
 {
     if (!m_staging)
         return StoreStatus::NotStaging;
@@ -339,38 +338,28 @@ StoreStatus WardenStore::stageKey(KeySlot slot, const uint8_t key[kSigningKeySiz
         stageNumber(Slot::kActiveEpoch, epoch, 2);
     else if (slot == KeySlot::Pending)
         stageNumber(Slot::kPendingEpoch, epoch, 2);
-    stageFlags(keyFlag(slot), 0);
-    return StoreStatus::Ok;
-}
-
-StoreStatus WardenStore::stageClearKey(KeySlot slot)
-{
-    if (!m_staging)
-        return StoreStatus::NotStaging;
-    stageFill(keyOffset(slot), 0, kSigningKeySize);
-    if (slot == KeySlot::Network)
-        stageNumber(Slot::kActiveEpoch, 0, 2);
-    else if (slot == KeySlot::Pending)
-        stageNumber(Slot::kPendingEpoch, 0, 2);
-    stageFlags(0, keyFlag(slot));
+    const uint8_t flag = keyFlag(slot);
+    stageFlags(key ? flag : 0, key ? 0 : flag);
     return StoreStatus::Ok;
 }
 
 StoreStatus WardenStore::stageSerial(const uint8_t serial[kSerialSize])
 {
-    if (!m_staging)
-        return StoreStatus::NotStaging;
-    stageBytes(Slot::kSerial, serial, kSerialSize);
-    stageFlags(SlotFlag::kSerial, 0);
-    return StoreStatus::Ok;
+    return stageField(Slot::kSerial, serial, kSerialSize, SlotFlag::kSerial);
 }
 
 StoreStatus WardenStore::stageClearSerial()
 {
+    return stageField(Slot::kSerial, nullptr, kSerialSize, SlotFlag::kSerial);
+}
+
+StoreStatus WardenStore::stageField(uint16_t offset, const uint8_t *data, uint8_t length,
+                                    uint8_t flag)
+{
     if (!m_staging)
         return StoreStatus::NotStaging;
-    stageFill(Slot::kSerial, 0, kSerialSize);
-    stageFlags(0, SlotFlag::kSerial);
+    stageBytes(offset, data, length);
+    stageFlags(data ? flag : 0, data ? 0 : flag);
     return StoreStatus::Ok;
 }
 
@@ -398,7 +387,7 @@ StoreStatus WardenStore::stageListRemove(uint16_t countOffset, uint16_t listOffs
     const uint8_t count = stagedByte(countOffset);
     for (uint16_t i = uint16_t(index * entrySize); i < uint16_t((count - 1) * entrySize); ++i)
         stageByte(uint16_t(listOffset + i), stagedByte(uint16_t(listOffset + i + entrySize)));
-    stageFill(uint16_t(listOffset + (count - 1) * entrySize), 0, entrySize);
+    stageBytes(uint16_t(listOffset + (count - 1) * entrySize), nullptr, entrySize);
     stageByte(countOffset, uint8_t(count - 1));
     return StoreStatus::Ok;
 }
@@ -408,7 +397,7 @@ StoreStatus WardenStore::stageWhitelistClear()
     if (!m_staging)
         return StoreStatus::NotStaging;
     stageByte(Slot::kWhitelistCount, 0);
-    stageFill(Slot::kWhitelist, 0, kWhitelistCapacity * kWhitelistEntrySize);
+    stageBytes(Slot::kWhitelist, nullptr, kWhitelistCapacity * kWhitelistEntrySize);
     return StoreStatus::Ok;
 }
 
@@ -449,7 +438,7 @@ StoreStatus WardenStore::stagePeersClear()
     if (!m_staging)
         return StoreStatus::NotStaging;
     stageByte(Slot::kPeerCount, 0);
-    stageFill(Slot::kPeers, 0, kPeerCapacity * kPeerEntrySize);
+    stageBytes(Slot::kPeers, nullptr, kPeerCapacity * kPeerEntrySize);
     return StoreStatus::Ok;
 }
 
@@ -557,7 +546,7 @@ StoreStatus WardenStore::commit(const WardenState &state)
             stageByte(at, state.whitelist[i].nodeId);
             stageBytes(uint16_t(at + 1), state.whitelist[i].serial, kSerialSize);
         } else {
-            stageFill(at, 0, kWhitelistEntrySize);
+            stageBytes(at, nullptr, kWhitelistEntrySize);
         }
     }
     stageByte(Slot::kWhitelistCount, count);

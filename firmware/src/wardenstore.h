@@ -163,9 +163,16 @@ private:
     uint8_t slotByte(uint8_t slot, uint16_t offset) const;
     void slotBytes(uint8_t slot, uint16_t offset, uint8_t *out, uint16_t length) const;
     uint32_t slotNumber(uint8_t slot, uint16_t offset, uint8_t size) const;
+    /// A number of the active slot; 0 when none is valid.
+    uint32_t activeNumber(uint16_t offset, uint8_t size) const;
+    /// Reads a field of the active slot when its SlotFlag bit says it holds a value.
+    bool readField(uint8_t flag, uint16_t offset, uint8_t *out, uint8_t length) const;
     void stageByte(uint16_t offset, uint8_t value);
+    /// Writes @p length bytes of @p data, or zeros when @p data is null.
     void stageBytes(uint16_t offset, const uint8_t *data, uint16_t length);
-    void stageFill(uint16_t offset, uint8_t value, uint16_t length);
+    /// Sets (data) or clears (null) a field that a SlotFlag bit marks as holding a value.
+    StoreStatus stageField(uint16_t offset, const uint8_t *data, uint8_t length, uint8_t flag);
+    StoreStatus stageKeyBytes(KeySlot slot, const uint8_t *key, uint16_t epoch);
     void stageNumber(uint16_t offset, uint32_t value, uint8_t size);
     void stageFlags(uint8_t set, uint8_t clear);
     bool slotValid(uint8_t slot, uint32_t &sequence) const;
@@ -182,6 +189,7 @@ private:
     uint32_t m_sequence;
     uint8_t m_active;
     bool m_staging;
+    uint8_t m_scratch; ///< stagePolicy()'s byte
 };
 
 } // namespace Firmware

@@ -79,6 +79,16 @@ uint8_t Nrf24Transport::command(uint8_t command, const uint8_t *out, uint8_t *in
     return status;
 }
 
+void Nrf24Transport::chipEnable(bool on)
+{
+    m_bus.setChipEnable(on);
+}
+
+uint8_t Nrf24Transport::strobe(uint8_t command)
+{
+    return this->command(command, nullptr, nullptr, 0);
+}
+
 uint8_t Nrf24Transport::readRegister(uint8_t reg)
 {
     uint8_t value = 0;
@@ -112,7 +122,7 @@ bool Nrf24Transport::applySettings(const Nrf24Settings &s)
 
 bool Nrf24Transport::begin(const Nrf24Settings &settings)
 {
-    m_bus.setChipEnable(false);
+    chipEnable(false);
     m_bus.select(false);
     // Power-on reset takes up to 100 ms after VCC; the MCU's own start-up covers most of it.
     m_bus.delayMicroseconds(5000);
@@ -132,8 +142,8 @@ bool Nrf24Transport::begin(const Nrf24Settings &settings)
     writeRegister(kEnableAutoAck, kPipe0 | kPipe2);
     writeAddress(kRxAddressP1, kBroadcast);
     setAddress(m_address);
-    command(kFlushRx, nullptr, nullptr, 0);
-    command(kFlushTx, nullptr, nullptr, 0);
+    strobe(kFlushRx);
+    strobe(kFlushTx);
     writeRegister(kStatus, kRxReady | kTxSent | kMaxRetries);
     listen();
     return true;
@@ -143,7 +153,7 @@ bool Nrf24Transport::configure(const Nrf24Settings &settings)
 {
     if (!m_present)
         return false;
-    m_bus.setChipEnable(false);
+    chipEnable(false);
     const bool ok = applySettings(settings);
     listen();
     return ok;
@@ -163,7 +173,7 @@ void Nrf24Transport::listen()
 {
     writeRegister(kEnableRxAddress, m_address == kBroadcast ? kPipe1 : uint8_t(kPipe1 | kPipe2));
     writeRegister(kConfig, uint8_t(m_config | kPrimaryRx));
-    m_bus.setChipEnable(true);
+    chipEnable(true);
 }
 
 bool Nrf24Transport::send(uint8_t nextHop, const uint8_t *data, uint8_t length)
@@ -171,7 +181,7 @@ bool Nrf24Transport::send(uint8_t nextHop, const uint8_t *data, uint8_t length)
     if (!m_present || length == 0 || length > kMaxPayload)
         return false;
     const bool broadcast = nextHop == kBroadcast;
-    m_bus.setChipEnable(false);
+    chipEnable(false);
     writeRegister(kConfig, m_config); // PRIM_RX off: transmitter
     writeAddress(kTxAddress, nextHop);
     if (!broadcast) {
@@ -179,18 +189,18 @@ bool Nrf24Transport::send(uint8_t nextHop, const uint8_t *data, uint8_t length)
         writeAddress(kRxAddressP0, nextHop);
         writeRegister(kEnableRxAddress, uint8_t(readRegister(kEnableRxAddress) | kPipe0));
     }
-    command(kFlushTx, nullptr, nullptr, 0);
+    strobe(kFlushTx);
     writeRegister(kStatus, kTxSent | kMaxRetries);
     command(broadcast ? kWritePayloadNoAck : kWritePayload, data, nullptr, length);
     // A CE pulse of at least 10 us starts the transmission; retransmissions need no more.
-    m_bus.setChipEnable(true);
+    chipEnable(true);
     m_bus.delayMicroseconds(15);
-    m_bus.setChipEnable(false);
+    chipEnable(false);
 
     const uint32_t start = m_clock.millis();
     uint8_t status = 0;
     for (;;) {
-        status = command(kNop, nullptr, nullptr, 0);
+        status = strobe(kNop);
         if (status & (kTxSent | kMaxRetries))
             break;
         if (uint32_t(m_clock.millis() - start) >= kSendTimeoutMs)
@@ -199,7 +209,7 @@ bool Nrf24Transport::send(uint8_t nextHop, const uint8_t *data, uint8_t length)
     const bool delivered = (status & kTxSent) != 0;
     m_lastRetries = uint8_t(readRegister(kObserveTx) & 0x0F);
     if (!delivered)
-        command(kFlushTx, nullptr, nullptr, 0);
+        strobe(kFlushTx);
     writeRegister(kStatus, kTxSent | kMaxRetries);
     listen();
     if (m_sent < 0xFFFF)
@@ -213,12 +223,12 @@ uint8_t Nrf24Transport::receive(uint8_t *buffer, uint8_t capacity)
 {
     if (!m_present || (readRegister(kFifoStatus) & kRxEmpty))
         return 0;
-    const uint8_t status = command(kNop, nullptr, nullptr, 0);
+    const uint8_t status = strobe(kNop);
     uint8_t width = 0;
     command(kReadPayloadWidth, nullptr, &width, 1);
     if (width == 0 || width > kMaxPayload) {
         // The datasheet's rule for a corrupt width: flush the RX FIFO.
-        command(kFlushRx, nullptr, nullptr, 0);
+        strobe(kFlushRx);
         writeRegister(kStatus, kRxReady);
         if (m_dropped < 0xFFFF)
             ++m_dropped;

@@ -92,6 +92,10 @@ public:
 
 private:
     uint8_t command(uint8_t command, const uint8_t *out, uint8_t *in, uint8_t length);
+    /// A command without data bytes (flushes, NOP); returns the status byte.
+    uint8_t strobe(uint8_t command);
+    /// CE through one call site of the bus (six users).
+    void chipEnable(bool on);
     uint8_t readRegister(uint8_t reg);
     void writeRegister(uint8_t reg, uint8_t value);
     void writeAddress(uint8_t reg, uint8_t id);

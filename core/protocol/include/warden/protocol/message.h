@@ -41,6 +41,9 @@ class Message
 public:
     /// An empty, unsigned P_STRING message of protocol version 2, all ids 0.
     Message();
+    /// Back to what Message() makes (all zero, version 2): cheaper than assigning Message()
+    /// on the AVR, which builds a temporary and copies it.
+    void clear();
 
     /// Validates @p size bytes at @p data as one message and copies them into @p out.
     /// Never reads beyond @p size; @p out is left unchanged on error.

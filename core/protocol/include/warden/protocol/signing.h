@@ -80,6 +80,10 @@ public:
     Verdict verify(const Message &message, const uint8_t nonce[kNonceSize], const uint8_t *serial);
 
 private:
+    /// The signature bytes both sign() and verify() produce: HMAC, salt, identifier.
+    void expected(const Message &message, const uint8_t nonce[kNonceSize], const uint8_t *serial,
+                  uint8_t h[kSha256DigestSize]);
+
     Sha256Compressor &m_backend;
     HmacSha256Key m_key;
 };
@@ -149,6 +153,12 @@ public:
 
     RequirementTable(); ///< nobody required
     bool isRequired(uint8_t node) const;
+    /// The bit rule alone: whether @p byte, the table's byte for @p node (index node / 8),
+    /// says @p node is required. For readers that hold one byte of a table, not all 32.
+    static bool isRequiredIn(uint8_t byte, uint8_t node)
+    {
+        return (byte & (1u << (node & 7))) == 0;
+    }
     void require(uint8_t node);
     void release(uint8_t node);
     const uint8_t *raw() const { return m_bits; }
@@ -175,6 +185,10 @@ bool parseSigningPresentation(const Message &message, SigningPreferences &prefer
 /// flag removes it only under weak security (requirements are otherwise sticky).
 void applySigningPresentation(RequirementTable &doSign, RequirementTable &doWhitelist,
                               uint8_t sender, SigningPreferences preferences, bool weakSecurity);
+/// The same on the two tables' bytes for @p sender (index sender / 8): for a node that keeps
+/// the tables in EEPROM and reads only those bytes.
+void applySigningPresentation(uint8_t &doSignByte, uint8_t &doWhitelistByte, uint8_t sender,
+                              SigningPreferences preferences, bool weakSecurity);
 
 } // namespace Protocol
 } // namespace Warden
