@@ -155,6 +155,14 @@ public:
     { }
 
     Internal::ExposureFacts facts() const;
+    /// What revoking @p node starts from, or why it cannot be revoked.
+    struct RevocationTarget
+    {
+        std::optional<Serial> serial;
+        QString linkKeyFingerprint;
+        QString managementKeyFingerprint;
+    };
+    Result<RevocationTarget> revocationTarget(quint8 node) const;
     std::map<quint8, QList<quint8>> pushedWhitelists() const;
     std::set<quint8> knownNodes() const;
     Result<void> persist(Migration &m, JobState state, const QString &error = {});
@@ -399,25 +407,65 @@ SecurityWorkflows::SecurityWorkflows(Engine *engine, Inventory *inventory, KeySt
 
 SecurityWorkflows::~SecurityWorkflows() = default;
 
-Result<RevocationReport> SecurityWorkflows::revokeNode(quint8 node, const QString &reason,
-                                                       const QString &who)
+Result<SecurityWorkflowsPrivate::RevocationTarget>
+SecurityWorkflowsPrivate::revocationTarget(quint8 node) const
 {
     if (node == 0 || node == kBroadcast)
         return fail(ErrorCode::InvalidArgument,
                     u"node %1 cannot be revoked: ids are 1..254"_s.arg(node));
-    if (reason.trimmed().isEmpty() || who.trimmed().isEmpty())
-        return fail(ErrorCode::InvalidArgument,
-                    u"a revocation needs who does it and why (node %1)"_s.arg(node));
-    const auto record = d->inventory->node(node);
+    const auto record = inventory->node(node);
     if (!record)
         return tl::unexpected(record.error());
-    const auto stored = Internal::workflowNode(*d->keys, node);
+    const auto stored = Internal::workflowNode(*keys, node);
     if (!*record && !stored)
         return fail(
                 ErrorCode::InvalidArgument,
                 u"node %1 is unknown: neither the inventory nor the key store has it"_s.arg(node));
-    if (d->engine->isRevoked(node) || (*record && (*record)->revoked))
+    if (engine->isRevoked(node) || (*record && (*record)->revoked))
         return fail(ErrorCode::Refused, u"node %1 is already revoked"_s.arg(node));
+    RevocationTarget t;
+    if (stored)
+        t.serial = stored->serial;
+    if (!t.serial && *record)
+        t.serial = serialFromHex((*record)->serialHex);
+    if (stored) {
+        t.linkKeyFingerprint = stored->linkKeyFingerprint;
+        t.managementKeyFingerprint = stored->managementKeyFingerprint;
+    } else if (*record) {
+        t.linkKeyFingerprint = (*record)->linkKeyFingerprint;
+        t.managementKeyFingerprint = (*record)->managementKeyFingerprint;
+    }
+    return t;
+}
+
+Result<RevocationReport> SecurityWorkflows::previewRevocation(quint8 node) const
+{
+    const auto target = d->revocationTarget(node);
+    if (!target)
+        return tl::unexpected(target.error());
+    RevocationReport report;
+    report.node = node;
+    report.serialFingerprint = serialFingerprint(target->serial);
+    report.linkKeyFingerprint = target->linkKeyFingerprint;
+    report.managementKeyFingerprint = target->managementKeyFingerprint;
+    // The lost node's own entry only counts for what it knew of the gateway, which a
+    // revocation does not change: the assessment now is the one revokeNode() will make.
+    const Internal::ExposureAssessment a = Internal::assessExposure(d->facts(), node);
+    report.pushedTo = a.removalTargets;
+    report.exposure = a.items;
+    report.rotation = a.plan;
+    return report;
+}
+
+Result<RevocationReport> SecurityWorkflows::revokeNode(quint8 node, const QString &reason,
+                                                       const QString &who)
+{
+    if (reason.trimmed().isEmpty() || who.trimmed().isEmpty())
+        return fail(ErrorCode::InvalidArgument,
+                    u"a revocation needs who does it and why (node %1)"_s.arg(node));
+    const auto target = d->revocationTarget(node);
+    if (!target)
+        return tl::unexpected(target.error());
 
     RevocationReport report;
     report.node = node;
@@ -426,19 +474,10 @@ Result<RevocationReport> SecurityWorkflows::revokeNode(quint8 node, const QStrin
     d->engine->revoke(node, reason);
     report.blocked = true;
 
-    std::optional<Serial> serial;
-    if (stored)
-        serial = stored->serial;
-    if (!serial && *record)
-        serial = serialFromHex((*record)->serialHex);
+    const std::optional<Serial> serial = target->serial;
     report.serialFingerprint = serialFingerprint(serial);
-    if (stored) {
-        report.linkKeyFingerprint = stored->linkKeyFingerprint;
-        report.managementKeyFingerprint = stored->managementKeyFingerprint;
-    } else if (*record) {
-        report.linkKeyFingerprint = (*record)->linkKeyFingerprint;
-        report.managementKeyFingerprint = (*record)->managementKeyFingerprint;
-    }
+    report.linkKeyFingerprint = target->linkKeyFingerprint;
+    report.managementKeyFingerprint = target->managementKeyFingerprint;
     // A migration of the node ends here.
     if (auto m = d->migrations.find(node); m != d->migrations.end()) {
         if (m->second.progress.job != 0)

@@ -563,6 +563,19 @@ Result<void> addSecurityMethods(JsonApi &api, SecurityService *service)
                      return refused(r.error());
                  return statusJson(*state);
              }},
+            {u"revoke.preview"_s,
+             [state](const QJsonObject &p, const QString &) -> MethodResult {
+                 if (auto bad = checkNames(p, {u"node"_s}))
+                     return tl::unexpected(*bad);
+                 const auto node = integer(p, u"node"_s, 1, 254, true);
+                 if (!node)
+                     return tl::unexpected(node.error());
+                 const auto preview
+                         = state->service->workflows()->previewRevocation(quint8(**node));
+                 if (!preview)
+                     return refused(preview.error());
+                 return revocationReportToJson(*preview);
+             }},
             {u"jobs"_s, [state](const QJsonObject &p, const QString &) { return jobs(*state, p); }},
             {u"push"_s, [state](const QJsonObject &p,
                                 const QString &caller) { return push(*state, p, caller); }},

@@ -426,8 +426,30 @@ void tst_Revocation::theftDrill()
     h.loss();
 
     const int backupsBefore = int(h.store->backups().size());
+    // The console's confirmation: what will happen, with nothing done yet.
+    const auto preview = h.workflows->previewRevocation(7);
+    QVERIFY2(preview, preview ? "" : qPrintable(preview.error().message()));
+    QVERIFY(!preview->blocked && !preview->quarantined && preview->pushBatch == 0);
+    QVERIFY(!h.engine->isRevoked(7));
+    QCOMPARE(int(h.store->backups().size()), backupsBefore);
+    h.noLoss();
+    QCOMPARE(h.forge(7, key7, serial7), std::optional(FrameVerdict::Verified));
+    h.loss();
+
     const auto report = h.workflows->revokeNode(7, u"stolen from the shed"_s, u"console:alice"_s);
     QVERIFY2(report, report ? "" : qPrintable(report.error().message()));
+    // The preview said exactly what the revocation did and left open.
+    QCOMPARE(preview->pushedTo, report->pushedTo);
+    QCOMPARE(preview->serialFingerprint, report->serialFingerprint);
+    QCOMPARE(preview->managementKeyFingerprint, report->managementKeyFingerprint);
+    QCOMPARE(preview->exposure.size(), report->exposure.size());
+    for (qsizetype i = 0; i < preview->exposure.size(); ++i) {
+        QCOMPARE(preview->exposure[i].kind, report->exposure[i].kind);
+        QCOMPARE(preview->exposure[i].nodes, report->exposure[i].nodes);
+        QCOMPARE(preview->exposure[i].text, report->exposure[i].text);
+    }
+    QCOMPARE(preview->rotation.text(), report->rotation.text());
+    QCOMPARE(preview->rotation.overTheAir, report->rotation.overTheAir);
     qInfo().noquote() << report->text();
     QVERIFY(report->problems.isEmpty());
     QVERIFY(report->blocked);

@@ -193,6 +193,15 @@ void tst_SecurityApi::pushRotateRevoke()
     for (const quint8 id : {1, 2, 3, 4})
         QCOMPARE(net.stored(id).activeEpoch, quint16(2));
 
+    // The confirmation first: what revoking node 4 will do, with nothing done.
+    const QJsonObject preview = rig.result(u"revoke.preview"_s, {{u"node"_s, 4}});
+    QVERIFY(!preview.value(u"blocked"_s).toBool());
+    QCOMPARE(preview.value(u"pushedTo"_s).toArray(), (QJsonArray {1, 2, 3}));
+    QCOMPARE(preview.value(u"rotation"_s).toObject().value(u"overTheAir"_s).toArray(),
+             (QJsonArray {1, 2, 3}));
+    QVERIFY(noKeyMaterial(preview));
+    QVERIFY(!rig.daemon.engine->isRevoked(4));
+
     // The full revocation: report, whitelist removals pushed, the rotation to follow.
     const QJsonObject report
             = rig.result(u"revoke"_s, {{u"node"_s, 4}, {u"reason"_s, u"stolen"_s}});
@@ -313,6 +322,11 @@ void tst_SecurityApi::hostileParams_data()
             << u"rotation.cancel"_s << QByteArray(R"({})") << u"invalid-params"_s;
     QTest::newRow("status with params")
             << u"rotation.status"_s << QByteArray(R"({"x": 1})") << u"invalid-params"_s;
+    QTest::newRow("preview out of range")
+            << u"revoke.preview"_s << QByteArray(R"({"node": 255})") << u"invalid-params"_s;
+    QTest::newRow("preview with an unknown member")
+            << u"revoke.preview"_s << QByteArray(R"({"node": 1, "why": "x"})")
+            << u"invalid-params"_s;
     QTest::newRow("revoke an unknown node")
             << u"revoke"_s << QByteArray(R"({"node": 77, "reason": "lost"})") << u"not-found"_s;
 }

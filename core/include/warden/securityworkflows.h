@@ -142,6 +142,12 @@ public:
     [[nodiscard]] Result<RevocationReport> revokeNode(quint8 node, const QString &reason,
                                                       const QString &who);
 
+    /// What revokeNode(@p node) would do and leave exposed, changing nothing: the
+    /// fingerprints, the nodes the whitelist removal would go to (pushedTo), the exposure and
+    /// the rotation plan; blocked, quarantined and the ids stay false/0. The console's
+    /// confirmation shows it. Refused for the same reasons as revokeNode().
+    [[nodiscard]] Result<RevocationReport> previewRevocation(quint8 node) const;
+
     /// Lifts a revocation, only for a node re-personalized since: a new serial, or new link
     /// and management keys whose fingerprints differ from the revoked ones. The new keys go to
     /// the key store (saved) and the engine, the id is un-quarantined, an audit entry
