@@ -676,7 +676,7 @@ void tst_StockFormats::configExportRefusals_data()
     QTest::addColumn<QString>("key");
     QTest::addColumn<QString>("value");
     QTest::addColumn<QString>("expected");
-    QTest::newRow("line break in value") << u"log_filepath"_s << u"/tmp/a\nsoft_hmac_key=00"_s
+    QTest::newRow("line break in value") << u"log_filepath"_s << u"/var/log/a\nsoft_hmac_key=00"_s
                                          << u"the value of 'log_filepath' contains a control"_s;
     QTest::newRow("comment key") << u"#verbose"_s << u"debug"_s
                                  << u"the key '#verbose' starts with '#'"_s;
@@ -684,7 +684,7 @@ void tst_StockFormats::configExportRefusals_data()
                                   << u"the key 'my key' contains a space"_s;
     QTest::newRow("equals in key") << u"a=b"_s << u"1"_s << u"the key 'a=b' contains"_s;
     QTest::newRow("key name") << u"soft_hmac_key"_s << u"00"_s << u"soft_hmac_key is a key"_s;
-    QTest::newRow("leading space") << u"log_filepath"_s << u" /tmp/x"_s
+    QTest::newRow("leading space") << u"log_filepath"_s << u" /var/log/x"_s
                                    << u"the value of 'log_filepath' starts with a space"_s;
     QTest::newRow("bad level") << u"verbose"_s << u"chatty"_s << u"verbose must be"_s;
 }
