@@ -1,4 +1,5 @@
 #include "inventorymethods.h"
+#include "methodparams.h"
 
 #include <warden/protocol/names.h>
 
@@ -15,59 +16,14 @@ namespace Codes = JsonProtocol::Codes;
 namespace {
 
 using MethodResult = JsonApi::MethodResult;
-
-tl::unexpected<ApiError> invalidParams(const QString &message)
-{
-    return tl::unexpected(ApiError {Codes::InvalidParams, message});
-}
+using MethodParams::checkNames;
+using MethodParams::invalidParams;
 
 /// A read that failed in the database: the method exists but cannot answer now.
 tl::unexpected<ApiError> unavailable(const Error &error)
 {
     return tl::unexpected(
             ApiError {Codes::Unavailable, u"the inventory cannot be read: "_s + error.message()});
-}
-
-/// Refuses params other than @p known, naming the first stranger.
-std::optional<ApiError> checkNames(const QJsonObject &params, const QStringList &known)
-{
-    for (auto it = params.begin(); it != params.end(); ++it) {
-        if (!known.contains(it.key()))
-            return ApiError {Codes::InvalidParams,
-                             known.isEmpty()
-                                     ? u"params.%1 is unknown: this method takes no params"_s.arg(
-                                             it.key().left(40))
-                                     : u"params.%1 is unknown (known: %2)"_s.arg(
-                                             it.key().left(40), known.join(u", "))};
-    }
-    return std::nullopt;
-}
-
-/// An integer param in [min, max]; @p fallback when absent. JSON numbers are doubles: 2.5,
-/// 1e300 and NaN are refused, not rounded.
-tl::expected<qint64, ApiError> integerParam(const QJsonObject &params, const QString &name,
-                                            qint64 min, qint64 max, std::optional<qint64> fallback)
-{
-    const QJsonValue v = params.value(name);
-    if (v.isUndefined()) {
-        if (fallback)
-            return *fallback;
-        return tl::unexpected(ApiError {Codes::InvalidParams, u"params.%1 is missing"_s.arg(name)});
-    }
-    if (!v.isDouble())
-        return tl::unexpected(
-                ApiError {Codes::InvalidParams, u"params.%1 is not a number"_s.arg(name)});
-    const double d = v.toDouble();
-    if (!(d >= double(min) && d <= double(max)))
-        return tl::unexpected(
-                ApiError {Codes::InvalidParams, u"params.%1 = %2 is out of range %3..%4"_s
-                                                        .arg(name, QString::number(d, 'g', 12))
-                                                        .arg(min)
-                                                        .arg(max)});
-    if (d != double(qint64(d)))
-        return tl::unexpected(
-                ApiError {Codes::InvalidParams, u"params.%1 is not a whole number"_s.arg(name)});
-    return qint64(d);
 }
 
 QJsonValue orNull(int value)
@@ -125,8 +81,8 @@ QJsonObject childToJson(const ChildRecord &child)
 /// Node ids as the API takes them: 1..254 (0 is the gateway, 255 the broadcast address).
 tl::expected<quint8, ApiError> nodeParam(const QJsonObject &params, bool required)
 {
-    const auto node = integerParam(params, u"node"_s, 1, 254,
-                                   required ? std::nullopt : std::optional<qint64>(0));
+    const auto node = MethodParams::integer(params, u"node"_s, 1, 254,
+                                            required ? std::nullopt : std::optional<qint64>(0));
     if (!node)
         return tl::unexpected(node.error());
     return quint8(*node);
@@ -190,11 +146,12 @@ MethodResult auditLog(const Inventory &inventory, const QJsonObject &params)
 {
     if (auto bad = checkNames(params, {u"limit"_s, u"offset"_s, u"node"_s, u"what"_s}))
         return tl::unexpected(*bad);
-    const auto limit = integerParam(params, u"limit"_s, 1, InventoryMethods::kMaxAuditPage,
-                                    InventoryMethods::kDefaultAuditPage);
+    const auto limit = MethodParams::integer(params, u"limit"_s, 1, InventoryMethods::kMaxAuditPage,
+                                             InventoryMethods::kDefaultAuditPage);
     if (!limit)
         return tl::unexpected(limit.error());
-    const auto offset = integerParam(params, u"offset"_s, 0, InventoryMethods::kMaxAuditOffset, 0);
+    const auto offset
+            = MethodParams::integer(params, u"offset"_s, 0, InventoryMethods::kMaxAuditOffset, 0);
     if (!offset)
         return tl::unexpected(offset.error());
     const auto node = nodeParam(params, false);

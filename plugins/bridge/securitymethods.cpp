@@ -1,4 +1,5 @@
 #include "securitymethods.h"
+#include "methodparams.h"
 
 #include <warden/engine.h>
 #include <warden/inventory.h>
@@ -24,15 +25,12 @@ namespace Codes = JsonProtocol::Codes;
 namespace {
 
 using MethodResult = JsonApi::MethodResult;
+using MethodParams::checkNames;
+using MethodParams::invalidParams;
 
 tl::unexpected<ApiError> apiError(const QString &code, const QString &message)
 {
     return tl::unexpected(ApiError {code, message});
-}
-
-tl::unexpected<ApiError> invalidParams(const QString &message)
-{
-    return apiError(Codes::InvalidParams, message);
 }
 
 /// A refusal of the workflow, with its message (which never holds key material).
@@ -43,45 +41,17 @@ tl::unexpected<ApiError> refused(const Error &error)
                     error.message());
 }
 
-std::optional<ApiError> checkNames(const QJsonObject &params, const QStringList &known)
-{
-    for (auto it = params.begin(); it != params.end(); ++it) {
-        if (!known.contains(it.key()))
-            return ApiError {Codes::InvalidParams,
-                             known.isEmpty()
-                                     ? u"params.%1 is unknown: this method takes no params"_s.arg(
-                                             it.key().left(40))
-                                     : u"params.%1 is unknown (known: %2)"_s.arg(
-                                             it.key().left(40), known.join(u", "))};
-    }
-    return std::nullopt;
-}
-
 /// An integer param in [min, max]; nullopt when absent and not @p required.
 tl::expected<std::optional<qint64>, ApiError>
 integer(const QJsonObject &params, const QString &name, qint64 min, qint64 max, bool required)
 {
-    const QJsonValue v = params.value(name);
-    if (v.isUndefined()) {
-        if (required)
-            return tl::unexpected(
-                    ApiError {Codes::InvalidParams, u"params.%1 is missing"_s.arg(name)});
-        return std::nullopt;
+    if (required) {
+        const auto value = MethodParams::integer(params, name, min, max, std::nullopt);
+        if (!value)
+            return tl::unexpected(value.error());
+        return std::optional<qint64>(*value);
     }
-    if (!v.isDouble())
-        return tl::unexpected(
-                ApiError {Codes::InvalidParams, u"params.%1 is not a number"_s.arg(name)});
-    const double d = v.toDouble();
-    if (!(d >= double(min) && d <= double(max)))
-        return tl::unexpected(
-                ApiError {Codes::InvalidParams, u"params.%1 = %2 is out of range %3..%4"_s
-                                                        .arg(name, QString::number(d, 'g', 12))
-                                                        .arg(min)
-                                                        .arg(max)});
-    if (d != double(qint64(d)))
-        return tl::unexpected(
-                ApiError {Codes::InvalidParams, u"params.%1 is not a whole number"_s.arg(name)});
-    return qint64(d);
+    return MethodParams::optionalInteger(params, name, min, max);
 }
 
 /// A list of node ids 1..254, no duplicates, at most @p max; nullopt when absent.
