@@ -4,10 +4,13 @@
 
 #include "cli.h"
 
+#include <warden/inventory.h>
+#include <warden/keystore.h>
 #include <warden/secretbytes.h>
 
 #include <QtCore/QStringList>
 
+#include <memory>
 #include <optional>
 
 namespace Warden::Tools {
@@ -27,6 +30,16 @@ int runPersonalize(Cli &cli, const QCommandLineParser &parser, const QStringList
 /// The key store's passphrase: WARDEN_PASSPHRASE, else typed on the terminal without echo;
 /// nothing when neither is possible.
 std::optional<SecretBytes> passphrase(Cli &cli);
+/// The key store (--store, with passphrase()) and the inventory (--inventory) a workflow
+/// subcommand records in.
+struct StoreAndInventory
+{
+    KeyStore store;
+    std::unique_ptr<Inventory> inventory;
+};
+/// Opens both; on failure reports it (naming the option) and sets @p exitCode.
+std::optional<StoreAndInventory> openStoreAndInventory(Cli &cli, const QCommandLineParser &parser,
+                                                       int &exitCode);
 /// importgateway.cpp: a Linux gateway's mysensors.conf (and EEPROM image) into the key store.
 QList<QCommandLineOption> importGatewayOptions();
 int runImportGateway(Cli &cli, const QCommandLineParser &parser, const QStringList &args);

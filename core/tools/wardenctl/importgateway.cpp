@@ -75,18 +75,14 @@ int runImportGateway(Cli &cli, const QCommandLineParser &parser, const QStringLi
         request.whitelist = file.read(64 * 1024 + 1);
     }
 
-    const auto secret = passphrase(cli);
-    if (!secret)
-        return cli.fail(kExitUsage, QStringLiteral("passphrase"),
-                        QStringLiteral("set WARDEN_PASSPHRASE or run on a terminal"));
-    auto store = KeyStore::open(parser.value(QStringLiteral("store")), *secret);
-    if (!store)
-        return cli.fail(kExitFailed, QStringLiteral("store"), store.error().message());
-    auto inventory = Inventory::open(parser.value(QStringLiteral("inventory")));
-    if (!inventory)
-        return cli.fail(kExitFailed, QStringLiteral("inventory"), inventory.error().message());
+    int exitCode = 0;
+    auto opened = openStoreAndInventory(cli, parser, exitCode);
+    if (!opened)
+        return exitCode;
+    KeyStore &store = opened->store;
+    Inventory &inventory = *opened->inventory;
 
-    auto report = GatewayImport::importGateway(*store, **inventory, request);
+    auto report = GatewayImport::importGateway(store, inventory, request);
     if (!report)
         return cli.fail(kExitFailed, what, report.error().message());
 

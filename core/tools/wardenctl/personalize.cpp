@@ -17,6 +17,28 @@
 
 namespace Warden::Tools {
 
+std::optional<StoreAndInventory> openStoreAndInventory(Cli &cli, const QCommandLineParser &parser,
+                                                       int &exitCode)
+{
+    const auto secret = passphrase(cli);
+    if (!secret) {
+        exitCode = cli.fail(kExitUsage, QStringLiteral("passphrase"),
+                            QStringLiteral("set WARDEN_PASSPHRASE or run on a terminal"));
+        return std::nullopt;
+    }
+    auto store = KeyStore::open(parser.value(QStringLiteral("store")), *secret);
+    if (!store) {
+        exitCode = cli.fail(kExitFailed, QStringLiteral("store"), store.error().message());
+        return std::nullopt;
+    }
+    auto inventory = Inventory::open(parser.value(QStringLiteral("inventory")));
+    if (!inventory) {
+        exitCode = cli.fail(kExitFailed, QStringLiteral("inventory"), inventory.error().message());
+        return std::nullopt;
+    }
+    return StoreAndInventory {std::move(*store), std::move(*inventory)};
+}
+
 std::optional<SecretBytes> passphrase(Cli &cli)
 {
     const QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
@@ -101,16 +123,12 @@ int runPersonalize(Cli &cli, const QCommandLineParser &parser, const QStringList
     if (!baud)
         return cli.fail(baud.error());
 
-    const auto secret = passphrase(cli);
-    if (!secret)
-        return cli.fail(kExitUsage, QStringLiteral("passphrase"),
-                        QStringLiteral("set WARDEN_PASSPHRASE or run on a terminal"));
-    auto store = KeyStore::open(parser.value(QStringLiteral("store")), *secret);
-    if (!store)
-        return cli.fail(kExitFailed, QStringLiteral("store"), store.error().message());
-    auto inventory = Inventory::open(parser.value(QStringLiteral("inventory")));
-    if (!inventory)
-        return cli.fail(kExitFailed, QStringLiteral("inventory"), inventory.error().message());
+    int exitCode = 0;
+    auto opened = openStoreAndInventory(cli, parser, exitCode);
+    if (!opened)
+        return exitCode;
+    KeyStore &store = opened->store;
+    Inventory &inventory = *opened->inventory;
 
     QSerialPort port;
     port.setPortName(parser.value(QStringLiteral("port")));
@@ -127,7 +145,7 @@ int runPersonalize(Cli &cli, const QCommandLineParser &parser, const QStringList
     request.readmit = parser.isSet(QStringLiteral("readmit"));
     request.readmitWhy = parser.value(QStringLiteral("why"));
     request.who = QStringLiteral("wardenctl");
-    PersonalizationStation station(&*store, inventory->get());
+    PersonalizationStation station(&store, &inventory);
     auto report = station.personalize(&port, request);
     if (!report)
         return cli.fail(kExitFailed, what, report.error().message());
