@@ -25,8 +25,12 @@ std::vector<Protocol::WhitelistEntry> toEntries(const QList<WhitelistItem> &item
     std::vector<Protocol::WhitelistEntry> out(size_t(items.size()));
     for (qsizetype i = 0; i < items.size(); ++i) {
         out[size_t(i)].nodeId = items[i].node;
-        std::copy_n(reinterpret_cast<const uint8_t *>(items[i].serial.constData()),
-                    Protocol::kSerialSize, out[size_t(i)].serial);
+        // Bounded by the serial's own size too: GCC's -O3 -Warray-bounds cannot see the
+        // caller's validation and would take an empty QByteArray's 1-byte storage as the source.
+        const QByteArray &serial = items[i].serial;
+        std::copy(serial.cbegin(),
+                  serial.cbegin() + std::min<qsizetype>(serial.size(), Protocol::kSerialSize),
+                  out[size_t(i)].serial);
     }
     return out;
 }
