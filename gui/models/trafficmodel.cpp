@@ -53,7 +53,7 @@ void TrafficModel::append(const QString &network, const TrafficRecord &record)
     if (int(m_pending.size()) >= m_capacity) {
         // Only possible while paused (or between publishes at an absurd rate): the oldest
         // queued frame would leave the ring anyway.
-        m_pending.erase(m_pending.begin());
+        m_pending.pop_front();
         ++m_dropped;
     }
     m_pending.push_back(Row {networkIndex(network), record});

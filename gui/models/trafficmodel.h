@@ -12,7 +12,6 @@
 
 #include <bitset>
 #include <deque>
-#include <vector>
 
 QT_BEGIN_NAMESPACE
 class QIODevice;
@@ -87,7 +86,7 @@ private:
     QString text(const Row &row, int column) const;
 
     std::deque<Row> m_rows;
-    std::vector<Row> m_pending;
+    std::deque<Row> m_pending; ///< a deque: while paused the oldest leaves in O(1)
     int m_capacity = kDefaultCapacity;
     bool m_paused = false;
     quint64 m_dropped = 0;
