@@ -530,7 +530,10 @@ void ConsoleSession::save() const
         m_settings->setValue(u"name"_s, c->settings.name);
         m_settings->setValue(u"type"_s, c->settings.type);
         m_settings->setValue(u"mode"_s, modeName(c->settings.mode));
-        m_settings->setValue(u"settings"_s, c->settings.settings);
+        // A broker's password is kept for the session only: QSettings is plain text.
+        QVariantMap transport = c->settings.settings;
+        transport.remove(u"password"_s);
+        m_settings->setValue(u"settings"_s, transport);
         m_settings->setValue(u"inventoryFile"_s, c->settings.inventoryFile);
         m_settings->setValue(u"autoConnect"_s, c->settings.autoConnect);
     }
