@@ -1,10 +1,12 @@
 // warden: the desktop console. Thin: the session and the window live in warden_gui.
+#include <app/consoleicons.h>
 #include <app/consolesession.h>
 #include <app/mainwindow.h>
 
 #include <QtCore/QDir>
+#include <QtCore/QLocale>
 #include <QtCore/QSettings>
-#include <QtGui/QIcon>
+#include <QtCore/QTranslator>
 #include <QtWidgets/QApplication>
 #include <QtWidgets/QMessageBox>
 
@@ -18,7 +20,12 @@ int main(int argc, char *argv[])
     QApplication::setApplicationDisplayName(u"Warden"_s);
     QApplication::setApplicationVersion(QStringLiteral(WARDEN_CONSOLE_VERSION));
     QApplication::setDesktopFileName(u"warden"_s);
-    QApplication::setWindowIcon(QIcon(u":/warden/icons/warden.svg"_s));
+    QApplication::setWindowIcon(Warden::Internal::consoleIcon(Warden::Internal::ConsoleIcon::App));
+
+    // The translations qt_add_translations embeds (when LinguistTools were there at build).
+    QTranslator translator;
+    if (translator.load(QLocale(), u"warden"_s, u"_"_s, u":/i18n"_s))
+        QApplication::installTranslator(&translator);
 
     QSettings settings;
     Warden::Internal::ConsoleSession session(&settings);

@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 
 #include "connectionsdialog.h"
+#include "consoleicons.h"
 #include "consolesession.h"
 
 #include <models/nodeinventorymodel.h>
@@ -37,20 +38,20 @@ Q_LOGGING_CATEGORY(lcWindow, "warden.console.window")
 
 namespace {
 
-QString stateIcon(ConnectionState state)
+ConsoleIcon stateIcon(ConnectionState state)
 {
     switch (state) {
     case ConnectionState::Connected:
-        return u":/warden/icons/connected.svg"_s;
+        return ConsoleIcon::Connected;
     case ConnectionState::Connecting:
     case ConnectionState::Retrying:
-        return u":/warden/icons/connecting.svg"_s;
+        return ConsoleIcon::Connecting;
     case ConnectionState::Disconnected:
-        return u":/warden/icons/disconnected.svg"_s;
+        return ConsoleIcon::Disconnected;
     case ConnectionState::Failed:
-        return u":/warden/icons/connection-error.svg"_s;
+        return ConsoleIcon::ConnectionError;
     }
-    return {};
+    return ConsoleIcon::Disconnected;
 }
 
 } // namespace
@@ -67,7 +68,7 @@ MainWindow::MainWindow(ConsoleSession *session, QSettings *settings, QWidget *pa
     , m_simulatedLabel(new QLabel(tr("Simulated network"), this))
 {
     setObjectName(u"mainWindow"_s);
-    setWindowIcon(QIcon(u":/warden/icons/warden.svg"_s));
+    setWindowIcon(consoleIcon(ConsoleIcon::App));
     setCentralWidget(m_inventoryView);
     m_trafficDock->setObjectName(u"trafficDock"_s);
     m_trafficDock->setWidget(m_trafficView);
@@ -291,7 +292,7 @@ void MainWindow::showStatus(const QString &name, const ConnectionStatus &status)
     // The icon says the state at a glance; the text says it in words.
     if (QLabel *icon = m_connectionIcons.value(name)) {
         const int size = label->fontMetrics().height();
-        icon->setPixmap(QIcon(stateIcon(status.state)).pixmap(size, size));
+        icon->setPixmap(consoleIcon(stateIcon(status.state)).pixmap(size, size));
         icon->setToolTip(connectionStateText(status.state));
     }
 }

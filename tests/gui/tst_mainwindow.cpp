@@ -2,15 +2,18 @@
 // real SQLite), offscreen: the label, nodes and traffic arriving, the window's state restored,
 // the actions of dialogs still to come disabled, and the connection editor's checks.
 #include <app/connectionsdialog.h>
+#include <app/consoleicons.h>
 #include <app/mainwindow.h>
 #include <models/nodeinventorymodel.h>
 #include <models/trafficmodel.h>
 #include <views/inventoryview.h>
 #include <views/trafficview.h>
 
+#include <QtCore/QFile>
 #include <QtCore/QSettings>
 #include <QtCore/QStandardPaths>
 #include <QtCore/QTemporaryDir>
+#include <QtCore/QXmlStreamReader>
 #include <QtGui/QAction>
 #include <QtTest/QAbstractItemModelTester>
 #include <QtTest/QTest>
@@ -39,6 +42,8 @@ private slots:
     void geometryAndColumnsAreRestored();
     void actionsOfComingDialogsAreDisabled();
     void connectionEditorShowsTheErrorByTheField();
+    void iconsAreCompiledIn();
+    void desktopFileHasTheKeys();
 };
 
 void tst_MainWindow::opensOnTheSimulatedNetwork()
@@ -181,6 +186,49 @@ void tst_MainWindow::connectionEditorShowsTheErrorByTheField()
     edit.typeField()->setCurrentIndex(edit.typeField()->findData(u"simulated"_s));
     QVERIFY(!edit.modeField()->isEnabled());
     QCOMPARE(edit.modeField()->currentData().toInt(), int(GatewayMode::HostGateway));
+}
+
+void tst_MainWindow::iconsAreCompiledIn()
+{
+    const QList<ConsoleIcon> icons = consoleIcons();
+    QCOMPARE(icons.size(), 10);
+    for (ConsoleIcon icon : icons) {
+        QVERIFY(!consoleIcon(icon).isNull()); // also loads the resources
+        QFile file(consoleIconPath(icon));
+        QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(file.fileName()));
+        QXmlStreamReader xml(&file);
+        QVERIFY(xml.readNextStartElement());
+        QCOMPARE(xml.name(), u"svg"_s);
+        while (!xml.atEnd())
+            xml.readNext();
+        QVERIFY2(!xml.hasError(), qPrintable(file.fileName() + u": "_s + xml.errorString()));
+        QVERIFY(!consoleIcon(icon).pixmap(16, 16).isNull());
+    }
+}
+
+void tst_MainWindow::desktopFileHasTheKeys()
+{
+    // desktop-file-validate is not installed here: the keys the menu needs, checked by hand.
+    QFile file(QStringLiteral(WARDEN_RESOURCES_DIR "/warden.desktop"));
+    QVERIFY(file.open(QIODevice::ReadOnly | QIODevice::Text));
+    const QStringList lines = QString::fromUtf8(file.readAll()).split(u'\n', Qt::SkipEmptyParts);
+    QCOMPARE(lines.value(0), u"[Desktop Entry]"_s);
+    QHash<QString, QString> keys;
+    for (const QString &line : lines.mid(1)) {
+        const qsizetype at = line.indexOf(u'=');
+        QVERIFY2(at > 0, qPrintable(line));
+        QVERIFY2(!keys.contains(line.left(at)), qPrintable(line)); // no key twice
+        keys.insert(line.left(at), line.mid(at + 1));
+    }
+    QCOMPARE(keys.value(u"Type"_s), u"Application"_s);
+    QCOMPARE(keys.value(u"Name"_s), u"Warden"_s);
+    QCOMPARE(keys.value(u"Exec"_s), u"warden"_s);
+    QCOMPARE(keys.value(u"Icon"_s), u"warden"_s);
+    QVERIFY(!keys.value(u"GenericName"_s).isEmpty());
+    QVERIFY(!keys.value(u"Comment"_s).isEmpty());
+    QCOMPARE(keys.value(u"Categories"_s), u"Network;Security;Qt;"_s);
+    QVERIFY(keys.value(u"Keywords"_s).endsWith(u';'));
+    QVERIFY(keys.value(u"Keywords"_s).contains(u"MySensors;"_s));
 }
 
 QTEST_MAIN(tst_MainWindow)
