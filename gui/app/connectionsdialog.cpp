@@ -189,6 +189,7 @@ ConnectionEditor::ConnectionEditor(ConsoleSession *session, const QString &exist
     form->addRow(tr("&Transport:"), m_type);
     form->addRow(errorLabel(u"type"_s));
     form->addRow(tr("&Mode:"), m_mode);
+    form->addRow(errorLabel(u"mode"_s));
     m_generalError->setWordWrap(true);
     m_generalError->setStyleSheet(u"color: #b00020;"_s);
     m_generalError->hide();
@@ -365,7 +366,8 @@ void ConnectionEditor::showError(const Error &error)
         const QString key = it.key().section(u'/', -1);
         if (it.key().contains(u'/') && !it.key().startsWith(type + u'/'))
             continue;
-        if (!m_pages->currentWidget()->isAncestorOf(it.value()) && key != u"name" && key != u"type")
+        if (!m_pages->currentWidget()->isAncestorOf(it.value()) && key != u"name" && key != u"type"
+            && key != u"mode")
             continue;
         const qsizetype at = message.indexOf(u'"' + key + u'"');
         if (at >= 0 && at < first) {

@@ -1,6 +1,7 @@
 #include "consolesession.h"
 
-#include <warden/secretbytes.h>
+#include <warden/keystore.h>
+#include <warden/securityservice.h>
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QDir>
@@ -8,6 +9,7 @@
 #include <QtCore/QLoggingCategory>
 #include <QtCore/QSettings>
 #include <QtCore/QStandardPaths>
+#include <QtCore/QTemporaryDir>
 #include <QtCore/QTimer>
 
 #include <algorithm>
@@ -49,6 +51,11 @@ struct ConsoleSession::Connection
     std::unique_ptr<Inventory> inventory;
     std::unique_ptr<Engine> engine;
     std::unique_ptr<Link> link;
+    /// A real network's unlocked store (kept across reconnects), or the simulated network's
+    /// session store (made at each connect, in sessionStoreDir, gone at disconnect).
+    std::unique_ptr<KeyStore> keyStore;
+    std::unique_ptr<QTemporaryDir> sessionStoreDir;
+    std::unique_ptr<SecurityService> security;
     bool everConnected = false;
     QTimer *nodesTimer = nullptr;
 };
@@ -194,6 +201,19 @@ Result<void> ConsoleSession::check(const ConnectionSettings &settings,
     auto link = factory->create(configuration);
     if (!link)
         return tl::unexpected(link.error());
+    // What the engine's addLink() would refuse at connect time, said now, by the mode field.
+    const GatewayMode mode = isSimulated(settings) ? GatewayMode::HostGateway : settings.mode;
+    const bool lines = (*link)->framing() == LinkFraming::ControllerLines;
+    if (lines && mode == GatewayMode::HostGateway)
+        return fail(ErrorCode::InvalidArgument,
+                    tr("The \"mode\" host gateway needs radio frames, but this %1 link carries "
+                       "a stock gateway's text lines: choose classic mode (or modem framing).")
+                            .arg(settings.type));
+    if (!lines && mode == GatewayMode::Classic)
+        return fail(ErrorCode::InvalidArgument,
+                    tr("The \"mode\" classic needs a stock gateway's text lines, but this %1 "
+                       "link carries radio frames: choose host-gateway mode.")
+                            .arg(settings.type));
     return {};
 }
 
@@ -359,8 +379,15 @@ Result<void> ConsoleSession::startConnection(Connection &c)
         auto key = SecretBytes::random(32);
         if (!key)
             return tl::unexpected(key.error());
-        if (auto r = c.engine->setNetworkKey(1, *key); !r)
-            return r;
+        // The session's key store holds it as the active epoch, so that revocation, pushes and
+        // rotation can be tried out on the simulation; the security service gives the engine
+        // its keys from there (engine-only when the store cannot be made).
+        if (auto store = makeSessionStore(c, *key); !store) {
+            qCWarning(lcSession).noquote()
+                    << name << "no session key store:" << store.error().message();
+            if (auto r = c.engine->setNetworkKey(1, *key); !r)
+                return r;
+        }
         QByteArray hex
                 = QByteArray(reinterpret_cast<const char *>(key->data()), qsizetype(key->size()))
                           .toHex();
@@ -376,6 +403,12 @@ Result<void> ConsoleSession::startConnection(Connection &c)
     c.link = std::move(*link);
     if (auto r = c.engine->addLink(c.link.get()); !r)
         return r;
+
+    if (c.keyStore) {
+        // Like wardend: after the links are attached, before they open.
+        if (auto r = startSecurity(c); !r)
+            return r;
+    }
 
     Link *l = c.link.get();
     connect(l, &Link::stateChanged, this,
@@ -413,8 +446,106 @@ Result<void> ConsoleSession::startConnection(Connection &c)
     return {};
 }
 
+Result<void> ConsoleSession::startSecurity(Connection &c)
+{
+    c.security = std::make_unique<SecurityService>(c.engine.get(), c.inventory.get(),
+                                                   c.keyStore.get());
+    const Result<SecurityRestoreSummary> started = c.security->start();
+    if (!started) {
+        c.security.reset();
+        return fail(ErrorCode::Refused,
+                    tr("the security state does not restore: %1").arg(started.error().message()));
+    }
+    for (const QString &problem : started->problems)
+        qCWarning(lcSession).noquote() << c.settings.name << "security state:" << problem;
+    qCInfo(lcSession).noquote() << c.settings.name << "security:" << started->text();
+    Q_EMIT securityChanged(c.settings.name);
+    return {};
+}
+
+SecurityService *ConsoleSession::security(const QString &name) const
+{
+    const Connection *c = find(name);
+    return c ? c->security.get() : nullptr;
+}
+
+KeyStore *ConsoleSession::keyStore(const QString &name) const
+{
+    const Connection *c = find(name);
+    return c ? c->keyStore.get() : nullptr;
+}
+
+Result<void> ConsoleSession::unlockKeyStore(const QString &name, const QString &file,
+                                            const SecretBytes &passphrase)
+{
+    Connection *c = find(name);
+    if (!c)
+        return fail(ErrorCode::InvalidArgument,
+                    tr("There is no connection named \"%1\".").arg(name));
+    if (isSimulated(c->settings))
+        return fail(ErrorCode::Refused,
+                    tr("The simulated network uses a key store made for the session; it "
+                       "never holds a real network's keys."));
+    KeyStore::Problem problem = KeyStore::Problem::None;
+    Result<KeyStore> opened = KeyStore::open(file, passphrase, &problem);
+    if (!opened) {
+        if (problem == KeyStore::Problem::WrongPassphrase)
+            return fail(ErrorCode::Refused,
+                        tr("The key store %1 does not open: wrong passphrase.").arg(file));
+        return fail(ErrorCode::Refused,
+                    tr("The key store %1 does not open: %2").arg(file, opened.error().message()));
+    }
+    const bool wasConnected = bool(c->link);
+    stopConnection(*c);
+    c->keyStore = std::make_unique<KeyStore>(std::move(*opened));
+    Q_EMIT securityChanged(name);
+    if (wasConnected)
+        return connectTo(name);
+    return {};
+}
+
+void ConsoleSession::lockKeyStore(const QString &name)
+{
+    Connection *c = find(name);
+    if (!c || isSimulated(c->settings) || !c->keyStore)
+        return;
+    const bool wasConnected = bool(c->link);
+    stopConnection(*c);
+    c->keyStore.reset();
+    Q_EMIT securityChanged(name);
+    if (wasConnected)
+        (void)connectTo(name);
+}
+
+Result<void> ConsoleSession::makeSessionStore(Connection &c, const SecretBytes &networkKey)
+{
+    auto dir = std::make_unique<QTemporaryDir>();
+    if (!dir->isValid())
+        return fail(ErrorCode::Refused, tr("no temporary folder: %1").arg(dir->errorString()));
+    // A random passphrase nobody types or sees: full entropy, so the store's key derivation
+    // need not be slow (the store lives as long as the session, in a private folder).
+    auto passphrase = SecretBytes::random(32);
+    if (!passphrase)
+        return tl::unexpected(passphrase.error());
+    KeyStoreParams params;
+    params.memoryKiB = 1024;
+    params.iterations = 1;
+    auto store = KeyStore::create(dir->filePath(u"session.wardenkeys"_s), *passphrase, params);
+    if (!store)
+        return tl::unexpected(store.error());
+    if (auto r = store->setNetworkKey(1, networkKey, NetworkKeyState::Active); !r)
+        return r;
+    if (auto r = store->save(); !r)
+        return r;
+    c.sessionStoreDir = std::move(dir);
+    c.keyStore = std::make_unique<KeyStore>(std::move(*store));
+    return {};
+}
+
 void ConsoleSession::stopConnection(Connection &c)
 {
+    const bool hadSecurity = bool(c.security);
+    c.security.reset();
     if (c.link) {
         c.link->disconnect(this);
         c.link->close();
@@ -428,6 +559,12 @@ void ConsoleSession::stopConnection(Connection &c)
             qCWarning(lcSession).noquote() << "inventory not flushed:" << r.error().message();
     }
     c.inventory.reset();
+    if (c.sessionStoreDir) {
+        c.keyStore.reset();
+        c.sessionStoreDir.reset();
+    }
+    if (hadSecurity)
+        Q_EMIT securityChanged(c.settings.name);
     delete c.nodesTimer;
     c.nodesTimer = nullptr;
     if (c.status.state != ConnectionState::Disconnected

@@ -8,6 +8,7 @@
 #include <warden/engine.h>
 #include <warden/inventory.h>
 #include <warden/linkplugin.h>
+#include <warden/secretbytes.h>
 
 #include <QtCore/QObject>
 #include <QtCore/QVariantMap>
@@ -20,6 +21,11 @@ QT_BEGIN_NAMESPACE
 class QSettings;
 class QTimer;
 QT_END_NAMESPACE
+
+namespace Warden {
+class KeyStore;
+class SecurityService;
+} // namespace Warden
 
 namespace Warden::Internal {
 
@@ -113,6 +119,22 @@ public:
     /// The inventory file a connection uses (its own, or the default for it).
     QString inventoryFileFor(const ConnectionSettings &settings) const;
 
+    // --- security: revocation, whitelists, jobs, rotation (SecurityService) ---
+    /// While connected with a key store (else null): the network's security service, which
+    /// the console's revoke, rotation, whitelist and personalization dialogs act through. The
+    /// simulated network always has one, on a key store made for the session (see
+    /// gui/README.md); a real network gets one once its key store is unlocked.
+    SecurityService *security(const QString &name) const;
+    /// The connection's key store (unlocked, or the simulated network's session store).
+    KeyStore *keyStore(const QString &name) const;
+    /// Opens the key store @p file for connection @p name with @p passphrase (not kept). A
+    /// connected network is reconnected, so that the service restores the engine before any
+    /// frame flows. Errors in plain words: a wrong passphrase says so; never the passphrase.
+    Result<void> unlockKeyStore(const QString &name, const QString &file,
+                                const SecretBytes &passphrase);
+    /// Closes the connection's key store (a connected network is reconnected without it).
+    void lockKeyStore(const QString &name);
+
 Q_SIGNALS:
     void connectionAdded(const QString &name);
     void connectionRemoved(const QString &name);
@@ -124,11 +146,15 @@ Q_SIGNALS:
     /// The network's inventory committed changes (at most every kNodesRefreshMs), or the
     /// network was connected: read inventory(network)->nodes().
     void nodesChanged(const QString &network);
+    /// security() or keyStore() of the connection changed (started, stopped, unlocked, locked).
+    void securityChanged(const QString &name);
 
 private:
     struct Connection;
 
     Result<void> startConnection(Connection &connection);
+    Result<void> startSecurity(Connection &connection);
+    Result<void> makeSessionStore(Connection &connection, const SecretBytes &networkKey);
     void stopConnection(Connection &connection);
     void setStatus(Connection &connection, ConnectionState state, const QString &text,
                    const QString &error = {});

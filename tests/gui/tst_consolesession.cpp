@@ -3,6 +3,9 @@
 // inventories and a QSettings file in a temporary folder.
 #include <app/consolesession.h>
 
+#include <warden/keystore.h>
+#include <warden/securityservice.h>
+
 #include <QtCore/QSettings>
 #include <QtCore/QStandardPaths>
 #include <QtCore/QTemporaryDir>
@@ -26,6 +29,7 @@ private slots:
     void badSettingIsRefusedNamingTheKey_data();
     void badSettingIsRefusedNamingTheKey();
     void connectionsPersist();
+    void keyStoreUnlocksARealNetwork();
 
 private:
     static ConnectionSettings tcp(const QString &name, quint16 port, bool autoConnect = true)
@@ -59,6 +63,15 @@ void tst_ConsoleSession::startsOnTheSimulatedNetwork()
     QTRY_COMPARE_WITH_TIMEOUT(session.status(name).state, ConnectionState::Connected, 5000);
     QCOMPARE(session.status(name).text, u"Connected"_s);
 
+    // A security service on a key store made for the session: its one key is the active epoch.
+    QVERIFY(session.security(name));
+    QVERIFY(session.security(name)->isStarted());
+    QVERIFY(session.security(name)->rotation());
+    QVERIFY(session.keyStore(name));
+    QCOMPARE(session.keyStore(name)->networkKeys().size(), 1);
+    QCOMPARE(session.keyStore(name)->networkKeys().first().state, NetworkKeyState::Active);
+    QCOMPARE(session.engine(name)->activeEpoch(), std::optional<quint32>(1));
+
     // The nodes present themselves and land in the inventory.
     Inventory *inventory = session.inventory(name);
     QVERIFY(inventory);
@@ -67,6 +80,13 @@ void tst_ConsoleSession::startsOnTheSimulatedNetwork()
                              15000);
     QVERIFY(!traffic.isEmpty());
     QCOMPARE(traffic.first().at(0).toString(), name);
+    // The nodes sign with the session key, and the engine verifies with it.
+    QTRY_VERIFY_WITH_TIMEOUT(std::any_of(traffic.cbegin(), traffic.cend(),
+                                         [](const QList<QVariant> &args) {
+                                             return args.at(1).value<TrafficRecord>().verdict
+                                                    == FrameVerdict::Verified;
+                                         }),
+                             10000);
     QTRY_VERIFY_WITH_TIMEOUT(nodesChanged.size() >= 2, 5000);
 
     // The built-in network is not stored: a configured connection replaces it next time.
@@ -76,6 +96,8 @@ void tst_ConsoleSession::startsOnTheSimulatedNetwork()
     session.disconnectFrom(name);
     QCOMPARE(session.status(name).state, ConnectionState::Disconnected);
     QVERIFY(!session.engine(name));
+    QVERIFY(!session.security(name));
+    QVERIFY(!session.keyStore(name)); // the session store is gone with the session
 }
 
 void tst_ConsoleSession::tcpConnectionStateFollowsTheServer()
@@ -129,6 +151,7 @@ void tst_ConsoleSession::badSettingIsRefusedNamingTheKey_data()
     QTest::addColumn<QString>("type");
     QTest::addColumn<QVariantMap>("settings");
     QTest::addColumn<QString>("named");
+    QTest::addColumn<bool>("hostGateway");
 
     const QVariantMap good {{u"host"_s, u"127.0.0.1"_s}, {u"port"_s, 5003}};
     QVariantMap badPort = good;
@@ -139,13 +162,16 @@ void tst_ConsoleSession::badSettingIsRefusedNamingTheKey_data()
     unknown.insert(u"prot"_s, 5003);
     QVariantMap textPort = good;
     textPort.insert(u"port"_s, u"5003"_s);
-    QTest::newRow("port out of range") << u"gw"_s << u"tcp"_s << badPort << u"\"port\""_s;
-    QTest::newRow("empty host") << u"gw"_s << u"tcp"_s << emptyHost << u"\"host\""_s;
-    QTest::newRow("unknown key") << u"gw"_s << u"tcp"_s << unknown << u"\"prot\""_s;
-    QTest::newRow("port as text") << u"gw"_s << u"tcp"_s << textPort << u"\"port\""_s;
-    QTest::newRow("no name") << QString() << u"tcp"_s << good << u"name"_s;
-    QTest::newRow("repeated name") << u"taken"_s << u"tcp"_s << good << u"\"taken\""_s;
-    QTest::newRow("unknown transport") << u"gw"_s << u"zigbee"_s << good << u"\"zigbee\""_s;
+    QTest::newRow("port out of range") << u"gw"_s << u"tcp"_s << badPort << u"\"port\""_s << false;
+    QTest::newRow("empty host") << u"gw"_s << u"tcp"_s << emptyHost << u"\"host\""_s << false;
+    QTest::newRow("unknown key") << u"gw"_s << u"tcp"_s << unknown << u"\"prot\""_s << false;
+    QTest::newRow("port as text") << u"gw"_s << u"tcp"_s << textPort << u"\"port\""_s << false;
+    QTest::newRow("no name") << QString() << u"tcp"_s << good << u"name"_s << false;
+    QTest::newRow("repeated name") << u"taken"_s << u"tcp"_s << good << u"\"taken\""_s << false;
+    QTest::newRow("lines in host-gateway mode")
+            << u"gw"_s << u"tcp"_s << good << u"\"mode\""_s << true;
+    QTest::newRow("unknown transport")
+            << u"gw"_s << u"zigbee"_s << good << u"\"zigbee\""_s << false;
 }
 
 void tst_ConsoleSession::badSettingIsRefusedNamingTheKey()
@@ -154,6 +180,7 @@ void tst_ConsoleSession::badSettingIsRefusedNamingTheKey()
     QFETCH(QString, type);
     QFETCH(QVariantMap, settings);
     QFETCH(QString, named);
+    QFETCH(bool, hostGateway);
     QTemporaryDir dir;
     QSettings store(dir.filePath(u"console.ini"_s), QSettings::IniFormat);
     ConsoleSession session(&store, dir.path());
@@ -163,6 +190,7 @@ void tst_ConsoleSession::badSettingIsRefusedNamingTheKey()
     s.name = name;
     s.type = type;
     s.settings = settings;
+    s.mode = hostGateway ? GatewayMode::HostGateway : GatewayMode::Classic;
     s.autoConnect = false;
     const auto refused = session.addConnection(s);
     QVERIFY(!refused.has_value());
@@ -174,8 +202,13 @@ void tst_ConsoleSession::connectionsPersist()
 {
     QTemporaryDir dir;
     const QString file = dir.filePath(u"console.ini"_s);
-    ConnectionSettings bench = tcp(u"bench"_s, 5003, false);
+    ConnectionSettings bench; // a radio modem on a serial port: host-gateway mode
+    bench.name = u"bench"_s;
+    bench.type = u"serial"_s;
     bench.mode = GatewayMode::HostGateway;
+    bench.settings
+            = {{u"port"_s, u"/dev/ttyUSB7"_s}, {u"baudRate"_s, 115200}, {u"framing"_s, u"modem"_s}};
+    bench.autoConnect = false;
     ConnectionSettings shed = tcp(u"shed"_s, 5004, false);
     {
         QSettings settings(file, QSettings::IniFormat);
@@ -199,11 +232,61 @@ void tst_ConsoleSession::connectionsPersist()
     const auto restored = session.connection(u"bench"_s);
     QVERIFY(restored);
     QCOMPARE(restored->mode, GatewayMode::HostGateway);
-    QCOMPARE(restored->type, u"tcp"_s);
-    QCOMPARE(restored->settings.value(u"port"_s).toInt(), 5003);
+    QCOMPARE(restored->type, u"serial"_s);
+    QCOMPARE(restored->settings.value(u"port"_s).toString(), u"/dev/ttyUSB7"_s);
+    QCOMPARE(restored->settings.value(u"framing"_s).toString(), u"modem"_s);
     QCOMPARE(restored->autoConnect, false);
     QCOMPARE(session.connection(u"shed"_s)->settings.value(u"port"_s).toInt(), 6004);
     QCOMPARE(session.status(u"bench"_s).state, ConnectionState::Disconnected);
+}
+
+void tst_ConsoleSession::keyStoreUnlocksARealNetwork()
+{
+    QTemporaryDir dir;
+    QSettings settings(dir.filePath(u"console.ini"_s), QSettings::IniFormat);
+    const QString file = dir.filePath(u"keys.wardenkeys"_s);
+    const SecretBytes passphrase = KeyStore::passphraseFromText(u"correct horse"_s);
+    {
+        KeyStoreParams cheap;
+        cheap.memoryKiB = 1024;
+        cheap.iterations = 1;
+        auto store = KeyStore::create(file, passphrase, cheap);
+        QVERIFY(store.has_value());
+        auto key = SecretBytes::random(32);
+        QVERIFY(key.has_value());
+        QVERIFY(store->setNetworkKey(1, *key, NetworkKeyState::Active).has_value());
+        QVERIFY(store->save().has_value());
+    }
+    QTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost));
+    ConsoleSession session(&settings, dir.path());
+    QVERIFY(session.start().has_value());
+    QVERIFY(session.removeConnection(ConsoleSession::simulatedName()).has_value());
+    QVERIFY(session.addConnection(tcp(u"garage"_s, server.serverPort())).has_value());
+    QVERIFY(session.engine(u"garage"_s));
+    QVERIFY(!session.security(u"garage"_s)); // no store yet
+
+    const auto wrong = session.unlockKeyStore(u"garage"_s, file,
+                                              KeyStore::passphraseFromText(u"wrong horse"_s));
+    QVERIFY(!wrong.has_value());
+    QVERIFY2(wrong.error().message().contains(u"wrong passphrase"_s),
+             qPrintable(wrong.error().message()));
+    QVERIFY(!wrong.error().message().contains(u"horse"_s));
+    QVERIFY(!session.keyStore(u"garage"_s));
+    QVERIFY(!session.unlockKeyStore(ConsoleSession::simulatedName(), file, passphrase));
+
+    QSignalSpy changed(&session, &ConsoleSession::securityChanged);
+    QVERIFY(session.unlockKeyStore(u"garage"_s, file, passphrase).has_value());
+    QVERIFY(session.keyStore(u"garage"_s));
+    QVERIFY(session.security(u"garage"_s)); // reconnected with the service
+    QVERIFY(session.security(u"garage"_s)->isStarted());
+    QCOMPARE(session.engine(u"garage"_s)->activeEpoch(), std::optional<quint32>(1));
+    QVERIFY(!changed.isEmpty());
+
+    session.lockKeyStore(u"garage"_s);
+    QVERIFY(!session.keyStore(u"garage"_s));
+    QVERIFY(!session.security(u"garage"_s));
+    QVERIFY(session.engine(u"garage"_s)); // still connected, without the store
 }
 
 QTEST_GUILESS_MAIN(tst_ConsoleSession)

@@ -171,6 +171,15 @@ void tst_MainWindow::connectionEditorShowsTheErrorByTheField()
              qPrintable(editor.errorFor(u"host"_s)));
     editor.tcpHostField()->setText(u"127.0.0.1"_s);
     editor.tcpPortField()->setValue(5003);
+    // A TCP gateway sends text lines: host-gateway mode is refused by the mode field.
+    editor.modeField()->setCurrentIndex(
+            editor.modeField()->findData(int(GatewayMode::HostGateway)));
+    editor.accept();
+    QVERIFY(editor.result() != QDialog::Accepted);
+    QVERIFY2(editor.errorFor(u"mode"_s).contains(u"classic"_s),
+             qPrintable(editor.errorFor(u"mode"_s)));
+    QVERIFY(editor.errorFor(u"host"_s).isEmpty());
+    editor.modeField()->setCurrentIndex(editor.modeField()->findData(int(GatewayMode::Classic)));
     editor.accept();
     QCOMPARE(editor.result(), int(QDialog::Accepted));
     ConnectionSettings made = editor.settings();
