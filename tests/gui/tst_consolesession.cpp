@@ -6,6 +6,7 @@
 #include <warden/keystore.h>
 #include <warden/securityservice.h>
 
+#include <QtCore/QFile>
 #include <QtCore/QSettings>
 #include <QtCore/QStandardPaths>
 #include <QtCore/QTemporaryDir>
@@ -30,6 +31,7 @@ private slots:
     void badSettingIsRefusedNamingTheKey();
     void connectionsPersist();
     void keyStoreUnlocksARealNetwork();
+    void inventoryThatDoesNotOpenIsSaidPlainly();
 
 private:
     static ConnectionSettings tcp(const QString &name, quint16 port, bool autoConnect = true)
@@ -287,6 +289,33 @@ void tst_ConsoleSession::keyStoreUnlocksARealNetwork()
     QVERIFY(!session.keyStore(u"garage"_s));
     QVERIFY(!session.security(u"garage"_s));
     QVERIFY(session.engine(u"garage"_s)); // still connected, without the store
+}
+
+void tst_ConsoleSession::inventoryThatDoesNotOpenIsSaidPlainly()
+{
+    QTemporaryDir dir;
+    QSettings settings(dir.filePath(u"console.ini"_s), QSettings::IniFormat);
+    ConsoleSession session(&settings, dir.path());
+    QVERIFY(session.start().has_value());
+    QVERIFY(session.removeConnection(ConsoleSession::simulatedName()).has_value());
+    QFile notAnInventory(dir.filePath(u"notes.sqlite"_s));
+    QVERIFY(notAnInventory.open(QIODevice::WriteOnly));
+    notAnInventory.write("shopping list: batteries, antenna\n");
+    notAnInventory.close();
+    ConnectionSettings gateway = tcp(u"garage"_s, 5003);
+    gateway.inventoryFile = notAnInventory.fileName();
+    QSignalSpy states(&session, &ConsoleSession::stateChanged);
+    QVERIFY(session.addConnection(gateway).has_value()); // stored; the start fails
+    const ConnectionStatus status = session.status(u"garage"_s);
+    QCOMPARE(status.state, ConnectionState::Failed);
+    QVERIFY2(status.text.startsWith(u"Cannot start: the inventory does not open: "_s),
+             qPrintable(status.text));
+    QVERIFY2(status.text.contains(notAnInventory.fileName()), qPrintable(status.text));
+    QCOMPARE(states.last().at(1).value<ConnectionStatus>().state, ConnectionState::Failed);
+    QVERIFY(!session.engine(u"garage"_s));
+    // The file is left as it was.
+    QVERIFY(notAnInventory.open(QIODevice::ReadOnly));
+    QCOMPARE(notAnInventory.readAll(), QByteArray("shopping list: batteries, antenna\n"));
 }
 
 QTEST_GUILESS_MAIN(tst_ConsoleSession)

@@ -152,6 +152,12 @@ void tst_MainWindow::connectionEditorShowsTheErrorByTheField()
     QTRY_VERIFY_WITH_TIMEOUT(dialog.list()->item(0)->text().contains(u"Connected"_s), 5000);
     QVERIFY(dialog.disconnectButton()->isEnabled());
     QVERIFY(!dialog.connectButton()->isEnabled());
+    QTest::mouseClick(dialog.disconnectButton(), Qt::LeftButton);
+    QCOMPARE(session.status(ConsoleSession::simulatedName()).state, ConnectionState::Disconnected);
+    QVERIFY(dialog.list()->item(0)->text().contains(u"Disconnected"_s));
+    QVERIFY(dialog.connectButton()->isEnabled());
+    QTest::mouseClick(dialog.connectButton(), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(dialog.list()->item(0)->text().contains(u"Connected"_s), 5000);
 
     ConnectionEditor editor(&session, {});
     editor.typeField()->setCurrentIndex(editor.typeField()->findData(u"tcp"_s));
