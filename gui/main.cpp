@@ -1,0 +1,46 @@
+// warden: the desktop console. Thin: the session and the window live in warden_gui.
+#include <app/consoleicons.h>
+#include <app/consolesession.h>
+#include <app/mainwindow.h>
+
+#include <QtCore/QDir>
+#include <QtCore/QLocale>
+#include <QtCore/QSettings>
+#include <QtCore/QTranslator>
+#include <QtWidgets/QApplication>
+#include <QtWidgets/QMessageBox>
+
+using namespace Qt::StringLiterals;
+
+int main(int argc, char *argv[])
+{
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(u"Warden"_s);
+    QApplication::setApplicationName(u"warden"_s);
+    QApplication::setApplicationDisplayName(u"Warden"_s);
+    QApplication::setApplicationVersion(QStringLiteral(WARDEN_CONSOLE_VERSION));
+    QApplication::setDesktopFileName(u"warden"_s);
+    QApplication::setWindowIcon(Warden::Internal::consoleIcon(Warden::Internal::ConsoleIcon::App));
+
+    // The translations qt_add_translations embeds (when LinguistTools were there at build).
+    QTranslator translator;
+    if (translator.load(QLocale(), u"warden"_s, u"_"_s, u":/i18n"_s))
+        QApplication::installTranslator(&translator);
+
+    QSettings settings;
+    Warden::Internal::ConsoleSession session(&settings);
+    // The installed layout keeps the transports in <prefix>/<libdir>/warden/links.
+    const QString installed
+            = QDir::cleanPath(QApplication::applicationDirPath() + u"/../"_s
+                              + QStringLiteral(WARDEN_INSTALL_LIBDIR) + u"/warden/links"_s);
+    if (const auto started = session.start({installed}); !started) {
+        QMessageBox::critical(nullptr, QApplication::translate("main", "Warden"),
+                              started.error().message());
+        return 1;
+    }
+    Warden::Internal::MainWindow window(&session, &settings);
+    window.show();
+    const int code = QApplication::exec();
+    session.stop();
+    return code;
+}
