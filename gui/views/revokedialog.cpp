@@ -1,5 +1,7 @@
 #include "revokedialog.h"
 
+#include <wizards/rotationwizard.h>
+
 #include <warden/engine.h>
 #include <warden/inventory.h>
 #include <warden/securityservice.h>
@@ -538,6 +540,11 @@ void RevokeDialog::openRotation()
     if (!m_report || !m_report->rotation.needed)
         return;
     Q_EMIT rotationRequested(m_report->rotation);
+    auto *wizard = new RotationWizard(m_service, m_report->rotation, parentWidget());
+    wizard->setAttribute(Qt::WA_DeleteOnClose);
+    wizard->setOperator(m_operator);
+    wizard->show();
+    Q_EMIT rotationWizardOpened(wizard);
     accept();
 }
 

@@ -7,9 +7,11 @@
 #include <views/revokedialog.h>
 
 #include <models/nodeinventorymodel.h>
+#include <wizards/rotationwizard.h>
 
 #include "securitynetwork.h"
 
+#include <QtCore/QPointer>
 #include <QtTest/QAbstractItemModelTester>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
@@ -170,6 +172,9 @@ void tst_RevokeDialog::revokeBlocksPushesAndOffersRotation()
             [&](quint8 node) { inventoryModel.setRevoked(network, node, true); });
     QSignalSpy revoked(&dialog, &RevokeDialog::nodeRevoked);
     QSignalSpy rotation(&dialog, &RevokeDialog::rotationRequested);
+    QPointer<QWidget> wizard;
+    connect(&dialog, &RevokeDialog::rotationWizardOpened, this,
+            [&](QWidget *opened) { wizard = opened; });
     dialog.show();
     QTest::keyClicks(dialog.reasonField(), u"stolen from the garden"_s);
     QTest::mouseClick(dialog.revokeButton(), Qt::LeftButton);
@@ -223,6 +228,15 @@ void tst_RevokeDialog::revokeBlocksPushesAndOffersRotation()
     QCOMPARE(plan.burntEpoch, quint32(1));
     QVERIFY(!plan.overTheAir.contains(kLost));
     QVERIFY(plan.overTheAir.contains(1));
+    // ... and the wizard opens on that plan's assessment.
+    QVERIFY(wizard);
+    auto *rotationWizard = qobject_cast<RotationWizard *>(wizard.data());
+    QVERIFY(rotationWizard);
+    QVERIFY(rotationWizard->isVisible());
+    QCOMPARE(rotationWizard->currentId(), int(RotationWizard::AssessPage));
+    QVERIFY(rotationWizard->assessmentText().contains(u"epoch 1 is burnt"_s));
+    QVERIFY(!dialog.isVisible());
+    delete wizard.data();
 }
 
 void tst_RevokeDialog::readmitNeedsANewIdentity()
