@@ -4,6 +4,7 @@
 
 #include <warden/engine.h>
 #include <warden/inventory.h>
+#include <warden/jobs.h>
 #include <warden/keystore.h>
 #include <warden/rotation.h>
 #include <warden/securityservice.h>
@@ -296,6 +297,13 @@ void RotationWizard::connectRotation()
                 [this](quint8 node, NodeRotationState, const QString &detail) {
                     m_nodeModel->setDetail(node, detail);
                     refresh();
+                });
+        // Retries and sleeping-node waits are the runner's words on the node's current job.
+        connect(m_service->jobs(), &JobRunner::jobProgress, this,
+                [this](qint64 job, quint8 node, const QString &what) {
+                    const auto n = m_nodeModel->statusOf(node);
+                    if (n && (n->deliveryJob == job || n->activationJob == job))
+                        m_nodeModel->setDetail(node, what);
                 });
         connect(rotation, &KeyRotation::problem, this, [this](const Warden::Error &error) {
             m_status->setText(tr("Waiting: %1 (tried again shortly)").arg(error.message()));

@@ -80,6 +80,7 @@ class tst_RotationWizard : public QObject
 private slots:
     void runToTheEnd();
     void reopensOnTheStepAfterARestart();
+    void silentNodeWaitsAndExcludingAsksFirst();
     void nothingRunningNoService();
 };
 
@@ -217,6 +218,49 @@ void tst_RotationWizard::reopensOnTheStepAfterARestart()
     QFile file(path);
     QVERIFY(file.open(QIODevice::ReadOnly));
     QCOMPARE(QString::fromUtf8(file.readAll()).count(u"uses the new key"_s), 4);
+}
+
+void tst_RotationWizard::silentNodeWaitsAndExcludingAsksFirst()
+{
+    SecurityNetwork net(3, 47);
+    QVERIFY(net.joinAll());
+    // Node 3 is away: nothing it sends reaches the gateway.
+    net.network().uplinkFilter = [](const Message &m) { return m.sender() != 3; };
+    auto wizard = std::make_unique<RotationWizard>(net.service());
+    QAbstractItemModelTester nodeTester(wizard->nodeModel(),
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+    wizard->show();
+    click(wizard->button(QWizard::NextButton));
+    click(wizard->button(QWizard::CommitButton));
+    // The runner gives up retrying and waits for the node to be heard: the wizard says so.
+    const auto detail = [&] {
+        return wizard->nodeModel()
+                ->data(wizard->nodeModel()->index(wizard->nodeModel()->rowOf(3),
+                                                  RotationNodeModel::DetailColumn))
+                .toString();
+    };
+    QVERIFY(net.runUntil(120000, [&] { return detail().contains(u"waiting for it"_s); }));
+    qInfo().noquote() << "node 3:" << detail();
+    QCOMPARE(wizard->currentId(), int(RotationWizard::DeliverPage));
+
+    // Excluding asks first; "No" leaves it in.
+    selectNode(*wizard, 3);
+    click(wizard->excludeButton());
+    QVERIFY(answerQuestion(wizard.get(), QMessageBox::No));
+    QVERIFY(stateOf(net, 3) != NodeRotationState::Excluded);
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+    click(wizard->excludeButton());
+    QVERIFY(answerQuestion(wizard.get(), QMessageBox::Yes));
+    QCOMPARE(stateOf(net, 3), std::optional(NodeRotationState::Excluded));
+
+    QVERIFY(net.runUntil(120000,
+                         [&] { return wizard->currentId() == int(RotationWizard::ReportPage); }));
+    const auto done = net.service()->rotation()->status();
+    QCOMPARE(done->activated, 2);
+    QCOMPARE(done->excluded, 1);
+    QVERIFY(wizard->reportText().contains(u"node 3: excluded"_s));
+    QCOMPARE(net.network().stored(1).activeEpoch, quint16(2));
+    QCOMPARE(net.network().stored(3).activeEpoch, quint16(1));
 }
 
 void tst_RotationWizard::nothingRunningNoService()
