@@ -77,6 +77,7 @@ private slots:
     void cancelChangesNothing();
     void revokeBlocksPushesAndOffersRotation();
     void readmitNeedsANewIdentity();
+    void refusalAfterConfirmationIsShown();
     void unknownNodeIsRefusedInPlainWords();
     void cleanupTestCase();
 
@@ -277,6 +278,23 @@ void tst_RevokeDialog::readmitNeedsANewIdentity()
     QVERIFY(record && *record);
     QVERIFY(!(*record)->revoked);
     QVERIFY(dialog.closeButton()->isVisible());
+}
+
+void tst_RevokeDialog::refusalAfterConfirmationIsShown()
+{
+    // Node 8 is revoked by someone else (the daemon's API) while the confirmation is open.
+    RevokeDialog dialog(m_net->service(), 8);
+    QSignalSpy revoked(&dialog, &RevokeDialog::nodeRevoked);
+    dialog.show();
+    QCOMPARE(dialog.stage(), RevokeDialog::Stage::Confirm);
+    QVERIFY(m_net->service()->workflows()->revokeNode(8, u"stolen"_s, u"api"_s));
+    QTest::keyClicks(dialog.reasonField(), u"stolen"_s);
+    QTest::mouseClick(dialog.revokeButton(), Qt::LeftButton);
+    QCOMPARE(dialog.stage(), RevokeDialog::Stage::Confirm);
+    QVERIFY(revoked.isEmpty());
+    const QString status = dialog.statusLabel()->text();
+    QVERIFY2(status.startsWith(u"Not revoked: "_s) && status.contains(u"already revoked"_s),
+             qPrintable(status));
 }
 
 void tst_RevokeDialog::unknownNodeIsRefusedInPlainWords()

@@ -81,6 +81,7 @@ private slots:
     void runToTheEnd();
     void reopensOnTheStepAfterARestart();
     void silentNodeWaitsAndExcludingAsksFirst();
+    void fromARevocationsPlan();
     void nothingRunningNoService();
 };
 
@@ -261,6 +262,32 @@ void tst_RotationWizard::silentNodeWaitsAndExcludingAsksFirst()
     QVERIFY(wizard->reportText().contains(u"node 3: excluded"_s));
     QCOMPARE(net.network().stored(1).activeEpoch, quint16(2));
     QCOMPARE(net.network().stored(3).activeEpoch, quint16(1));
+}
+
+void tst_RotationWizard::fromARevocationsPlan()
+{
+    SecurityNetwork net(4, 53);
+    QVERIFY(net.joinAll());
+    const auto revoked = net.service()->workflows()->revokeNode(4, u"stolen"_s, u"test"_s);
+    QVERIFY(revoked);
+    QVERIFY(revoked->rotation.needed);
+    auto wizard = std::make_unique<RotationWizard>(net.service(), revoked->rotation);
+    wizard->show();
+    QCOMPARE(wizard->currentId(), int(RotationWizard::AssessPage));
+    const QString assessment = wizard->assessmentText();
+    QVERIFY(assessment.contains(u"epoch 1 is burnt"_s));
+    QVERIFY(assessment.contains(u"Left out: 4"_s));
+    click(wizard->button(QWizard::NextButton));
+    QCOMPARE(wizard->planModel()->rowCount(), 3);
+    QCOMPARE(wizard->planModel()->rowOf(4), -1);
+    click(wizard->button(QWizard::CommitButton));
+    QVERIFY(net.runUntil(200000,
+                         [&] { return wizard->currentId() == int(RotationWizard::ReportPage); }));
+    QCOMPARE(net.service()->rotation()->status()->activated, 3);
+    for (const quint8 id : {1, 2, 3})
+        QCOMPARE(net.network().stored(id).activeEpoch, quint16(2));
+    QCOMPARE(net.network().stored(4).activeEpoch, quint16(1)); // the stolen one keeps the old
+    QCOMPARE(verdictText(net.nodeToGateway(4)), u"revoked-sender"_s);
 }
 
 void tst_RotationWizard::nothingRunningNoService()
