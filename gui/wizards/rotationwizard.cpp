@@ -190,13 +190,17 @@ void RotationWizard::build()
                              "key: the gateway accepts the new key from it from now on."));
     m_retry = new QPushButton(tr("&Retry"), m_progressPanel);
     m_exclude = new QPushButton(tr("E&xclude…"), m_progressPanel);
-    for (QPushButton *b : {m_usbDone, m_retry, m_exclude})
+    m_giveUp = new QPushButton(tr("&Give up the rotation…"), m_progressPanel);
+    m_giveUp->setToolTip(tr("Possible until the first node uses the new key: the old key stays "
+                            "in use and the new one is never used."));
+    for (QPushButton *b : {m_usbDone, m_retry, m_exclude, m_giveUp})
         b->setAutoDefault(false);
     auto *actions = new QHBoxLayout;
     actions->addWidget(m_usbDone);
     actions->addWidget(m_retry);
     actions->addWidget(m_exclude);
     actions->addStretch();
+    actions->addWidget(m_giveUp);
     auto *panelLayout = new QVBoxLayout(m_progressPanel);
     panelLayout->setContentsMargins(0, 0, 0, 0);
     panelLayout->addWidget(m_nodeTable, 1);
@@ -205,6 +209,7 @@ void RotationWizard::build()
     connect(m_usbDone, &QPushButton::clicked, this, [this] { selectedAction(UsbDone); });
     connect(m_retry, &QPushButton::clicked, this, [this] { selectedAction(Retry); });
     connect(m_exclude, &QPushButton::clicked, this, [this] { selectedAction(Exclude); });
+    connect(m_giveUp, &QPushButton::clicked, this, &RotationWizard::askGiveUp);
 
     auto *deliver = new StepPage(
             [this] {
@@ -542,6 +547,27 @@ void RotationWizard::selectedAction(int kind)
     refresh();
 }
 
+void RotationWizard::askGiveUp()
+{
+    auto *box = new QMessageBox(
+            QMessageBox::Warning, tr("Give up the rotation?"),
+            tr("The network keeps the old key (epoch %1), which stays exposed to whoever holds "
+               "it. The new key is never used. Give the rotation up?")
+                    .arg(m_oldEpoch),
+            QMessageBox::Yes | QMessageBox::No, this);
+    box->setDefaultButton(QMessageBox::No);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    connect(box, &QMessageBox::finished, this, [this](int result) {
+        if (result != QMessageBox::Yes || !m_service || !m_service->isStarted())
+            return;
+        const auto ok = m_service->rotation()->cancel(m_operator, tr("given up in the wizard"));
+        m_status->setText(ok ? QString()
+                             : tr("The rotation cannot be given up: %1").arg(ok.error().message()));
+        refresh();
+    });
+    box->open();
+}
+
 void RotationWizard::refresh()
 {
     const auto s = status();
@@ -576,6 +602,7 @@ void RotationWizard::refresh()
         if (waiting > 0 && awaitingUsb == 0 && failed == 0)
             counts += QLatin1Char(' ') + tr("%n node(s) still to go.", nullptr, waiting);
         m_counts->setText(counts);
+        m_giveUp->setEnabled(s->activated == 0 && m_service->rotation()->isRunning());
         m_report->setText(reportText());
     }
     for (const int id : pageIds()) {

@@ -64,6 +64,8 @@ public:
     QPushButton *retryButton() const { return m_retry; }
     QPushButton *excludeButton() const { return m_exclude; }
     QPushButton *exportButton() const { return m_export; }
+    /// Gives the rotation up (after a confirmation), before any node uses the new key.
+    QPushButton *giveUpButton() const { return m_giveUp; }
     /// Where things stand, or the last error, in plain words.
     QLabel *statusLabel() const { return m_status; }
 
@@ -83,6 +85,7 @@ private:
     void selectedAction(int kind);
     void confirmPlanExclusion(const QModelIndex &topLeft);
     void askExport();
+    void askGiveUp();
     QList<quint8> selectedNodes() const;
     std::optional<RotationReport> status() const;
 
@@ -104,6 +107,7 @@ private:
     QPushButton *m_usbDone = nullptr;
     QPushButton *m_retry = nullptr;
     QPushButton *m_exclude = nullptr;
+    QPushButton *m_giveUp = nullptr;
     QLabel *m_report = nullptr;
     QPushButton *m_export = nullptr;
     QLabel *m_status = nullptr;

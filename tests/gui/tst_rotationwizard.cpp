@@ -82,6 +82,7 @@ private slots:
     void reopensOnTheStepAfterARestart();
     void silentNodeWaitsAndExcludingAsksFirst();
     void fromARevocationsPlan();
+    void givingUpAsksFirstAndKeepsTheOldKey();
     void nothingRunningNoService();
 };
 
@@ -288,6 +289,35 @@ void tst_RotationWizard::fromARevocationsPlan()
         QCOMPARE(net.network().stored(id).activeEpoch, quint16(2));
     QCOMPARE(net.network().stored(4).activeEpoch, quint16(1)); // the stolen one keeps the old
     QCOMPARE(verdictText(net.nodeToGateway(4)), u"revoked-sender"_s);
+}
+
+void tst_RotationWizard::givingUpAsksFirstAndKeepsTheOldKey()
+{
+    SecurityNetwork net(3, 59);
+    QVERIFY(net.joinAll());
+    net.network().uplinkFilter = [](const Message &m) { return m.sender() != 3; }; // slow
+    auto wizard = std::make_unique<RotationWizard>(net.service());
+    wizard->show();
+    click(wizard->button(QWizard::NextButton));
+    click(wizard->button(QWizard::CommitButton));
+    QVERIFY(net.runUntil(30000,
+                         [&] { return wizard->currentId() == int(RotationWizard::DeliverPage); }));
+    QVERIFY(wizard->giveUpButton()->isEnabled());
+    click(wizard->giveUpButton());
+    QVERIFY(answerQuestion(wizard.get(), QMessageBox::No));
+    QVERIFY(net.service()->rotation()->isRunning());
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+    click(wizard->giveUpButton());
+    QVERIFY(answerQuestion(wizard.get(), QMessageBox::Yes));
+    QVERIFY(!net.service()->rotation()->isRunning());
+    QVERIFY(net.runUntil(1000,
+                         [&] { return wizard->currentId() == int(RotationWizard::ReportPage); }));
+    QCOMPARE(net.service()->rotation()->status()->step, RotationStep::Cancelled);
+    QVERIFY(wizard->reportText().contains(u"cancelled"_s));
+    net.network().uplinkFilter = nullptr;
+    QCOMPARE(net.engine()->activeEpoch(), std::optional<quint32>(1));
+    QCOMPARE(net.network().stored(1).activeEpoch, quint16(1));
+    QCOMPARE(verdictText(net.nodeToGateway(1)), u"verified"_s);
 }
 
 void tst_RotationWizard::nothingRunningNoService()
