@@ -387,7 +387,7 @@ void RevokeDialog::buildReadmitPage()
 
 QString RevokeDialog::confirmationText() const
 {
-    if (!m_preview)
+    if (!m_preview || !m_service)
         return {};
     const RevocationReport &p = *m_preview;
     const Inventory *inventory = m_service->inventory();
@@ -450,7 +450,7 @@ void RevokeDialog::setStage(Stage stage)
         m_pages->setCurrentIndex(2);
         break;
     }
-    if (confirm)
+    if (confirm && m_service)
         m_headline->setText(tr("Revoke %1?").arg(nodeLabel(m_service->inventory(), m_node)));
     else if (stage == Stage::Refused)
         m_headline->clear();
@@ -474,6 +474,10 @@ void RevokeDialog::doRevoke()
 {
     if (m_stage != Stage::Confirm || m_reason->text().trimmed().isEmpty())
         return;
+    if (!m_service || !m_service->isStarted()) {
+        m_status->setText(tr("Not revoked: the network's security service is not running."));
+        return;
+    }
     const auto report
             = m_service->workflows()->revokeNode(m_node, m_reason->text().trimmed(), m_operator);
     if (!report) {
@@ -490,7 +494,7 @@ void RevokeDialog::doRevoke()
 
 void RevokeDialog::updateProgress()
 {
-    if (!m_report || (m_stage != Stage::Progress && m_stage != Stage::Done))
+    if (!m_report || !m_service || (m_stage != Stage::Progress && m_stage != Stage::Done))
         return;
     const RevocationReport &r = *m_report;
     const Inventory *inventory = m_service->inventory();
@@ -537,7 +541,7 @@ void RevokeDialog::updateProgress()
 
 void RevokeDialog::openRotation()
 {
-    if (!m_report || !m_report->rotation.needed)
+    if (!m_report || !m_report->rotation.needed || !m_service)
         return;
     Q_EMIT rotationRequested(m_report->rotation);
     auto *wizard = new RotationWizard(m_service, m_report->rotation, parentWidget());
@@ -552,6 +556,10 @@ void RevokeDialog::doReadmit()
 {
     if (m_stage != Stage::ConfirmReadmit)
         return;
+    if (!m_service || !m_service->isStarted()) {
+        m_status->setText(tr("Not re-admitted: the network's security service is not running."));
+        return;
+    }
     NodePersonalization record;
     if (m_personalization)
         record = *m_personalization;

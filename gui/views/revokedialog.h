@@ -9,6 +9,7 @@
 #include <warden/securityworkflows.h>
 
 #include <QtCore/QAbstractTableModel>
+#include <QtCore/QPointer>
 #include <QtWidgets/QDialog>
 
 #include <optional>
@@ -144,7 +145,7 @@ private:
     void updateProgress();
     void openRotation();
 
-    SecurityService *m_service;
+    QPointer<SecurityService> m_service; ///< not owned; may end before the dialog
     quint8 m_node;
     QString m_operator;
     Stage m_stage = Stage::Confirm;
