@@ -513,6 +513,10 @@ QString WhitelistEditor::diffText() const
         if (!lost.isEmpty())
             parts << tr("loses %1").arg(lost.join(QStringLiteral(", ")));
         lines << tr("Node %1: %2.").arg(d.node).arg(parts.join(QStringLiteral("; ")));
+        if (d.removed.contains(0))
+            lines << tr("  Warning: without the gateway on its list, node %1 no longer accepts "
+                        "the gateway's signed frames if it requires whitelisting.")
+                             .arg(d.node);
     }
     if (lines.isEmpty())
         return tr("Check the nodes to push to.");

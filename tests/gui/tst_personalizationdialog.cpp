@@ -12,7 +12,10 @@
 #include <warden/stockformats.h>
 
 #include <QtCore/QCryptographicHash>
+#include <QtCore/QElapsedTimer>
+#include <QtCore/QLoggingCategory>
 #include <QtCore/QTemporaryDir>
+#include <QtCore/QTimer>
 #include <QtGui/QClipboard>
 #include <QtGui/QGuiApplication>
 #include <QtGui/QImage>
@@ -23,6 +26,7 @@
 #include <QtWidgets/QLabel>
 #include <QtWidgets/QLineEdit>
 #include <QtWidgets/QPlainTextEdit>
+#include <QtWidgets/QProgressBar>
 #include <QtWidgets/QPushButton>
 #include <QtWidgets/QSpinBox>
 
@@ -32,6 +36,16 @@ using namespace Qt::StringLiterals;
 using namespace WardenTest;
 
 namespace {
+
+QStringList g_log;
+QtMessageHandler g_previousHandler = nullptr;
+
+void captureMessage(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    g_log << message;
+    if (g_previousHandler)
+        g_previousHandler(type, context, message);
+}
 
 const Serial kGatewaySerial = testSerial("b1b2b3b4b5b6b7b8b9");
 
@@ -70,6 +84,7 @@ private slots:
     void initTestCase();
     void personalizeOverPty();
     void nothingOnThePort();
+    void cancelStopsTheSession();
     void stockSnippets();
 };
 
@@ -78,6 +93,8 @@ void tst_PersonalizationDialog::initTestCase()
     if (QStandardPaths::findExecutable(u"socat"_s).isEmpty())
         QFAIL("socat is required");
     QVERIFY(QFileInfo::exists(QStringLiteral(WARDEN_NODE_PATH)));
+    QLoggingCategory::setFilterRules(u"warden.*.debug=true"_s);
+    g_previousHandler = qInstallMessageHandler(captureMessage);
 }
 
 void tst_PersonalizationDialog::personalizeOverPty()
@@ -215,6 +232,47 @@ void tst_PersonalizationDialog::nothingOnThePort()
              qPrintable(dialog.detectStatus()->text()));
 }
 
+void tst_PersonalizationDialog::cancelStopsTheSession()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    PtyPair pty(dir.path(), u"silent"_s);
+    QVERIFY(pty.start());
+    auto store = makeStore(dir.filePath(u"keys.wks"_s));
+    QVERIFY(store);
+    const QByteArray before = fileHash(store->path());
+    auto inventory = Inventory::open(dir.filePath(u"inventory.db"_s));
+    QVERIFY(inventory);
+    PersonalizationDialog dialog(store.get(), inventory->get());
+    // The station would wait this long for a hello; the user cancels long before.
+    PersonalizationTimeouts patient;
+    patient.helloMs = 20000;
+    dialog.setTimeouts(patient);
+    dialog.show();
+    dialog.portBox()->setEditText(pty.linkPath);
+    dialog.nodeIdBox()->setValue(8);
+    bool cancelWasOffered = false;
+    QTimer::singleShot(300, &dialog, [&] {
+        cancelWasOffered = dialog.cancelButton()->isEnabled()
+                           && !dialog.personalizeButton()->isEnabled()
+                           && dialog.progress()->maximum() == 0;
+        QTest::mouseClick(dialog.cancelButton(), Qt::LeftButton);
+    });
+    QElapsedTimer clock;
+    clock.start();
+    QTest::mouseClick(dialog.personalizeButton(), Qt::LeftButton);
+    QVERIFY(cancelWasOffered);
+    QVERIFY2(clock.elapsed() < 15000, "the session went on after the cancel");
+    QVERIFY2(dialog.status()->text().startsWith(u"Cancelled. Node 8 was not personalized"_s),
+             qPrintable(dialog.status()->text()));
+    qInfo().noquote() << dialog.status()->text();
+    QVERIFY(!dialog.report().has_value());
+    QVERIFY(!dialog.cancelButton()->isEnabled());
+    QVERIFY(dialog.personalizeButton()->isEnabled());
+    QVERIFY(!store->node(8));
+    QCOMPARE(fileHash(store->path()), before);
+}
+
 void tst_PersonalizationDialog::stockSnippets()
 {
     QTemporaryDir dir;
@@ -266,6 +324,15 @@ void tst_PersonalizationDialog::stockSnippets()
     QTest::mouseClick(dialog.stockPrepareButton(), Qt::LeftButton);
     QCOMPARE(store->node(12)->serial, twelve->serial);
     QCOMPARE(fileHash(store->path()), before);
+
+    // The key was shown, never logged (upper-case hex as the snippets write it).
+    const QString keyHex = QString::fromLatin1(
+            QByteArray(reinterpret_cast<const char *>(testKey(0x10).data()), 32).toHex().toUpper());
+    QVERIFY(!g_log.isEmpty());
+    for (const QString &line : std::as_const(g_log)) {
+        QVERIFY(!line.contains(keyHex.left(16), Qt::CaseInsensitive));
+        QVERIFY(!line.contains(u"0x10,0x11,0x12"_s, Qt::CaseInsensitive));
+    }
 
     dialog.reject();
     QVERIFY(dialog.personalizerSnippet()->toPlainText().isEmpty());

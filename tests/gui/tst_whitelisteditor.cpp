@@ -158,6 +158,25 @@ void tst_WhitelistEditor::editDiffAndPush()
     QVERIFY(editor.removeButton()->isEnabled());
     QTest::mouseClick(editor.removeButton(), Qt::LeftButton);
     QCOMPARE(editor.diffText(), u"Node 2: loses node 5."_s);
+    // Losing the gateway is pointed out.
+    editor.setChecked(3, true);
+    editor.setCurrentNode(3);
+    editor.entryTable()->selectRow(0);
+    QTest::mouseClick(editor.removeButton(), Qt::LeftButton);
+    QCOMPARE(ids(editor.desiredWhitelist(3)), QList<int> {4});
+    QVERIFY2(editor.diffText().contains(u"Warning: without the gateway"_s) == false,
+             "node 3's list is unknown: replaced whole, nothing 'lost'");
+    editor.setDesiredWhitelist(3, *editor.currentWhitelist(1)); // as before the edit
+    editor.setChecked(3, false);
+    editor.setChecked(1, true);
+    editor.setCurrentNode(1);
+    editor.entryTable()->selectRow(0);
+    QTest::mouseClick(editor.removeButton(), Qt::LeftButton);
+    QVERIFY2(editor.diffText().contains(u"Node 1: loses the gateway."_s),
+             qPrintable(editor.diffText()));
+    QVERIFY(editor.diffText().contains(u"Warning: without the gateway on its list, node 1"_s));
+    editor.setDesiredWhitelist(1, *editor.currentWhitelist(1));
+    editor.setChecked(1, false);
 
     // Node 4 is given a list the channel cannot carry (17 entries): failed, with the reason.
     editor.setChecked(4, true);
