@@ -175,7 +175,7 @@ void KeyStoreUnlockDialog::attemptRemembered()
     PassphraseKeychain keychain(m_keychainService);
     auto passphrase = keychain.fetch(m_path);
     if (!passphrase) {
-        showError(tr("The keychain has no passphrase for this key store (%1). Enter it.")
+        showError(tr("The keychain gave no passphrase for this key store (%1). Enter it.")
                           .arg(passphrase.error().message()));
         return;
     }

@@ -13,7 +13,11 @@
 #include <QtCore/QCryptographicHash>
 #include <QtCore/QFile>
 #include <QtCore/QJsonObject>
+#include <QtCore/QProcess>
+#include <QtCore/QStandardPaths>
 #include <QtCore/QTemporaryDir>
+#include <QtDBus/QDBusConnection>
+#include <QtDBus/QDBusConnectionInterface>
 #include <QtTest/QAbstractItemModelTester>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
@@ -116,8 +120,15 @@ private slots:
     void auditModelFilter();
     void strengthHint_data();
     void strengthHint();
+    void rememberedInTheKeychain();
+    void cleanupTestCase();
 
 private:
+    bool startSecretService(QString *why);
+    static void stop(QProcess &process);
+    QTemporaryDir m_home;
+    QProcess m_bus;
+    QProcess m_keyring;
     std::unique_ptr<KeyStore> filledStore(const QString &path);
 };
 
@@ -496,6 +507,117 @@ void tst_KeyStoreDialog::strengthHint()
     QFETCH(int, strength);
     QCOMPARE(passphraseStrength(text), strength);
     QCOMPARE(passphraseStrengthText(strength).isEmpty(), strength == 0);
+}
+
+/// A private D-Bus session bus and an unlocked gnome-keyring in a temporary home, so that the
+/// user's own keyring is never touched (as tests/unit/tst_passphrasekeychain does).
+bool tst_KeyStoreDialog::startSecretService(QString *why)
+{
+    const QString busProgram = QStandardPaths::findExecutable(u"dbus-daemon"_s);
+    const QString keyringProgram = QStandardPaths::findExecutable(u"gnome-keyring-daemon"_s);
+    if (busProgram.isEmpty() || keyringProgram.isEmpty()) {
+        *why = u"needs dbus-daemon and gnome-keyring-daemon"_s;
+        return false;
+    }
+    m_bus.start(busProgram, {u"--session"_s, u"--nofork"_s, u"--print-address=1"_s});
+    if (!m_bus.waitForStarted(10000)) {
+        *why = m_bus.errorString();
+        return false;
+    }
+    while (!m_bus.canReadLine()) {
+        if (!m_bus.waitForReadyRead(10000)) {
+            *why = u"dbus-daemon printed no address"_s;
+            return false;
+        }
+    }
+    const QByteArray address = m_bus.readLine().trimmed();
+    qputenv("DBUS_SESSION_BUS_ADDRESS", address); // before this process's first D-Bus use
+    QDir home(m_home.path());
+    home.mkpath(u"run"_s);
+    QFile::setPermissions(home.filePath(u"run"_s),
+                          QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(u"HOME"_s, m_home.path());
+    environment.insert(u"XDG_DATA_HOME"_s, home.filePath(u"data"_s));
+    environment.insert(u"XDG_RUNTIME_DIR"_s, home.filePath(u"run"_s));
+    environment.insert(u"DBUS_SESSION_BUS_ADDRESS"_s, QString::fromLatin1(address));
+    m_keyring.setProcessEnvironment(environment);
+    m_keyring.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    m_keyring.start(keyringProgram, {u"--foreground"_s, u"--unlock"_s, u"--components=secrets"_s});
+    if (!m_keyring.waitForStarted(10000)) {
+        *why = m_keyring.errorString();
+        return false;
+    }
+    m_keyring.write("test keyring password");
+    m_keyring.closeWriteChannel();
+    return true;
+}
+
+void tst_KeyStoreDialog::stop(QProcess &process)
+{
+    if (process.state() == QProcess::NotRunning)
+        return;
+    process.terminate();
+    if (!process.waitForFinished(5000)) {
+        process.kill();
+        process.waitForFinished(5000);
+    }
+}
+
+void tst_KeyStoreDialog::cleanupTestCase()
+{
+    stop(m_keyring);
+    stop(m_bus);
+}
+
+void tst_KeyStoreDialog::rememberedInTheKeychain()
+{
+    if (!PassphraseKeychain::isAvailable())
+        QSKIP("built without QtKeychain: the option is disabled (checked in createLockAndUnlock)");
+    QVERIFY(m_home.isValid());
+    QString why;
+    if (!startSecretService(&why))
+        QSKIP(qPrintable(why));
+    QDBusConnectionInterface *bus = QDBusConnection::sessionBus().interface();
+    QVERIFY2(bus, "cannot connect to the test's session bus");
+    QTRY_VERIFY_WITH_TIMEOUT(bus->isServiceRegistered(u"org.freedesktop.secrets"_s).value(), 20000);
+
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(u"keys.wks"_s);
+    const QString service = u"org.warden.test.gui"_s;
+    {
+        KeyStoreUnlockDialog create(path);
+        create.setCreateParams(cheap());
+        create.setKeychainService(service);
+        create.show();
+        QVERIFY(create.rememberBox()->isEnabled());
+        type(create.passphraseField(), u"remember me please"_s);
+        type(create.confirmField(), u"remember me please"_s);
+        create.rememberBox()->setChecked(true);
+        QTest::mouseClick(create.unlockButton(), Qt::LeftButton);
+        QCOMPARE(create.result(), int(QDialog::Accepted));
+        QVERIFY2(create.keychainError().isEmpty(), qPrintable(create.keychainError()));
+        QVERIFY(create.takeStore());
+    }
+    // Next time: no typing, the keychain's passphrase opens it.
+    KeyStoreUnlockDialog unlock(path);
+    unlock.setKeychainService(service);
+    unlock.show();
+    QVERIFY(unlock.rememberedButton()->isEnabled());
+    QTest::mouseClick(unlock.rememberedButton(), Qt::LeftButton);
+    QCOMPARE(unlock.result(), int(QDialog::Accepted));
+    QVERIFY(unlock.takeStore());
+    // A store the keychain knows nothing of: said so, the dialog stays open.
+    QVERIFY(filledStore(dir.filePath(u"other.wks"_s)));
+    KeyStoreUnlockDialog other(dir.filePath(u"other.wks"_s));
+    other.setKeychainService(service);
+    other.show();
+    QTest::mouseClick(other.rememberedButton(), Qt::LeftButton);
+    QVERIFY2(other.errorText().contains(u"keychain gave no passphrase for this key store"_s),
+             qPrintable(other.errorText()));
+    QVERIFY(other.result() != QDialog::Accepted);
+    QVERIFY(!other.takeStore());
 }
 
 QTEST_MAIN(tst_KeyStoreDialog)
