@@ -101,7 +101,9 @@ KeyStoreDialog::KeyStoreDialog(KeyStore *store, Inventory *inventory, QWidget *p
 
 KeyStoreDialog::KeyStoreDialog(SecurityService *service, QWidget *parent)
     : KeyStoreDialog(service->keyStore(), service->inventory(), parent)
-{ }
+{
+    m_networkRunning = true;
+}
 
 KeyStoreDialog::~KeyStoreDialog() = default;
 
@@ -434,6 +436,10 @@ void KeyStoreDialog::restoreBackup()
             previous.isEmpty() ? tr("The backup was restored.")
                                : tr("The backup was restored. The keys it replaced are in %1.")
                                          .arg(QDir::toNativeSeparators(previous)));
+    if (m_networkRunning)
+        m_restoreStatus->setText(m_restoreStatus->text() + u' '
+                                 + tr("The running network still uses the keys it loaded when "
+                                      "it started: reconnect it to use the restored ones."));
     refresh();
     Q_EMIT restored();
 }

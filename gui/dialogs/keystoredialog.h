@@ -90,6 +90,7 @@ private:
 
     KeyStore *m_store;
     Inventory *m_inventory;
+    bool m_networkRunning = false; ///< built from a SecurityService: an engine holds keys
     QString m_who = QStringLiteral("console");
     std::optional<KeyStoreParams> m_backupParams;
 

@@ -28,7 +28,7 @@ KeyStoreUnlockDialog::KeyStoreUnlockDialog(const QString &path, QWidget *parent)
     , m_remember(new QCheckBox(tr("&Remember the passphrase in the system keychain"), this))
     , m_error(new QLabel(this))
     , m_unlock(new QPushButton(this))
-    , m_useRemembered(new QPushButton(tr("Use the &remembered passphrase"), this))
+    , m_useRemembered(new QPushButton(tr("Open with the &keychain's passphrase"), this))
 {
     const bool creating = m_mode == Mode::Create;
     setWindowTitle(creating ? tr("Create the key store") : tr("Unlock the key store"));

@@ -95,8 +95,8 @@ PersonalizationDialog::PersonalizationDialog(KeyStore *store, Inventory *invento
     , m_tabs(new QTabWidget(this))
 {
     setWindowTitle(tr("Personalize a node"));
-    m_tabs->addTab(buildWardenTab(), tr("&Warden node (USB)"));
-    m_tabs->addTab(buildStockTab(), tr("&Stock MySensors node"));
+    m_tabs->addTab(buildWardenTab(), tr("Warden node (&USB)"));
+    m_tabs->addTab(buildStockTab(), tr("S&tock MySensors node"));
     auto *close = new QPushButton(tr("Close"), this);
     connect(close, &QPushButton::clicked, this, &QDialog::reject);
     auto *layout = new QVBoxLayout(this);
@@ -140,7 +140,7 @@ QWidget *PersonalizationDialog::buildWardenTab()
     m_ports->setInsertPolicy(QComboBox::NoInsert);
     m_ports->setAccessibleName(tr("Serial port"));
     m_ports->setMinimumContentsLength(28);
-    m_refresh = new QPushButton(tr("&Refresh"), page);
+    m_refresh = new QPushButton(tr("R&efresh"), page);
     connect(m_refresh, &QPushButton::clicked, this, &PersonalizationDialog::refreshPorts);
     m_detect = new QPushButton(tr("&Detect"), page);
     m_detect->setToolTip(tr("Opens the port and asks the board for its firmware and keys "
@@ -164,7 +164,7 @@ QWidget *PersonalizationDialog::buildWardenTab()
     m_nodeId->setAccessibleName(tr("Node id"));
     m_epoch = new QComboBox(options);
     m_epoch->setAccessibleName(tr("Network key"));
-    m_linkKey = new QCheckBox(tr("Give it a &link key of its own"), options);
+    m_linkKey = new QCheckBox(tr("Give it a link key of its &own"), options);
     m_linkKey->setToolTip(tr("A key only this node and the gateway know: losing the node then "
                              "exposes no other node."));
     m_whitelistGateway = new QCheckBox(tr("&Whitelist the gateway's serial"), options);
@@ -175,8 +175,8 @@ QWidget *PersonalizationDialog::buildWardenTab()
     m_policy->addItem(tr("Signatures and whitelisting"), 3);
     m_policy->addItem(tr("Signatures only"), 1);
     m_policy->addItem(tr("Nothing required (not recommended)"), 0);
-    m_replace = new QCheckBox(tr("Re&place the keys the store holds for this id"), options);
-    m_readmit = new QCheckBox(tr("Readmit this revoked &node with the new keys"), options);
+    m_replace = new QCheckBox(tr("Repl&ace the keys the store holds for this id"), options);
+    m_readmit = new QCheckBox(tr("Readmit this re&voked node with the new keys"), options);
     m_readmitWhy = new QLineEdit(options);
     m_readmitWhy->setPlaceholderText(tr("Why it is trusted again (for the audit log)"));
     m_readmitWhy->setAccessibleName(tr("Reason for the readmission"));
@@ -189,7 +189,7 @@ QWidget *PersonalizationDialog::buildWardenTab()
     auto *epochLabel = new QLabel(tr("Network &key:"), options);
     epochLabel->setBuddy(m_epoch);
     form->addRow(epochLabel, m_epoch);
-    auto *policyLabel = new QLabel(tr("P&olicy:"), options);
+    auto *policyLabel = new QLabel(tr("Po&licy:"), options);
     policyLabel->setBuddy(m_policy);
     form->addRow(policyLabel, m_policy);
     form->addRow(QString(), m_linkKey);
@@ -198,10 +198,10 @@ QWidget *PersonalizationDialog::buildWardenTab()
     form->addRow(QString(), m_readmit);
     form->addRow(QString(), m_readmitWhy);
 
-    m_personalize = new QPushButton(tr("&Personalize"), page);
+    m_personalize = new QPushButton(tr("Per&sonalize"), page);
     m_personalize->setDefault(true);
     connect(m_personalize, &QPushButton::clicked, this, &PersonalizationDialog::personalize);
-    m_cancel = new QPushButton(tr("Cancel the personalization"), page);
+    m_cancel = new QPushButton(tr("&Cancel the personalization"), page);
     m_cancel->setEnabled(false);
     connect(m_cancel, &QPushButton::clicked, this, &PersonalizationDialog::cancel);
     m_progress = new QProgressBar(page);
@@ -227,7 +227,7 @@ QWidget *PersonalizationDialog::buildWardenTab()
     m_qr->setAccessibleName(tr("QR label"));
     m_qr->setMinimumSize(140, 140);
     m_qr->setAlignment(Qt::AlignCenter);
-    m_saveLabel = new QPushButton(tr("&Save the label..."), result);
+    m_saveLabel = new QPushButton(tr("Save the la&bel..."), result);
     m_saveLabel->setEnabled(false);
     connect(m_saveLabel, &QPushButton::clicked, this, [this] {
         const QString path = QFileDialog::getSaveFileName(
@@ -241,7 +241,7 @@ QWidget *PersonalizationDialog::buildWardenTab()
         else
             m_status->setText(tr("Label saved to %1.").arg(QDir::toNativeSeparators(path)));
     });
-    m_print = new QPushButton(tr("P&rint the label..."), result);
+    m_print = new QPushButton(tr("Pri&nt the label..."), result);
     m_print->setEnabled(false);
     m_print->setVisible(canPrint());
     connect(m_print, &QPushButton::clicked, this, &PersonalizationDialog::printLabel);

@@ -7,9 +7,14 @@
 #include <QtCore/QDeadlineTimer>
 #include <QtCore/QFile>
 #include <QtCore/QFileInfo>
+#include <QtCore/QMap>
 #include <QtCore/QProcess>
 #include <QtCore/QStandardPaths>
 #include <QtTest/QTest>
+#include <QtWidgets/QAbstractButton>
+#include <QtWidgets/QLabel>
+#include <QtWidgets/QTabBar>
+#include <QtWidgets/QTabWidget>
 
 #include <cstring>
 #include <memory>
@@ -45,6 +50,56 @@ inline QString serialHex(const Warden::Serial &s)
 {
     return QString::fromLatin1(
             QByteArray(reinterpret_cast<const char *>(s.data()), qsizetype(s.size())).toHex());
+}
+
+/// The Alt+letter mnemonics ("&Unlock") that @p window's visible labels, buttons and tabs
+/// use more than once, as "u: &Unlock, &Use ..."; empty when every one is unique. Tab pages
+/// are checked one at a time (hidden pages take no shortcuts).
+inline QStringList mnemonicClashes(QWidget *window)
+{
+    const auto collect = [window] {
+        QMap<QChar, QStringList> seen;
+        const auto add = [&](const QString &text) {
+            for (qsizetype i = 0; i + 1 < text.size(); ++i) {
+                if (text.at(i) != u'&')
+                    continue;
+                if (text.at(i + 1) == u'&') {
+                    ++i;
+                    continue;
+                }
+                seen[text.at(i + 1).toLower()] << text;
+                break;
+            }
+        };
+        for (QWidget *w : window->findChildren<QWidget *>()) {
+            if (!w->isVisibleTo(window))
+                continue;
+            if (auto *b = qobject_cast<QAbstractButton *>(w))
+                add(b->text());
+            else if (auto *l = qobject_cast<QLabel *>(w); l && l->buddy())
+                add(l->text());
+            else if (auto *t = qobject_cast<QTabBar *>(w))
+                for (int i = 0; i < t->count(); ++i)
+                    add(t->tabText(i));
+        }
+        QStringList out;
+        for (auto it = seen.cbegin(); it != seen.cend(); ++it)
+            if (it.value().size() > 1)
+                out << QString(it.key()) + QStringLiteral(": ")
+                                + it.value().join(QStringLiteral(", "));
+        return out;
+    };
+    QStringList clashes;
+    const QList<QTabWidget *> tabs = window->findChildren<QTabWidget *>();
+    if (tabs.isEmpty())
+        return collect();
+    for (int i = 0; i < tabs.first()->count(); ++i) {
+        tabs.first()->setCurrentIndex(i);
+        clashes << collect();
+    }
+    tabs.first()->setCurrentIndex(0);
+    clashes.removeDuplicates();
+    return clashes;
 }
 
 /// socat joining two ptys: <dir>/<name>-link (the console's end) and <dir>/<name>-node.

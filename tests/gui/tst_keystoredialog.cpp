@@ -3,6 +3,8 @@
 // message, the file unchanged), unlocking; the keys listed by fingerprint only; a backup
 // exported and restored with the fingerprints compared; the audit log model under
 // QAbstractItemModelTester with its filter.
+#include "dialogfixtures.h"
+
 #include <dialogs/auditlogmodel.h>
 #include <dialogs/keystoredialog.h>
 #include <dialogs/keystoreunlockdialog.h>
@@ -288,6 +290,18 @@ void tst_KeyStoreDialog::keysByFingerprintOnly()
     }
     // The audit tab needs an inventory.
     QVERIFY(!dialog.auditTable()->isEnabled());
+
+    // Every Alt+letter is used once per page.
+    QVERIFY2(WardenTest::mnemonicClashes(&dialog).isEmpty(),
+             qPrintable(WardenTest::mnemonicClashes(&dialog).join(u"; "_s)));
+    KeyStoreUnlockDialog unlock(store->path());
+    unlock.show();
+    QVERIFY2(WardenTest::mnemonicClashes(&unlock).isEmpty(),
+             qPrintable(WardenTest::mnemonicClashes(&unlock).join(u"; "_s)));
+    KeyStoreUnlockDialog create(dir.filePath(u"new.wks"_s));
+    create.show();
+    QVERIFY2(WardenTest::mnemonicClashes(&create).isEmpty(),
+             qPrintable(WardenTest::mnemonicClashes(&create).join(u"; "_s)));
 
     QSignalSpy lock(&dialog, &KeyStoreDialog::lockRequested);
     QTest::mouseClick(dialog.lockButton(), Qt::LeftButton);

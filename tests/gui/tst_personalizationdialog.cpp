@@ -116,6 +116,8 @@ void tst_PersonalizationDialog::personalizeOverPty()
     QCOMPARE(dialog.nodeIdBox()->value(), 1);
     QCOMPARE(dialog.printButton()->isVisibleTo(&dialog), PersonalizationDialog::canPrint());
     QVERIFY(!dialog.saveLabelButton()->isEnabled());
+    QVERIFY2(mnemonicClashes(&dialog).isEmpty(),
+             qPrintable(mnemonicClashes(&dialog).join(u"; "_s)));
 
     // The board is plugged in: it listens for the hello for two seconds after starting.
     ChildProcess node;

@@ -4,6 +4,8 @@
 // shown before the push, the push through the JobRunner reaching "applied" on each node that
 // answers (its EEPROM then holds exactly the list), "pending" with a reason for a node that
 // never answers, and "failed" with the reason for a list the channel cannot carry.
+#include "dialogfixtures.h"
+
 #include <dialogs/whitelisteditor.h>
 
 #include <rotationharness.h>
@@ -86,6 +88,8 @@ void tst_WhitelistEditor::editDiffAndPush()
     QVERIFY(!editor.currentWhitelist(1).has_value()); // never pushed
     QCOMPARE(ids(editor.desiredWhitelist(1)), QList<int> {0}); // as personalized: the gateway
     QVERIFY(!editor.pushButton()->isEnabled()); // nothing checked
+    QVERIFY2(mnemonicClashes(&editor).isEmpty(),
+             qPrintable(mnemonicClashes(&editor).join(u"; "_s)));
 
     // Network-wide: nodes 1..3 are to list node 4. The serial is filled in from the store.
     for (quint8 n : {1, 2, 3})
