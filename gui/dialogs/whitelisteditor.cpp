@@ -255,6 +255,15 @@ void WhitelistEditor::reload()
         std::sort(jobs.begin(), jobs.end(),
                   [](const ManagementJob &a, const ManagementJob &b) { return a.id < b.id; });
         for (const ManagementJob &job : jobs) {
+            const bool whitelistJob
+                    = job.action.operation == Protocol::ManagementOperation::ReplaceWhitelist
+                      || job.action.operation == Protocol::ManagementOperation::AddWhitelistEntry
+                      || job.action.operation
+                                 == Protocol::ManagementOperation::RemoveWhitelistEntry;
+            // A push still under way (from earlier, or from another window) is shown as such.
+            if (whitelistJob && (job.state == JobState::Pending || job.state == JobState::Running)
+                && !m_pushJobs.contains(job.id))
+                m_pushJobs.insert(job.id, job.node);
             if (job.state != JobState::Done)
                 continue;
             const ManagementAction &a = job.action;
@@ -315,6 +324,8 @@ void WhitelistEditor::reload()
     else if (!m_jobs)
         m_status->setText(tr("The network is not running, so nothing can be pushed now."));
     m_entrySerial->setText(QString::fromLatin1(knownSerial(quint8(m_entryId->value())).toHex()));
+    for (auto it = m_pushJobs.cbegin(); it != m_pushJobs.cend(); ++it)
+        jobChanged(it.key());
     showCurrent();
     updateDiff();
     updateButtons();

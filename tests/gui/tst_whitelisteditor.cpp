@@ -202,6 +202,9 @@ void tst_WhitelistEditor::editDiffAndPush()
     QCOMPARE(ids(*again.currentWhitelist(2)), (QList<int> {0, 4}));
     QCOMPARE(ids(*again.currentWhitelist(1)), (QList<int> {0, 4}));
     QVERIFY(!again.currentWhitelist(3).has_value());
+    // ... and shows the push to node 3 that still waits for it.
+    QCOMPARE(again.pushState(3), WhitelistEditor::PushState::Waiting);
+    QCOMPARE(again.progressTable()->rowCount(), 1);
 }
 
 QTEST_MAIN(tst_WhitelistEditor)
