@@ -1,0 +1,346 @@
+// The personalization dialog as a user drives it (offscreen) against the real host-build
+// warden-node on a socat pty pair: the port typed in, the firmware detected, node 5
+// personalized with a link key; the fingerprints shown are the key store's and the
+// inventory's; the QR label saved as PNG (read back by QImage) and as SVG. A port with nothing
+// on it: detection says so and nothing changes. The stock node snippets are exactly
+// StockFormats' output for the store's keys, the copy buttons copy them, closing clears them.
+#include "dialogfixtures.h"
+
+#include <dialogs/personalizationdialog.h>
+
+#include <warden/inventory.h>
+#include <warden/stockformats.h>
+
+#include <QtCore/QCryptographicHash>
+#include <QtCore/QElapsedTimer>
+#include <QtCore/QLoggingCategory>
+#include <QtCore/QTemporaryDir>
+#include <QtCore/QTimer>
+#include <QtGui/QClipboard>
+#include <QtGui/QGuiApplication>
+#include <QtGui/QImage>
+#include <QtTest/QSignalSpy>
+#include <QtTest/QTest>
+#include <QtWidgets/QCheckBox>
+#include <QtWidgets/QComboBox>
+#include <QtWidgets/QLabel>
+#include <QtWidgets/QLineEdit>
+#include <QtWidgets/QPlainTextEdit>
+#include <QtWidgets/QProgressBar>
+#include <QtWidgets/QPushButton>
+#include <QtWidgets/QSpinBox>
+
+using namespace Warden;
+using namespace Warden::Internal;
+using namespace Qt::StringLiterals;
+using namespace WardenTest;
+
+namespace {
+
+QStringList g_log;
+QtMessageHandler g_previousHandler = nullptr;
+
+void captureMessage(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    g_log << message;
+    if (g_previousHandler)
+        g_previousHandler(type, context, message);
+}
+
+const Serial kGatewaySerial = testSerial("b1b2b3b4b5b6b7b8b9");
+
+std::unique_ptr<KeyStore> makeStore(const QString &path)
+{
+    auto created = KeyStore::create(path, KeyStore::passphraseFromText(u"station"), cheapParams());
+    if (!created || !created->setNetworkKey(1, testKey(0x10), NetworkKeyState::Active))
+        return nullptr;
+    created->setGatewaySerial(kGatewaySerial);
+    if (!created->setSerial(3, testSerial("5e5e5e5e5e5e5e5e03")) || !created->save())
+        return nullptr;
+    return std::make_unique<KeyStore>(std::move(*created));
+}
+
+QByteArray fileHash(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    return QCryptographicHash::hash(file.readAll(), QCryptographicHash::Sha256);
+}
+
+QString text(const SecretBytes &bytes)
+{
+    return QString::fromLatin1(reinterpret_cast<const char *>(bytes.data()),
+                               qsizetype(bytes.size()));
+}
+
+} // namespace
+
+class tst_PersonalizationDialog : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void personalizeOverPty();
+    void nothingOnThePort();
+    void cancelStopsTheSession();
+    void stockSnippets();
+};
+
+void tst_PersonalizationDialog::initTestCase()
+{
+    if (QStandardPaths::findExecutable(u"socat"_s).isEmpty())
+        QFAIL("socat is required");
+    QVERIFY(QFileInfo::exists(QStringLiteral(WARDEN_NODE_PATH)));
+    QLoggingCategory::setFilterRules(u"warden.*.debug=true"_s);
+    g_previousHandler = qInstallMessageHandler(captureMessage);
+}
+
+void tst_PersonalizationDialog::personalizeOverPty()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    PtyPair pty(dir.path(), u"usb"_s);
+    QVERIFY(pty.start());
+    auto store = makeStore(dir.filePath(u"keys.wks"_s));
+    QVERIFY(store);
+    auto inventory = Inventory::open(dir.filePath(u"inventory.db"_s));
+    QVERIFY2(inventory, inventory ? "" : qPrintable(inventory.error().message()));
+
+    PersonalizationDialog dialog(store.get(), inventory->get());
+    dialog.setWho(u"console:test"_s);
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    // Ids in use are skipped: node 3 is in the store.
+    QCOMPARE(dialog.nodeIdBox()->value(), 1);
+    QCOMPARE(dialog.printButton()->isVisibleTo(&dialog), PersonalizationDialog::canPrint());
+    QVERIFY(!dialog.saveLabelButton()->isEnabled());
+    QVERIFY2(mnemonicClashes(&dialog).isEmpty(),
+             qPrintable(mnemonicClashes(&dialog).join(u"; "_s)));
+
+    // The board is plugged in: it listens for the hello for two seconds after starting.
+    ChildProcess node;
+    QVERIFY(node.start(
+            QStringLiteral(WARDEN_NODE_PATH),
+            {u"--serial"_s, pty.nodePath, u"--eeprom"_s, dir.filePath(u"node.eeprom"_s)}));
+    dialog.portBox()->setFocus();
+    dialog.portBox()->lineEdit()->clear();
+    QTest::keyClicks(dialog.portBox()->lineEdit(), pty.linkPath);
+    QCOMPARE(dialog.selectedPort(), pty.linkPath);
+    QTest::mouseClick(dialog.detectButton(), Qt::LeftButton);
+    QVERIFY2(dialog.firmware().has_value(), qPrintable(dialog.detectStatus()->text()));
+    QCOMPARE(dialog.firmware()->protocol, 2);
+    QVERIFY(dialog.firmware()->isBlank());
+    QVERIFY(!dialog.firmware()->firmwareVersion.isEmpty());
+    QVERIFY2(dialog.detectStatus()->text().contains(u"Warden firmware"_s),
+             qPrintable(dialog.detectStatus()->text()));
+
+    dialog.nodeIdBox()->setValue(5);
+    dialog.linkKeyBox()->setChecked(true);
+    QSignalSpy personalized(&dialog, &PersonalizationDialog::personalized);
+    QTest::mouseClick(dialog.personalizeButton(), Qt::LeftButton);
+    QVERIFY2(dialog.report().has_value(), qPrintable(dialog.status()->text()));
+    QCOMPARE(personalized.size(), 1);
+    QVERIFY2(dialog.status()->text().contains(u"personalized"_s),
+             qPrintable(dialog.status()->text()));
+    QVERIFY(!dialog.cancelButton()->isEnabled());
+    QVERIFY(dialog.personalizeButton()->isEnabled());
+
+    // What the dialog shows is what the key store and the inventory hold.
+    const auto stored = store->node(5);
+    QVERIFY(stored && stored->serial);
+    QVERIFY(!stored->linkKeyFingerprint.isEmpty());
+    QCOMPARE(dialog.serialLabel()->text(), serialHex(*stored->serial));
+    QCOMPARE(dialog.linkKeyLabel()->text(), stored->linkKeyFingerprint);
+    QCOMPARE(dialog.managementKeyLabel()->text(), stored->managementKeyFingerprint);
+    QCOMPARE(dialog.networkKeyLabel()->text(), u"%1 (epoch 1)"_s.arg(testKey(0x10).fingerprint()));
+    QVERIFY((*inventory)->flush());
+    const auto record = (*inventory)->node(5);
+    QVERIFY(record && *record);
+    QCOMPARE((*record)->linkKeyFingerprint, stored->linkKeyFingerprint);
+    QCOMPARE((*record)->serialHex, serialHex(*stored->serial));
+    AuditFilter filter;
+    filter.node = 5;
+    const auto audit = (*inventory)->auditLog(filter);
+    QVERIFY(audit && !audit->isEmpty());
+    QCOMPARE(audit->front().what, u"personalize"_s);
+    QCOMPARE(audit->front().who, u"console:test"_s);
+    // The next id is offered for the next board.
+    QCOMPARE(dialog.nodeIdBox()->value(), 1);
+
+    // The QR label: shown, saved as PNG (QImage reads it) and as SVG.
+    QVERIFY(dialog.label().has_value());
+    QCOMPARE(dialog.label()->fingerprint(), stored->linkKeyFingerprint);
+    QCOMPARE(dialog.label()->nodeId(), quint8(5));
+    QVERIFY(!dialog.qrView()->pixmap().isNull());
+    QVERIFY(dialog.saveLabelButton()->isEnabled());
+    const QString png = dir.filePath(u"node5.png"_s);
+    auto saved = dialog.saveLabel(png);
+    QVERIFY2(saved, saved ? "" : qPrintable(saved.error().message()));
+    QImage image(png);
+    QVERIFY(!image.isNull());
+    const int side = (dialog.label()->modules() + 2 * QrLabel::kQuietZone) * 8;
+    QCOMPARE(image.width(), side);
+    QCOMPARE(image.height(), side);
+    // A dark module is dark in the image (module (0, 0) is the finder pattern's corner).
+    QVERIFY(dialog.label()->isDark(0, 0));
+    QCOMPARE(qGray(image.pixel(QrLabel::kQuietZone * 8 + 4, QrLabel::kQuietZone * 8 + 4)), 0);
+    QCOMPARE(qGray(image.pixel(2, 2)), 255);
+    const QString svg = dir.filePath(u"node5.svg"_s);
+    QVERIFY(dialog.saveLabel(svg));
+    QFile svgFile(svg);
+    QVERIFY(svgFile.open(QIODevice::ReadOnly));
+    const QByteArray svgBytes = svgFile.readAll();
+    QVERIFY(svgBytes.contains("<svg"));
+    QVERIFY(svgBytes.contains(stored->linkKeyFingerprint.toLatin1()));
+    QVERIFY(!dialog.saveLabel(dir.filePath(u"missing/dir/x.png"_s)));
+}
+
+void tst_PersonalizationDialog::nothingOnThePort()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    PtyPair pty(dir.path(), u"empty"_s);
+    QVERIFY(pty.start());
+    auto store = makeStore(dir.filePath(u"keys.wks"_s));
+    QVERIFY(store);
+    const QByteArray before = fileHash(store->path());
+    auto inventory = Inventory::open(dir.filePath(u"inventory.db"_s));
+    QVERIFY(inventory);
+    PersonalizationDialog dialog(store.get(), inventory->get());
+    PersonalizationTimeouts quick;
+    quick.helloMs = 700;
+    quick.commandMs = 500;
+    dialog.setTimeouts(quick);
+    dialog.show();
+    dialog.portBox()->setEditText(pty.linkPath);
+    QTest::mouseClick(dialog.detectButton(), Qt::LeftButton);
+    QVERIFY(!dialog.firmware().has_value());
+    QVERIFY2(dialog.detectStatus()->text().contains(u"No Warden firmware answered"_s),
+             qPrintable(dialog.detectStatus()->text()));
+    // Personalizing anyway: the station hears nothing and changes nothing.
+    dialog.nodeIdBox()->setValue(7);
+    QTest::mouseClick(dialog.personalizeButton(), Qt::LeftButton);
+    QVERIFY(!dialog.report().has_value());
+    QVERIFY2(dialog.status()->text().contains(u"not personalized"_s),
+             qPrintable(dialog.status()->text()));
+    QVERIFY(!store->node(7));
+    QCOMPARE(fileHash(store->path()), before);
+    // A port that does not exist: said in words.
+    dialog.portBox()->setEditText(dir.filePath(u"no-such-port"_s));
+    QTest::mouseClick(dialog.detectButton(), Qt::LeftButton);
+    QVERIFY2(dialog.detectStatus()->text().contains(u"does not open"_s),
+             qPrintable(dialog.detectStatus()->text()));
+}
+
+void tst_PersonalizationDialog::cancelStopsTheSession()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    PtyPair pty(dir.path(), u"silent"_s);
+    QVERIFY(pty.start());
+    auto store = makeStore(dir.filePath(u"keys.wks"_s));
+    QVERIFY(store);
+    const QByteArray before = fileHash(store->path());
+    auto inventory = Inventory::open(dir.filePath(u"inventory.db"_s));
+    QVERIFY(inventory);
+    PersonalizationDialog dialog(store.get(), inventory->get());
+    // The station would wait this long for a hello; the user cancels long before.
+    PersonalizationTimeouts patient;
+    patient.helloMs = 20000;
+    dialog.setTimeouts(patient);
+    dialog.show();
+    dialog.portBox()->setEditText(pty.linkPath);
+    dialog.nodeIdBox()->setValue(8);
+    bool cancelWasOffered = false;
+    QTimer::singleShot(300, &dialog, [&] {
+        cancelWasOffered = dialog.cancelButton()->isEnabled()
+                           && !dialog.personalizeButton()->isEnabled()
+                           && dialog.progress()->maximum() == 0;
+        QTest::mouseClick(dialog.cancelButton(), Qt::LeftButton);
+    });
+    QElapsedTimer clock;
+    clock.start();
+    QTest::mouseClick(dialog.personalizeButton(), Qt::LeftButton);
+    QVERIFY(cancelWasOffered);
+    QVERIFY2(clock.elapsed() < 15000, "the session went on after the cancel");
+    QVERIFY2(dialog.status()->text().startsWith(u"Cancelled. Node 8 was not personalized"_s),
+             qPrintable(dialog.status()->text()));
+    qInfo().noquote() << dialog.status()->text();
+    QVERIFY(!dialog.report().has_value());
+    QVERIFY(!dialog.cancelButton()->isEnabled());
+    QVERIFY(dialog.personalizeButton()->isEnabled());
+    QVERIFY(!store->node(8));
+    QCOMPARE(fileHash(store->path()), before);
+}
+
+void tst_PersonalizationDialog::stockSnippets()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    auto store = makeStore(dir.filePath(u"keys.wks"_s));
+    QVERIFY(store);
+    PersonalizationDialog dialog(store.get(), nullptr);
+    dialog.show();
+    dialog.tabs()->setCurrentIndex(1);
+    QVERIFY(dialog.stockWarning()->text().contains(u"contain your network key"_s));
+    QVERIFY(!dialog.copyPersonalizerButton()->isEnabled());
+
+    // Node 12 has no serial yet: it gets one, saved in the store.
+    QVERIFY(!store->node(12));
+    dialog.stockNodeBox()->setValue(12);
+    QTest::mouseClick(dialog.stockPrepareButton(), Qt::LeftButton);
+    const auto twelve = store->node(12);
+    QVERIFY2(twelve && twelve->serial, qPrintable(dialog.stockStatus()->text()));
+    QVERIFY(!store->hasUnsavedChanges());
+    QVERIFY(dialog.stockStatus()->text().contains(serialHex(*twelve->serial)));
+
+    // Exactly what StockFormats makes of the store's keys.
+    auto defines = StockFormats::personalizerDefines(testKey(0x10), SecretBytes(), *twelve->serial);
+    QVERIFY(defines);
+    QCOMPARE(dialog.personalizerSnippet()->toPlainText(), text(*defines));
+    QVERIFY(dialog.personalizerSnippet()->toPlainText().startsWith(u"#define MY_HMAC_KEY 0x10,"_s));
+    auto whitelist = StockFormats::whitelistDefine({WhitelistEntry {0, kGatewaySerial}});
+    QVERIFY(whitelist);
+    QCOMPARE(dialog.whitelistSnippet()->toPlainText(), QString::fromLatin1(*whitelist));
+    auto lines = StockFormats::gatewayKeyLines(testKey(0x10), SecretBytes(), kGatewaySerial);
+    QVERIFY(lines);
+    auto option = StockFormats::linuxWhitelistOption(
+            {WhitelistEntry {3, testSerial("5e5e5e5e5e5e5e5e03")},
+             WhitelistEntry {12, *twelve->serial}});
+    QVERIFY(option);
+    QCOMPARE(dialog.gatewaySnippet()->toPlainText(),
+             text(*lines) + QString::fromLatin1(*option) + u'\n');
+
+    // Copy buttons copy; closing clears the snippets.
+    QVERIFY(dialog.copyWhitelistButton()->isEnabled());
+    QTest::mouseClick(dialog.copyWhitelistButton(), Qt::LeftButton);
+    QCOMPARE(QGuiApplication::clipboard()->text(), QString::fromLatin1(*whitelist));
+    QTest::mouseClick(dialog.copyPersonalizerButton(), Qt::LeftButton);
+    QCOMPARE(QGuiApplication::clipboard()->text(), text(*defines));
+    QGuiApplication::clipboard()->clear();
+
+    // Asking again for the same node keeps its serial.
+    const QByteArray before = fileHash(store->path());
+    QTest::mouseClick(dialog.stockPrepareButton(), Qt::LeftButton);
+    QCOMPARE(store->node(12)->serial, twelve->serial);
+    QCOMPARE(fileHash(store->path()), before);
+
+    // The key was shown, never logged (upper-case hex as the snippets write it).
+    const QString keyHex = QString::fromLatin1(
+            QByteArray(reinterpret_cast<const char *>(testKey(0x10).data()), 32).toHex().toUpper());
+    QVERIFY(!g_log.isEmpty());
+    for (const QString &line : std::as_const(g_log)) {
+        QVERIFY(!line.contains(keyHex.left(16), Qt::CaseInsensitive));
+        QVERIFY(!line.contains(u"0x10,0x11,0x12"_s, Qt::CaseInsensitive));
+    }
+
+    dialog.reject();
+    QVERIFY(dialog.personalizerSnippet()->toPlainText().isEmpty());
+    QVERIFY(dialog.gatewaySnippet()->toPlainText().isEmpty());
+    QVERIFY(!dialog.copyGatewayButton()->isEnabled());
+}
+
+QTEST_MAIN(tst_PersonalizationDialog)
+#include "tst_personalizationdialog.moc"
