@@ -150,7 +150,7 @@ void tst_Inventory::createsSchema()
 {
     {
         OPEN_INVENTORY(inv, dbPath());
-        QCOMPARE(Inventory::schemaVersion(), 3);
+        QCOMPARE(Inventory::schemaVersion(), 4);
         QCOMPARE(inv->path(), QFileInfo(dbPath()).absoluteFilePath());
         VERIFY_OK(inv->checkIntegrity());
         const auto nodes = inv->nodes();
@@ -162,8 +162,9 @@ void tst_Inventory::createsSchema()
     QCOMPARE(raw.scalar(QStringLiteral("PRAGMA user_version")).toInt(), Inventory::schemaVersion());
     QCOMPARE(raw.scalar(QStringLiteral("PRAGMA application_id")).toLongLong(), 0x57415244);
     QCOMPARE(raw.scalar(QStringLiteral("PRAGMA journal_mode")).toString(), QStringLiteral("wal"));
-    for (const char *table : {"nodes", "children", "child_values", "verdict_counts", "node_ids",
-                              "revocations", "key_epochs", "audit_log", "jobs", "rotations"}) {
+    for (const char *table :
+         {"nodes", "children", "child_values", "verdict_counts", "node_ids", "revocations",
+          "key_epochs", "audit_log", "jobs", "rotations", "revocation_plans", "rotation_reports"}) {
         QCOMPARE(raw.scalar(QStringLiteral("SELECT count(*) FROM sqlite_master WHERE type = "
                                            "'table' AND name = '%1'")
                                     .arg(QLatin1String(table)))
