@@ -832,6 +832,18 @@ void tst_Revocation::revocationLatency()
     const double engineMicros = double(e.nsecsElapsed()) / 1000.0 / kRounds;
     QLoggingCategory::setFilterRules(QString());
     QCOMPARE(rejections, kRounds);
+    // Where revokeNode's time went (the report's own clock).
+    const RevocationTiming &spent = report->timing;
+    QVERIFY(spent.totalUs > 0);
+    QVERIFY(spent.blockUs + spent.keyStoreUs + spent.inventoryUs + spent.pushUs <= spent.totalUs);
+    QVERIFY(spent.totalUs * 1000 <= returned);
+    qInfo().noquote() << u"revokeNode() inside: block %1 us, key store save + backup %2 ms, "
+                         u"inventory (revocation, plan, audit; committed) %3 ms, assessment + "
+                         u"push queued %4 ms; %5 ms in all"_s.arg(spent.blockUs)
+                                 .arg(double(spent.keyStoreUs) / 1e3, 0, 'f', 2)
+                                 .arg(double(spent.inventoryUs) / 1e3, 0, 'f', 2)
+                                 .arg(double(spent.pushUs) / 1e3, 0, 'f', 2)
+                                 .arg(double(spent.totalUs) / 1e3, 0, 'f', 2);
     qInfo().noquote() << u"revocation latency: revokeNode() returned after %1 ms (block, key "
                          u"store save + backup, committed inventory writes, push queued); the "
                          u"next frame of the node was rejected %2 us later (%3 ms in all). "
