@@ -7,6 +7,7 @@
 #include <warden/rotation.h>
 
 #include "engine/rotationkeys_p.h"
+#include "engine/rotationreport_p.h"
 #include "security/rotationplan.h"
 
 #include <QtCore/QElapsedTimer>
@@ -67,6 +68,7 @@ public:
     void advance();
     void updateTraffic();
     void schedulePoll();
+    RotationReport finalReport();
 
     KeyRotation *q;
     QPointer<Engine> engine;
@@ -435,10 +437,22 @@ void KeyRotationPrivate::advance()
     applyEngine();
     Q_EMIT q->stepChanged(after);
     if (after == RotationStep::Completed) {
-        const RotationReport r = plan->report(rotationId);
+        const RotationReport r = finalReport();
         qCInfo(lcRotation).noquote() << r.text();
         Q_EMIT q->finished(r);
     }
+}
+
+/// The report at the end, completed from the inventory and stored there (lastReport()).
+RotationReport KeyRotationPrivate::finalReport()
+{
+    RotationReport r = Internal::completeRotationReport(plan->report(rotationId), *inventory,
+                                                        plan->who(), plan->why());
+    if (Result<void> ok = Internal::storeRotationReport(*inventory, r); !ok)
+        report(Error(ok.error().code(),
+                     u"the report of rotation %1 was not stored: "_s.arg(rotationId)
+                             + ok.error().message()));
+    return r;
 }
 
 void KeyRotationPrivate::schedulePoll()
@@ -659,7 +673,7 @@ Result<void> KeyRotation::cancel(const QString &who, const QString &why)
         d->engine->retireEpoch(d->plan->newEpoch());
     }
     Q_EMIT stepChanged(RotationStep::Cancelled);
-    Q_EMIT finished(d->plan->report(d->rotationId));
+    Q_EMIT finished(d->finalReport());
     return {};
 }
 
@@ -673,6 +687,13 @@ std::optional<RotationReport> KeyRotation::status() const
     if (!d->plan)
         return std::nullopt;
     return d->plan->report(d->rotationId);
+}
+
+Result<std::optional<RotationReport>> KeyRotation::lastReport(qint64 rotation) const
+{
+    if (!d->inventory)
+        return fail(ErrorCode::InvalidArgument, u"the rotation has no inventory"_s);
+    return Internal::storedRotationReport(*d->inventory, rotation);
 }
 
 void KeyRotation::poll()

@@ -255,6 +255,13 @@ Result<SecurityRestoreSummary> SecurityService::start()
     }
     d->started = true;
     qCInfo(lcSecurityService).noquote() << "security state restored:" << d->summary.text();
+    // What a revocation before the restart said must follow, and is not done yet.
+    if (const auto plans = d->workflows->pendingRotationPlans(); !plans)
+        qCWarning(lcSecurityService).noquote()
+                << "the pending rotation plans cannot be read:" << plans.error().message();
+    else
+        for (const PendingRotationPlan &p : *plans)
+            qCWarning(lcSecurityService).noquote() << "pending:" << p.text();
     return d->summary;
 }
 

@@ -5,8 +5,10 @@
 
 #include "../security/exposure.h"
 #include "readmission_p.h"
+#include "revocationplans_p.h"
 #include "workflowkeys_p.h"
 
+#include <QtCore/QElapsedTimer>
 #include <QtCore/QLoggingCategory>
 #include <QtCore/QRegularExpression>
 
@@ -457,6 +459,41 @@ Result<RevocationReport> SecurityWorkflows::previewRevocation(quint8 node) const
     return report;
 }
 
+Result<QList<PendingRotationPlan>> SecurityWorkflows::pendingRotationPlans() const
+{
+    return Internal::storedRotationPlans(*d->inventory, true);
+}
+
+Result<QList<PendingRotationPlan>> SecurityWorkflows::rotationPlans() const
+{
+    return Internal::storedRotationPlans(*d->inventory, false);
+}
+
+Result<RotationPlanInput> SecurityWorkflows::rotationFromRevocation(quint8 node, const QString &who,
+                                                                    const QString &why) const
+{
+    const auto plans = pendingRotationPlans();
+    if (!plans)
+        return tl::unexpected(plans.error());
+    const PendingRotationPlan *found = nullptr;
+    for (const PendingRotationPlan &p : *plans)
+        if (p.node == node)
+            found = &p; // oldest first: the last one is the newest revocation's
+    if (!found)
+        return fail(
+                ErrorCode::Refused,
+                u"no revocation of node %1 left a rotation plan that is still pending "
+                u"(never revoked, nothing shared was burnt, or a rotation covers it)"_s.arg(node));
+    RotationPlanInput input;
+    input.oldEpoch = quint16(found->plan.burntEpoch);
+    input.overTheAir = found->plan.overTheAir;
+    input.usb = found->plan.usb;
+    input.who = who;
+    input.why = why.isEmpty() ? u"revocation %1 of node %2"_s.arg(found->revocationId).arg(node)
+                              : why;
+    return input;
+}
+
 Result<RevocationReport> SecurityWorkflows::revokeNode(quint8 node, const QString &reason,
                                                        const QString &who)
 {
@@ -467,12 +504,22 @@ Result<RevocationReport> SecurityWorkflows::revokeNode(quint8 node, const QStrin
     if (!target)
         return tl::unexpected(target.error());
 
+    QElapsedTimer clock;
+    clock.start();
+    qint64 mark = 0;
+    auto lap = [&clock, &mark] {
+        const qint64 now = clock.nsecsElapsed() / 1000;
+        const qint64 spent = now - mark;
+        mark = now;
+        return spent;
+    };
     RevocationReport report;
     report.node = node;
     // 1. At once, before anything that can fail or wait: the engine drops the node's frames
     // and forgets its key and serial.
     d->engine->revoke(node, reason);
     report.blocked = true;
+    report.timing.blockUs = lap();
 
     const std::optional<Serial> serial = target->serial;
     report.serialFingerprint = serialFingerprint(serial);
@@ -487,15 +534,8 @@ Result<RevocationReport> SecurityWorkflows::revokeNode(quint8 node, const QStrin
         (void)d->persist(m->second, JobState::Cancelled, u"revoked"_s);
     }
 
-    // 2. The keys leave the key store, saved (with its backup) before the report says so.
-    if (Result<void> ok = Internal::workflowForgetKeys(*d->keys, node); ok)
-        report.linkKeyDeleted = true;
-    else
-        report.problems << u"the key store was not saved, node %1's keys are still in it: %2"_s
-                                   .arg(node)
-                                   .arg(ok.error().message());
-
-    // 3. Quarantine and the audit entry, committed.
+    // 2. Quarantine and the audit entry, queued first so that the inventory's writer commits
+    // them on its thread while this one saves the key store (both wait for the disk).
     Revocation r;
     r.node = node;
     r.who = who;
@@ -503,6 +543,22 @@ Result<RevocationReport> SecurityWorkflows::revokeNode(quint8 node, const QStrin
     r.serialHex = serialHex(serial);
     r.linkKeyFingerprint = report.linkKeyFingerprint;
     const auto receipt = d->inventory->revoke(r);
+    NodeSecurity security;
+    security.serialHex = r.serialHex;
+    (void)d->inventory->setNodeSecurity(node, security);
+    d->inventory->commitSoon();
+    const qint64 queueUs = lap();
+
+    // 3. The keys leave the key store, saved (with its backup) before the report says so.
+    if (Result<void> ok = Internal::workflowForgetKeys(*d->keys, node); ok)
+        report.linkKeyDeleted = true;
+    else
+        report.problems << u"the key store was not saved, node %1's keys are still in it: %2"_s
+                                   .arg(node)
+                                   .arg(ok.error().message());
+    report.timing.keyStoreUs = lap();
+
+    // The revocation committed.
     if (!receipt) {
         report.problems << u"the revocation was not recorded in the inventory: "_s
                                    + receipt.error().message();
@@ -518,9 +574,7 @@ Result<RevocationReport> SecurityWorkflows::revokeNode(quint8 node, const QStrin
         if (const auto log = d->inventory->auditLog(filter); log && !log->isEmpty())
             report.auditId = log->front().id;
     }
-    NodeSecurity security;
-    security.serialHex = r.serialHex;
-    (void)d->inventory->setNodeSecurity(node, security);
+    report.timing.inventoryUs = queueUs + lap();
 
     // 4. The whitelist removals, to every Warden node that lists the node (or may).
     const Internal::ExposureAssessment a = Internal::assessExposure(d->facts(), node);
@@ -536,10 +590,29 @@ Result<RevocationReport> SecurityWorkflows::revokeNode(quint8 node, const QStrin
                     nodeListText(a.removalTargets), batch.error().message());
         }
     }
+    report.timing.pushUs = lap();
 
-    // 5. What stays exposed, and the rotation that closes it.
+    // 5. What stays exposed, and the rotation that closes it: kept in the inventory until a
+    // rotation covers it, so that it survives a restart.
     report.exposure = a.items;
     report.rotation = a.plan;
+    std::optional<InventoryTicket> planTicket;
+    if (a.plan.needed && report.revocationId > 0) {
+        RevocationPlanRecord plan;
+        plan.revocation = report.revocationId;
+        plan.node = node;
+        plan.burntEpoch = a.plan.burntEpoch;
+        plan.plan = Internal::revocationPlanJson(a.plan, a.items);
+        if (const auto saved = d->inventory->saveRevocationPlan(plan); saved)
+            planTicket = saved->ticket;
+        else
+            report.problems << u"the rotation plan was not stored (start the rotation with "
+                               u"the burnt epoch by hand): "_s
+                                       + saved.error().message();
+    } else if (a.plan.needed) {
+        report.problems << u"the rotation plan was not stored: the revocation has no "
+                           u"inventory record"_s;
+    }
     AuditEntry summary;
     summary.who = who;
     summary.what = u"revoke.report"_s;
@@ -556,8 +629,15 @@ Result<RevocationReport> SecurityWorkflows::revokeNode(quint8 node, const QStrin
             {u"exposures"_s, int(report.exposure.size())},
             {u"problems"_s, int(report.problems.size())},
     };
-    if (const auto s = d->inventory->recordAudit(summary); s)
-        (void)d->inventory->waitForCommitted(s->ticket);
+    (void)d->inventory->recordAudit(summary);
+    // flush() commits at once (waiting for a ticket would wait out the writer's interval).
+    if (Result<void> ok = d->inventory->flush(); !ok)
+        report.problems << u"the revocation's report was not committed: "_s + ok.error().message();
+    else if (planTicket)
+        if (Result<void> stored = d->inventory->waitForCommitted(*planTicket); !stored)
+            report.problems << u"the rotation plan was not stored: "_s + stored.error().message();
+    report.timing.inventoryUs += lap();
+    report.timing.totalUs = clock.nsecsElapsed() / 1000;
     qCWarning(lcWorkflows).noquote() << report.text();
     return report;
 }

@@ -980,6 +980,38 @@ Result<InventoryReceipt> Inventory::saveRotation(const RotationRecord &rotation)
     return receipt(d->enqueueLocked(Op {0, std::move(op)}), id);
 }
 
+Result<InventoryReceipt> Inventory::saveRevocationPlan(const RevocationPlanRecord &plan)
+{
+    WARDEN_CHECK(writable(*d));
+    WARDEN_CHECK(checkNode(plan.node, 1));
+    WARDEN_CHECK(checkJson("the revocation plan", plan.plan, kMaxRotationStateBytes, nullptr));
+    if (plan.revocation <= 0)
+        return fail(ErrorCode::InvalidArgument,
+                    QStringLiteral("the revocation plan's revocation id %1 is not 1 or more")
+                            .arg(plan.revocation));
+    RevocationPlanOp op {plan};
+    if (op.plan.createdMs == 0)
+        op.plan.createdMs = nowMs();
+    QMutexLocker lock(&d->m_mutex);
+    return receipt(d->enqueueLocked(Op {0, std::move(op)}), plan.revocation);
+}
+
+Result<InventoryReceipt> Inventory::saveRotationReport(const RotationReportRecord &report)
+{
+    WARDEN_CHECK(writable(*d));
+    WARDEN_CHECK(checkText("the rotation report's step", report.step, kMaxWhatLength, true));
+    WARDEN_CHECK(checkJson("the rotation report", report.report, kMaxRotationStateBytes, nullptr));
+    if (report.rotation <= 0)
+        return fail(ErrorCode::InvalidArgument,
+                    QStringLiteral("the rotation report's rotation id %1 is not 1 or more")
+                            .arg(report.rotation));
+    RotationReportOp op {report};
+    if (op.report.finishedMs == 0)
+        op.report.finishedMs = nowMs();
+    QMutexLocker lock(&d->m_mutex);
+    return receipt(d->enqueueLocked(Op {0, std::move(op)}), report.rotation);
+}
+
 Result<InventoryReceipt> Inventory::setNodeSecurity(quint8 node, const NodeSecurity &security)
 {
     WARDEN_CHECK(writable(*d));
@@ -1016,6 +1048,15 @@ Result<void> Inventory::flush(int timeoutMs)
         }
     }
     return {};
+}
+
+void Inventory::commitSoon()
+{
+    if (d->m_options.readOnly)
+        return;
+    QMutexLocker lock(&d->m_mutex);
+    ++d->m_flushRequested;
+    d->m_wake.wakeOne();
 }
 
 Result<void> Inventory::waitForCommitted(InventoryTicket ticket, int timeoutMs)
@@ -1395,6 +1436,45 @@ Result<QList<RotationRecord>> Inventory::rotations() const
         r.updatedMs = q.value(6).toLongLong();
         return r;
     });
+}
+
+Result<QList<RevocationPlanRecord>> Inventory::revocationPlans() const
+{
+    Select select(QStringLiteral("SELECT revocation, node, burnt_epoch, plan, created_ms "
+                                 "FROM revocation_plans"));
+    select.orderBy("revocation");
+    return select.rows<RevocationPlanRecord>(*d, "revocation plans", [](const QSqlQuery &q) {
+        RevocationPlanRecord r;
+        r.revocation = q.value(0).toLongLong();
+        r.node = quint8(q.value(1).toInt());
+        r.burntEpoch = quint32(q.value(2).toLongLong());
+        r.plan = jsonObject(q.value(3));
+        r.createdMs = q.value(4).toLongLong();
+        return r;
+    });
+}
+
+Result<std::optional<RotationReportRecord>> Inventory::rotationReport(qint64 rotation) const
+{
+    Select select(QStringLiteral("SELECT rotation, step, report, finished_ms "
+                                 "FROM rotation_reports"));
+    if (rotation != 0)
+        select.where("rotation = ?", rotation);
+    select.orderBy("rotation DESC", 1);
+    const auto rows
+            = select.rows<RotationReportRecord>(*d, "rotation reports", [](const QSqlQuery &q) {
+                  RotationReportRecord r;
+                  r.rotation = q.value(0).toLongLong();
+                  r.step = q.value(1).toString();
+                  r.report = jsonObject(q.value(2));
+                  r.finishedMs = q.value(3).toLongLong();
+                  return r;
+              });
+    if (!rows)
+        return tl::unexpected(rows.error());
+    if (rows->isEmpty())
+        return std::optional<RotationReportRecord> {};
+    return std::optional<RotationReportRecord>(rows->front());
 }
 
 Result<void> Inventory::checkIntegrity() const

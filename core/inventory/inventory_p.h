@@ -147,6 +147,14 @@ struct RotationOp
 {
     RotationRecord rotation;
 };
+struct RevocationPlanOp
+{
+    RevocationPlanRecord plan;
+};
+struct RotationReportOp
+{
+    RotationReportRecord report;
+};
 struct SecurityOp
 {
     quint8 node = 0;
@@ -157,7 +165,7 @@ struct Op
 {
     InventoryTicket ticket = 0;
     std::variant<AuditOp, RevokeOp, QuarantineOp, AllocateOp, EpochOp, JobOp, RotationOp,
-                 SecurityOp>
+                 SecurityOp, RevocationPlanOp, RotationReportOp>
             what;
 };
 

@@ -122,6 +122,23 @@ const char *const kVersion3[] = {
         "ALTER TABLE nodes ADD COLUMN signal_report_ms INTEGER",
 };
 
+// Version 4: what outlives a daemon's run around key rotations: the rotation plan a
+// revocation says must follow (until a rotation covers it), and the final report of each
+// finished rotation. Node lists, epochs, times and fingerprints only: never key bytes.
+const char *const kVersion4[] = {
+        R"(CREATE TABLE revocation_plans (
+    revocation INTEGER PRIMARY KEY,
+    node INTEGER NOT NULL,
+    burnt_epoch INTEGER NOT NULL,
+    plan TEXT NOT NULL DEFAULT '{}',
+    created_ms INTEGER NOT NULL))",
+        R"(CREATE TABLE rotation_reports (
+    rotation INTEGER PRIMARY KEY,
+    step TEXT NOT NULL,
+    report TEXT NOT NULL DEFAULT '{}',
+    finished_ms INTEGER NOT NULL))",
+};
+
 struct Step
 {
     const char *const *statements;
@@ -134,7 +151,7 @@ constexpr Step step(const char *const (&statements)[N])
     return Step {statements, N};
 }
 
-const Step kSteps[] = {step(kVersion1), step(kVersion2), step(kVersion3)};
+const Step kSteps[] = {step(kVersion1), step(kVersion2), step(kVersion3), step(kVersion4)};
 static_assert(sizeof kSteps / sizeof kSteps[0] == size_t(kCurrentVersion),
               "one migration step per schema version");
 

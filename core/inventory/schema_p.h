@@ -13,7 +13,7 @@ namespace Internal {
 namespace Schema {
 
 /// PRAGMA user_version this build writes.
-constexpr int kCurrentVersion = 3;
+constexpr int kCurrentVersion = 4;
 /// PRAGMA application_id: "WARD".
 constexpr qint64 kApplicationId = 0x57415244;
 

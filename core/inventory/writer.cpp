@@ -77,6 +77,8 @@ struct InventoryWriter::Connection
     QSqlQuery upsertJob;
     QSqlQuery upsertRotation;
     QSqlQuery setSecurity;
+    QSqlQuery upsertRevocationPlan;
+    QSqlQuery upsertRotationReport;
     QString lastError;
 
     /// Runs a prepared statement with @p values bound in order.
@@ -221,6 +223,14 @@ ON CONFLICT (id) DO UPDATE SET epoch = excluded.epoch, scope = excluded.scope,
 VALUES (?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET serial_hex = excluded.serial_hex,
     link_key_fp = excluded.link_key_fp, mgmt_key_fp = excluded.mgmt_key_fp)"},
+            {&c.upsertRevocationPlan, R"(INSERT INTO revocation_plans (revocation, node,
+    burnt_epoch, plan, created_ms) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (revocation) DO UPDATE SET node = excluded.node,
+    burnt_epoch = excluded.burnt_epoch, plan = excluded.plan)"},
+            {&c.upsertRotationReport, R"(INSERT INTO rotation_reports (rotation, step, report,
+    finished_ms) VALUES (?, ?, ?, ?)
+ON CONFLICT (rotation) DO UPDATE SET step = excluded.step, report = excluded.report,
+    finished_ms = excluded.finished_ms)"},
     };
     for (const Prepared &p : statements) {
         *p.query = QSqlQuery(c.db);
@@ -545,6 +555,14 @@ InventoryWriter::Step InventoryWriter::applyOp(Connection &c, const Op &op, quin
         then(c.setSecurity, {int(so->node), textOrNull(so->security.serialHex),
                              textOrNull(so->security.linkKeyFingerprint),
                              textOrNull(so->security.managementKeyFingerprint)});
+    } else if (const auto *po = std::get_if<RevocationPlanOp>(&op.what)) {
+        const RevocationPlanRecord &p = po->plan;
+        then(c.upsertRevocationPlan,
+             {p.revocation, int(p.node), qint64(p.burntEpoch), compactJson(p.plan), p.createdMs});
+    } else if (const auto *rr = std::get_if<RotationReportOp>(&op.what)) {
+        const RotationReportRecord &r3 = rr->report;
+        then(c.upsertRotationReport,
+             {r3.rotation, text(r3.step), compactJson(r3.report), r3.finishedMs});
     }
     return s;
 }

@@ -123,6 +123,12 @@ QJsonValue textOrNull(const QString &text)
     return text.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(text);
 }
 
+/// UTC milliseconds, null when unknown (0).
+QJsonValue timeOrNull(qint64 ms)
+{
+    return ms > 0 ? QJsonValue(double(ms)) : QJsonValue(QJsonValue::Null);
+}
+
 const char *exposureKindName(ExposureItem::Kind kind)
 {
     switch (kind) {
@@ -161,12 +167,39 @@ bool pushable(Protocol::ManagementOperation op)
            || op == Op::RemoveWhitelistEntry || op == Op::SetSigningPolicy;
 }
 
-/// The state kept between calls: the rotation plans of this run's revocations.
+/// The state kept between calls. (The plans revocations leave are in the inventory.)
 struct State
 {
     SecurityService *service = nullptr;
-    QMap<quint8, RotationPlan> revocationPlans;
 };
+
+QJsonObject exposureToJson(const ExposureItem &e)
+{
+    return QJsonObject {
+            {u"kind"_s, QLatin1StringView(exposureKindName(e.kind))},
+            {u"epoch"_s, double(e.epoch)},
+            {u"nodes"_s, ids(e.nodes)},
+            {u"until"_s, e.until},
+            {u"text"_s, e.text},
+    };
+}
+
+QJsonObject pendingPlanToJson(const PendingRotationPlan &p)
+{
+    QJsonArray exposure;
+    for (const ExposureItem &e : p.exposure)
+        exposure.append(exposureToJson(e));
+    return QJsonObject {
+            {u"revocationId"_s, double(p.revocationId)},
+            {u"node"_s, p.node},
+            {u"created"_s, double(p.createdMs)},
+            {u"rotation"_s, planToJson(p.plan)},
+            {u"exposure"_s, exposure},
+            {u"coveredBy"_s,
+             p.coveredBy > 0 ? QJsonValue(double(p.coveredBy)) : QJsonValue(QJsonValue::Null)},
+            {u"text"_s, p.text()},
+    };
+}
 
 MethodResult revoke(State &s, quint8 node, const QString &reason, const QString &caller)
 {
@@ -180,8 +213,6 @@ MethodResult revoke(State &s, quint8 node, const QString &reason, const QString 
             = s.service->workflows()->revokeNode(node, reason, caller);
     if (!report)
         return refused(report.error());
-    if (report->rotation.needed)
-        s.revocationPlans.insert(node, report->rotation);
     return revocationReportToJson(*report);
 }
 
@@ -207,8 +238,8 @@ MethodResult rotationStart(State &s, const QJsonObject &p, const QString &caller
     if (!reason)
         return tl::unexpected(reason.error());
     if (from->has_value() == oldEpoch->has_value())
-        return invalidParams(u"give either params.fromRevocation (a node revoked in this run) or "
-                             "params.oldEpoch"_s);
+        return invalidParams(u"give either params.fromRevocation (a revoked node whose plan is "
+                             "pending) or params.oldEpoch"_s);
     RotationPlanInput plan;
     plan.who = caller;
     plan.why = *reason;
@@ -217,14 +248,12 @@ MethodResult rotationStart(State &s, const QJsonObject &p, const QString &caller
             return invalidParams(u"params.fromRevocation takes the revocation's plan: "
                                  "overTheAir, usb and newEpoch are not allowed with it"_s);
         const quint8 node = quint8(**from);
-        if (!s.revocationPlans.contains(node))
+        const Result<RotationPlanInput> stored
+                = s.service->workflows()->rotationFromRevocation(node, caller, *reason);
+        if (!stored)
             return apiError(Codes::NotFound,
-                            u"no revocation of node %1 with a rotation to follow in this run; "
-                            "give params.oldEpoch"_s.arg(node));
-        const RotationPlan &r = s.revocationPlans[node];
-        plan.oldEpoch = quint16(r.burntEpoch);
-        plan.overTheAir = r.overTheAir;
-        plan.usb = r.usb;
+                            stored.error().message() + u"; give params.oldEpoch"_s);
+        plan = *stored;
     } else {
         plan.oldEpoch = quint16(**oldEpoch);
         plan.newEpoch = newEpoch->has_value() ? quint16(**newEpoch) : 0;
@@ -264,11 +293,55 @@ MethodResult rotationStart(State &s, const QJsonObject &p, const QString &caller
 QJsonObject statusJson(const State &s)
 {
     const auto status = s.service->rotation()->status();
-    return QJsonObject {
+    QJsonObject out {
             {u"running"_s, s.service->rotation()->isRunning()},
             {u"status"_s,
              status ? QJsonValue(rotationReportToJson(*status)) : QJsonValue(QJsonValue::Null)},
     };
+    // The newest finished rotation's stored report, also after a restart.
+    const auto last = s.service->rotation()->lastReport();
+    out.insert(u"lastReport"_s, last && *last ? QJsonValue(rotationReportToJson(**last))
+                                              : QJsonValue(QJsonValue::Null));
+    return out;
+}
+
+MethodResult rotationReport(const State &s, const QJsonObject &p)
+{
+    if (auto bad = checkNames(p, {u"rotation"_s}))
+        return tl::unexpected(*bad);
+    const auto id = integer(p, u"rotation"_s, 1, JsonProtocol::kMaxId, false);
+    if (!id)
+        return tl::unexpected(id.error());
+    const auto report = s.service->rotation()->lastReport(id->value_or(0));
+    if (!report)
+        return apiError(Codes::Unavailable, u"the stored rotation report cannot be read: "_s
+                                                    + report.error().message());
+    if (!*report)
+        return apiError(Codes::NotFound, id->has_value()
+                                                 ? u"rotation %1 has no report: it is unknown "
+                                                   "or not finished"_s.arg(**id)
+                                                 : u"no rotation has finished yet"_s);
+    QJsonObject out = rotationReportToJson(**report);
+    out.insert(u"exportText"_s, (*report)->exportText());
+    return out;
+}
+
+MethodResult rotationPlans(const State &s, const QJsonObject &p)
+{
+    if (auto bad = checkNames(p, {u"all"_s}))
+        return tl::unexpected(*bad);
+    const QJsonValue all = p.value(u"all"_s);
+    if (!all.isUndefined() && !all.isBool())
+        return invalidParams(u"params.all is not true or false"_s);
+    const auto plans = all.toBool(false) ? s.service->workflows()->rotationPlans()
+                                         : s.service->workflows()->pendingRotationPlans();
+    if (!plans)
+        return apiError(Codes::Unavailable,
+                        u"the rotation plans cannot be read: "_s + plans.error().message());
+    QJsonArray list;
+    for (const PendingRotationPlan &plan : *plans)
+        list.append(pendingPlanToJson(plan));
+    return QJsonObject {{u"plans"_s, list}};
 }
 
 MethodResult jobs(const State &s, const QJsonObject &p)
@@ -379,13 +452,7 @@ QJsonObject revocationReportToJson(const RevocationReport &r)
 {
     QJsonArray exposure;
     for (const ExposureItem &e : r.exposure)
-        exposure.append(QJsonObject {
-                {u"kind"_s, QLatin1StringView(exposureKindName(e.kind))},
-                {u"epoch"_s, double(e.epoch)},
-                {u"nodes"_s, ids(e.nodes)},
-                {u"until"_s, e.until},
-                {u"text"_s, e.text},
-        });
+        exposure.append(exposureToJson(e));
     return QJsonObject {
             {u"node"_s, r.node},
             {u"revoked"_s, r.blocked},
@@ -418,6 +485,9 @@ QJsonObject rotationReportToJson(const RotationReport &r)
                 {u"deliveryJob"_s, double(n.deliveryJob)},
                 {u"activationJob"_s, double(n.activationJob)},
                 {u"reason"_s, textOrNull(n.reason)},
+                {u"delivered"_s, timeOrNull(n.deliveredUtcMs)},
+                {u"activated"_s, timeOrNull(n.activatedUtcMs)},
+                {u"problems"_s, QJsonArray::fromStringList(n.problems)},
         });
     return QJsonObject {
             {u"rotation"_s, double(r.rotation)},
@@ -430,6 +500,10 @@ QJsonObject rotationReportToJson(const RotationReport &r)
             {u"excluded"_s, r.excluded},
             {u"attempts"_s, r.attempts},
             {u"requestFrames"_s, r.requestFrames},
+            {u"who"_s, textOrNull(r.who)},
+            {u"why"_s, textOrNull(r.why)},
+            {u"started"_s, timeOrNull(r.startedUtcMs)},
+            {u"finished"_s, timeOrNull(r.finishedUtcMs)},
             {u"text"_s, r.text()},
     };
 }
@@ -546,6 +620,10 @@ Result<void> addSecurityMethods(JsonApi &api, SecurityService *service)
                      return refused(preview.error());
                  return revocationReportToJson(*preview);
              }},
+            {u"rotation.report"_s,
+             [state](const QJsonObject &p, const QString &) { return rotationReport(*state, p); }},
+            {u"rotation.plans"_s,
+             [state](const QJsonObject &p, const QString &) { return rotationPlans(*state, p); }},
             {u"jobs"_s, [state](const QJsonObject &p, const QString &) { return jobs(*state, p); }},
             {u"push"_s, [state](const QJsonObject &p,
                                 const QString &caller) { return push(*state, p, caller); }},

@@ -495,6 +495,25 @@ void tst_Revocation::theftDrill()
     QVERIFY(h.inventory->usedNodeIds().contains(7));
     QCOMPARE(auditCount(*h.inventory, u"revoke"_s), 1);
     QCOMPARE(auditCount(*h.inventory, u"revoke.report"_s), 1);
+    // The rotation to follow is on file: another reader of the inventory gets it back.
+    Inventory::Options readOnly;
+    readOnly.readOnly = true;
+    auto reader = Inventory::open(h.inventory->path(), readOnly);
+    QVERIFY2(reader, reader ? "" : qPrintable(reader.error().message()));
+    SecurityWorkflows other(h.engine.get(), reader->get(), h.store.get(), h.runner.get());
+    const auto plans = other.pendingRotationPlans();
+    QVERIFY2(plans, plans ? "" : qPrintable(plans.error().message()));
+    QCOMPARE(plans->size(), 1);
+    QCOMPARE(plans->first().revocationId, report->revocationId);
+    QCOMPARE(plans->first().plan.burntEpoch, quint32(1));
+    QCOMPARE(plans->first().plan.lostNodes, QList<quint8> {7});
+    QCOMPARE(plans->first().plan.overTheAir, report->rotation.overTheAir);
+    QCOMPARE(plans->first().exposure.size(), report->exposure.size());
+    QCOMPARE(plans->first().exposure.first().nodes, report->exposure.first().nodes);
+    const auto input = other.rotationFromRevocation(7, u"console:alice"_s, {});
+    QVERIFY(input);
+    QCOMPARE(input->oldEpoch, quint16(1));
+    QCOMPARE(input->overTheAir, idsBut(20, 7));
 
     // Right after: the stolen image is refused under every name it tries.
     h.noLoss();
@@ -538,6 +557,7 @@ void tst_Revocation::perNodeKeyNetwork()
     QCOMPARE(report->linkKeyFingerprint, secret(linkKeyOf(3)).fingerprint());
     QVERIFY(report->exposure.isEmpty());
     QVERIFY(!report->rotation.needed);
+    QCOMPARE(h.workflows->pendingRotationPlans()->size(), 0); // nothing shared is burnt
     QVERIFY(report->text().contains(u"nothing else is exposed"_s));
     QVERIFY(!Internal::workflowLinkKey(*h.store, 3));
     QCOMPARE(Internal::workflowLinkKey(*h.store, 4)->fingerprint(),
@@ -832,6 +852,18 @@ void tst_Revocation::revocationLatency()
     const double engineMicros = double(e.nsecsElapsed()) / 1000.0 / kRounds;
     QLoggingCategory::setFilterRules(QString());
     QCOMPARE(rejections, kRounds);
+    // Where revokeNode's time went (the report's own clock).
+    const RevocationTiming &spent = report->timing;
+    QVERIFY(spent.totalUs > 0);
+    QVERIFY(spent.blockUs + spent.keyStoreUs + spent.inventoryUs + spent.pushUs <= spent.totalUs);
+    QVERIFY(spent.totalUs * 1000 <= returned);
+    qInfo().noquote() << u"revokeNode() inside: block %1 us, key store save + backup %2 ms, "
+                         u"inventory (revocation, plan, audit; committed) %3 ms, assessment + "
+                         u"push queued %4 ms; %5 ms in all"_s.arg(spent.blockUs)
+                                 .arg(double(spent.keyStoreUs) / 1e3, 0, 'f', 2)
+                                 .arg(double(spent.inventoryUs) / 1e3, 0, 'f', 2)
+                                 .arg(double(spent.pushUs) / 1e3, 0, 'f', 2)
+                                 .arg(double(spent.totalUs) / 1e3, 0, 'f', 2);
     qInfo().noquote() << u"revocation latency: revokeNode() returned after %1 ms (block, key "
                          u"store save + backup, committed inventory writes, push queued); the "
                          u"next frame of the node was rejected %2 us later (%3 ms in all). "

@@ -31,8 +31,9 @@ constexpr qint64 kRealTimeoutMs = 20000;
 /// the simulated network and serves the sockets.
 struct Rig
 {
-    Rig(SimNetwork &net, const QString &dir)
-        : daemon(net, dir, true)
+    /// @p fresh: new files; else the daemon restarts over what a previous rig left in @p dir.
+    Rig(SimNetwork &net, const QString &dir, bool fresh = true)
+        : daemon(net, dir, fresh)
     {
         if (!daemon.service->start())
             qFatal("service not started");
@@ -128,6 +129,9 @@ private slots:
     void excludeAndCancelRefused();
     void hostileParams_data();
     void hostileParams();
+    void namedParams_data();
+    void namedParams();
+    void planAndReportAfterRestart();
     void cleanupTestCase();
 
 private:
@@ -356,6 +360,141 @@ void tst_SecurityApi::hostileParams()
     }
     QVERIFY(rig.socket.state() == QAbstractSocket::ConnectedState);
     QVERIFY(!rig.daemon.service->rotation()->isRunning());
+}
+
+void tst_SecurityApi::namedParams_data()
+{
+    // Ids from the client that are refused, with a message that names the param (or what is
+    // missing); nothing runs.
+    QTest::addColumn<QString>("method");
+    QTest::addColumn<QByteArray>("params");
+    QTest::addColumn<QString>("code");
+    QTest::addColumn<QString>("names");
+    QTest::newRow("report of rotation 0")
+            << u"rotation.report"_s << QByteArray(R"({"rotation": 0})") << u"invalid-params"_s
+            << u"params.rotation"_s;
+    QTest::newRow("report of a text id")
+            << u"rotation.report"_s << QByteArray(R"({"rotation": "1"})") << u"invalid-params"_s
+            << u"params.rotation"_s;
+    QTest::newRow("report of a fraction")
+            << u"rotation.report"_s << QByteArray(R"({"rotation": 1.5})") << u"invalid-params"_s
+            << u"params.rotation"_s;
+    QTest::newRow("report of a huge id")
+            << u"rotation.report"_s << QByteArray(R"({"rotation": 1e300})") << u"invalid-params"_s
+            << u"params.rotation"_s;
+    QTest::newRow("report, unknown param") << u"rotation.report"_s << QByteArray(R"({"id": 1})")
+                                           << u"invalid-params"_s << u"params.id"_s;
+    QTest::newRow("report of an unknown rotation")
+            << u"rotation.report"_s << QByteArray(R"({"rotation": 42})") << u"not-found"_s
+            << u"rotation 42"_s;
+    QTest::newRow("report before any rotation") << u"rotation.report"_s << QByteArray(R"({})")
+                                                << u"not-found"_s << u"no rotation has finished"_s;
+    QTest::newRow("plans, all not a bool") << u"rotation.plans"_s << QByteArray(R"({"all": 1})")
+                                           << u"invalid-params"_s << u"params.all"_s;
+    QTest::newRow("plans, unknown param") << u"rotation.plans"_s << QByteArray(R"({"node": 3})")
+                                          << u"invalid-params"_s << u"params.node"_s;
+    QTest::newRow("from revocation 0")
+            << u"rotation.start"_s << QByteArray(R"({"fromRevocation": 0})") << u"invalid-params"_s
+            << u"params.fromRevocation"_s;
+    QTest::newRow("from revocation 300")
+            << u"rotation.start"_s << QByteArray(R"({"fromRevocation": 300})")
+            << u"invalid-params"_s << u"params.fromRevocation"_s;
+    QTest::newRow("from revocation as text")
+            << u"rotation.start"_s << QByteArray(R"({"fromRevocation": "2"})")
+            << u"invalid-params"_s << u"params.fromRevocation"_s;
+    QTest::newRow("from revocation with lists")
+            << u"rotation.start"_s << QByteArray(R"({"fromRevocation": 2, "usb": [1]})")
+            << u"invalid-params"_s << u"params.fromRevocation"_s;
+    QTest::newRow("from a node never revoked")
+            << u"rotation.start"_s << QByteArray(R"({"fromRevocation": 2})") << u"not-found"_s
+            << u"node 2"_s;
+}
+
+void tst_SecurityApi::namedParams()
+{
+    QFETCH(QString, method);
+    QFETCH(QByteArray, params);
+    QFETCH(QString, code);
+    QFETCH(QString, names);
+    if (!m_rig) {
+        m_dir = std::make_unique<QTemporaryDir>();
+        m_net = std::make_unique<SimNetwork>(specs(2), kOldKey, kPolicy, 83);
+        m_rig = std::make_unique<Rig>(*m_net, m_dir->path());
+    }
+    Rig &rig = *m_rig;
+    if (rig.lastId % 8 == 0) { // the error budget is per client: a fresh one every 8 rows
+        rig.socket.close();
+        rig.until([&] { return rig.socket.state() == QAbstractSocket::UnconnectedState; });
+        rig.socket.open(rig.api->url());
+        QVERIFY(rig.until([&] { return rig.socket.state() == QAbstractSocket::ConnectedState; }));
+    }
+    const QJsonObject response = rig.call(method, QJsonDocument::fromJson(params).object());
+    const QJsonObject error = response.value(u"error"_s).toObject();
+    QVERIFY2(error.value(u"code"_s).toString() == code,
+             QJsonDocument(response).toJson().constData());
+    QVERIFY2(error.value(u"message"_s).toString().contains(names),
+             qPrintable(error.value(u"message"_s).toString()));
+    QVERIFY(!rig.daemon.service->rotation()->isRunning());
+}
+
+void tst_SecurityApi::planAndReportAfterRestart()
+{
+    // The plan a revocation leaves and the report of the rotation that follows are served by
+    // a daemon restarted over the same files.
+    QTemporaryDir dir;
+    SimNetwork net(specs(3), kOldKey, kPolicy, 87);
+    auto rig = std::make_unique<Rig>(net, dir.path());
+    const QJsonObject report
+            = rig->result(u"revoke"_s, {{u"node"_s, 3}, {u"reason"_s, u"stolen"_s}});
+    QVERIFY(report.value(u"rotation"_s).toObject().value(u"needed"_s).toBool());
+    QCOMPARE(rig->result(u"rotation.status"_s).value(u"lastReport"_s), QJsonValue());
+
+    rig.reset();
+    rig = std::make_unique<Rig>(net, dir.path(), false);
+    const QJsonArray plans = rig->result(u"rotation.plans"_s).value(u"plans"_s).toArray();
+    QCOMPARE(plans.size(), 1);
+    const QJsonObject plan = plans.first().toObject();
+    QCOMPARE(plan.value(u"node"_s).toInt(), 3);
+    QCOMPARE(plan.value(u"revocationId"_s), report.value(u"revocationId"_s));
+    QCOMPARE(plan.value(u"rotation"_s).toObject(), report.value(u"rotation"_s).toObject());
+    QCOMPARE(plan.value(u"exposure"_s).toArray(), report.value(u"exposure"_s).toArray());
+    QCOMPARE(plan.value(u"coveredBy"_s), QJsonValue());
+    const QJsonObject started = rig->result(u"rotation.start"_s, {{u"fromRevocation"_s, 3}});
+    const qint64 id = started.value(u"rotation"_s).toInteger();
+    QVERIFY2(id > 0, QJsonDocument(started).toJson().constData());
+    QCOMPARE(started.value(u"status"_s).toObject().value(u"nodes"_s).toArray().size(), 2);
+    QCOMPARE(rig->result(u"rotation.plans"_s).value(u"plans"_s).toArray().size(), 0);
+    const QJsonArray all
+            = rig->result(u"rotation.plans"_s, {{u"all"_s, true}}).value(u"plans"_s).toArray();
+    QCOMPARE(all.size(), 1);
+    QCOMPARE(all.first().toObject().value(u"coveredBy"_s).toInteger(), id);
+    QVERIFY(rig->until([&] {
+        return rig->result(u"rotation.status"_s)
+                       .value(u"status"_s)
+                       .toObject()
+                       .value(u"step"_s)
+                       .toString()
+               == u"completed"_s;
+    }));
+
+    rig.reset();
+    rig = std::make_unique<Rig>(net, dir.path(), false);
+    const QJsonObject status = rig->result(u"rotation.status"_s);
+    QCOMPARE(status.value(u"status"_s), QJsonValue());
+    const QJsonObject last = status.value(u"lastReport"_s).toObject();
+    QCOMPARE(last.value(u"rotation"_s).toInteger(), id);
+    QCOMPARE(last.value(u"step"_s).toString(), u"completed"_s);
+    QCOMPARE(last.value(u"activated"_s).toInt(), 2);
+    const QJsonObject stored = rig->result(u"rotation.report"_s, {{u"rotation"_s, double(id)}});
+    QCOMPARE(stored.value(u"rotation"_s).toInteger(), id);
+    for (const QJsonValue &n : stored.value(u"nodes"_s).toArray()) {
+        QVERIFY(n.toObject().value(u"activated"_s).toDouble()
+                >= stored.value(u"started"_s).toDouble());
+        QVERIFY(n.toObject().value(u"delivered"_s).toDouble() > 0);
+    }
+    QVERIFY(stored.value(u"exportText"_s).toString().startsWith(u"Key rotation %1"_s.arg(id)));
+    QVERIFY(noKeyMaterial(stored));
+    QVERIFY(noKeyMaterial(status));
 }
 
 void tst_SecurityApi::cleanupTestCase()

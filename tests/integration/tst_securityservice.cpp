@@ -9,7 +9,9 @@
 
 #include <warden/securityworkflows.h>
 
+#include <QtCore/QRegularExpression>
 #include <QtCore/QTemporaryDir>
+#include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
 using namespace Warden;
@@ -70,6 +72,8 @@ class tst_SecurityService : public QObject
 private slots:
     void restartVerifiesAsBefore();
     void restartMidRotationCompletes();
+    void planAndReportSurviveRestart();
+    void cancelledRotationLeavesPlanPending();
     void refusals();
     void epochStates_data();
     void epochStates();
@@ -183,6 +187,145 @@ void tst_SecurityService::restartMidRotationCompletes()
         QCOMPARE(net.stored(id).activeEpoch, quint16(2));
         QCOMPARE(verdictText(nodeToGateway(*d, id)), u"verified"_s);
     }
+}
+
+void tst_SecurityService::planAndReportSurviveRestart()
+{
+    // What a revocation says must follow, and the report of the rotation that did it, are read
+    // back by fresh objects over the same files (the daemon restarted in between).
+    QTemporaryDir dir;
+    SimNetwork net(specs(5, {3}), kOldKey, kPolicy, 77);
+    auto d = std::make_unique<ServiceDaemon>(net, dir.path(), true, QList<quint8> {3});
+    QVERIFY(d->service->start());
+    QVERIFY(joinAll(*d));
+    QCOMPARE(d->service->workflows()->pendingRotationPlans()->size(), 0);
+    QVERIFY(d->service->rotation()->lastReport());
+    QVERIFY(!d->service->rotation()->lastReport()->has_value()); // none finished yet
+    const auto report = d->service->workflows()->revokeNode(5, u"stolen"_s, u"test"_s);
+    QVERIFY2(report, report ? "" : qPrintable(report.error().message()));
+    QVERIFY(report->rotation.needed);
+    QVERIFY2(report->problems.isEmpty(), qPrintable(report->problems.join(u"; ")));
+    QCOMPARE(report->rotation.usb, QList<quint8> {3});
+
+    d.reset();
+    net.run(300);
+    d = std::make_unique<ServiceDaemon>(net, dir.path(), false, QList<quint8> {3});
+    // The restarted service says what is still to do.
+    QTest::ignoreMessage(QtWarningMsg,
+                         QRegularExpression(u"^pending: revocation \\d+ of node 5: rotate away "
+                                            u"from epoch 1"_s));
+    QVERIFY(d->service->start());
+    const auto plans = d->service->workflows()->pendingRotationPlans();
+    QVERIFY2(plans, plans ? "" : qPrintable(plans.error().message()));
+    QCOMPARE(plans->size(), 1);
+    const PendingRotationPlan &stored = plans->first();
+    QCOMPARE(stored.node, quint8(5));
+    QCOMPARE(stored.revocationId, report->revocationId);
+    QCOMPARE(stored.plan.burntEpoch, 1u);
+    QCOMPARE(stored.plan.overTheAir, report->rotation.overTheAir);
+    QCOMPARE(stored.plan.usb, report->rotation.usb);
+    QCOMPARE(stored.plan.lostNodes, report->rotation.lostNodes);
+    QCOMPARE(stored.plan.text(), report->rotation.text());
+    QCOMPARE(stored.exposure.size(), report->exposure.size());
+    QCOMPARE(stored.exposure.first().text, report->exposure.first().text);
+    QCOMPARE(stored.coveredBy, 0);
+    QVERIFY(stored.text().contains(u"node 5"_s));
+    const auto none = d->service->workflows()->rotationFromRevocation(2, u"test"_s, {});
+    QVERIFY(!none);
+    QVERIFY(none.error().message().contains(u"node 2"_s));
+
+    const auto input = d->service->workflows()->rotationFromRevocation(5, u"test"_s, {});
+    QVERIFY2(input, input ? "" : qPrintable(input.error().message()));
+    QCOMPARE(input->oldEpoch, quint16(1));
+    QCOMPARE(input->overTheAir, report->rotation.overTheAir);
+    const auto id = d->service->rotation()->start(*input);
+    QVERIFY2(id, id ? "" : qPrintable(id.error().message()));
+    QCOMPARE(d->service->workflows()->pendingRotationPlans()->size(), 0); // consumed
+    QCOMPARE(d->service->workflows()->rotationPlans()->first().coveredBy, *id);
+    QVERIFY(d->runUntil(200000, [&] {
+        const auto s = d->service->rotation()->status();
+        return s->step == RotationStep::Activating
+               && s->nodes.at(2).state == NodeRotationState::AwaitingUsb && s->activated == 3;
+    }));
+    net.usbRekey(3, storedNetworkKey(*d->files.store, 2), 2);
+    QSignalSpy finished(d->service->rotation(), &KeyRotation::finished);
+    QVERIFY(d->service->rotation()->markUsbDone(3, u"test"_s));
+    QVERIFY(d->runUntil(20000, [&] { return finished.count() == 1; }));
+    const auto emitted = finished.first().first().value<RotationReport>();
+
+    d.reset();
+    net.run(300);
+    d = std::make_unique<ServiceDaemon>(net, dir.path(), false, QList<quint8> {3});
+    QVERIFY(d->service->start());
+    QVERIFY(!d->service->rotation()->status()); // nothing loaded ...
+    const auto last = d->service->rotation()->lastReport(); // ... but the report is stored
+    QVERIFY2(last, last ? "" : qPrintable(last.error().message()));
+    QVERIFY(last->has_value());
+    const RotationReport &r = **last;
+    QCOMPARE(r.rotation, *id);
+    QCOMPARE(r.step, RotationStep::Completed);
+    QCOMPARE(r.oldEpoch, quint16(1));
+    QCOMPARE(r.newEpoch, quint16(2));
+    QCOMPARE(r.keyFingerprint, emitted.keyFingerprint);
+    QCOMPARE(r.activated, 4);
+    QCOMPARE(r.who, u"test"_s);
+    QVERIFY(r.startedUtcMs > 0 && r.finishedUtcMs >= r.startedUtcMs);
+    QCOMPARE(r.nodes.size(), 4);
+    for (const NodeRotationStatus &n : r.nodes) {
+        QCOMPARE(n.state, NodeRotationState::Activated);
+        QVERIFY2(n.activatedUtcMs >= r.startedUtcMs && n.activatedUtcMs <= r.finishedUtcMs,
+                 qPrintable(u"node %1"_s.arg(n.node)));
+        if (n.node == 3) {
+            QCOMPARE(n.channel, RotationChannel::Usb);
+            QCOMPARE(n.deliveredUtcMs, 0);
+        } else {
+            QVERIFY(n.deliveredUtcMs >= r.startedUtcMs && n.deliveredUtcMs <= n.activatedUtcMs);
+        }
+        const auto same
+                = std::find_if(emitted.nodes.begin(), emitted.nodes.end(),
+                               [&](const NodeRotationStatus &e) { return e.node == n.node; });
+        QVERIFY(same != emitted.nodes.end());
+        QCOMPARE(n.activatedUtcMs, same->activatedUtcMs);
+    }
+    const QString text = r.exportText();
+    qInfo().noquote() << text;
+    QVERIFY(text.startsWith(
+            u"Key rotation %1: epoch 1 -> 2 (%2)"_s.arg(*id).arg(r.keyFingerprint)));
+    QCOMPARE(text.count(u"activated"_s), 1 + 1 + 4); // summary, header, one per node
+    QVERIFY(!text.contains(QString::fromLatin1(kOldKey.toHex())));
+    QVERIFY(!text.contains(QString::fromLatin1(storedNetworkKey(*d->files.store, 2).toHex())));
+    QCOMPARE(d->service->rotation()->lastReport(*id)->value().rotation, *id);
+    QVERIFY(!d->service->rotation()->lastReport(*id + 1)->has_value());
+    QCOMPARE(d->service->workflows()->pendingRotationPlans()->size(), 0);
+}
+
+void tst_SecurityService::cancelledRotationLeavesPlanPending()
+{
+    QTemporaryDir dir;
+    SimNetwork net(specs(3), kOldKey, kPolicy, 79);
+    auto d = std::make_unique<ServiceDaemon>(net, dir.path(), true);
+    QVERIFY(d->service->start());
+    QVERIFY(joinAll(*d));
+    QVERIFY(d->service->workflows()->revokeNode(3, u"stolen"_s, u"test"_s));
+    const auto input = d->service->workflows()->rotationFromRevocation(3, u"test"_s, {});
+    QVERIFY(input);
+    const auto id = d->service->rotation()->start(*input);
+    QVERIFY(id);
+    QCOMPARE(d->service->workflows()->pendingRotationPlans()->size(), 0);
+    QVERIFY(d->service->rotation()->cancel(u"test"_s, u"not now"_s));
+    // Cancelled: the plan is pending again, and the cancelled rotation's report is stored.
+    d.reset();
+    d = std::make_unique<ServiceDaemon>(net, dir.path(), false);
+    QVERIFY(d->service->start());
+    const auto plans = d->service->workflows()->pendingRotationPlans();
+    QVERIFY(plans);
+    QCOMPARE(plans->size(), 1);
+    QCOMPARE(plans->first().node, quint8(3));
+    const auto last = d->service->rotation()->lastReport();
+    QVERIFY(last && last->has_value());
+    QCOMPARE((*last)->rotation, *id);
+    QCOMPARE((*last)->step, RotationStep::Cancelled);
+    QVERIFY((*last)->exportText().contains(u"cancelled"_s));
 }
 
 void tst_SecurityService::refusals()

@@ -117,6 +117,7 @@ private Q_SLOTS:
     void keyEpochRoundTrip();
     void jobsRoundTripAndSurviveReopen();
     void rotationRoundTrip();
+    void revocationPlanAndReportSurviveReopen();
     void nodeSecurityRoundTrip();
     void importantWritesRefuseBadArguments_data();
     void importantWritesRefuseBadArguments();
@@ -150,7 +151,7 @@ void tst_Inventory::createsSchema()
 {
     {
         OPEN_INVENTORY(inv, dbPath());
-        QCOMPARE(Inventory::schemaVersion(), 3);
+        QCOMPARE(Inventory::schemaVersion(), 4);
         QCOMPARE(inv->path(), QFileInfo(dbPath()).absoluteFilePath());
         VERIFY_OK(inv->checkIntegrity());
         const auto nodes = inv->nodes();
@@ -162,8 +163,9 @@ void tst_Inventory::createsSchema()
     QCOMPARE(raw.scalar(QStringLiteral("PRAGMA user_version")).toInt(), Inventory::schemaVersion());
     QCOMPARE(raw.scalar(QStringLiteral("PRAGMA application_id")).toLongLong(), 0x57415244);
     QCOMPARE(raw.scalar(QStringLiteral("PRAGMA journal_mode")).toString(), QStringLiteral("wal"));
-    for (const char *table : {"nodes", "children", "child_values", "verdict_counts", "node_ids",
-                              "revocations", "key_epochs", "audit_log", "jobs", "rotations"}) {
+    for (const char *table :
+         {"nodes", "children", "child_values", "verdict_counts", "node_ids", "revocations",
+          "key_epochs", "audit_log", "jobs", "rotations", "revocation_plans", "rotation_reports"}) {
         QCOMPARE(raw.scalar(QStringLiteral("SELECT count(*) FROM sqlite_master WHERE type = "
                                            "'table' AND name = '%1'")
                                     .arg(QLatin1String(table)))
@@ -596,6 +598,71 @@ void tst_Inventory::rotationRoundTrip()
     QCOMPARE(list->at(0).epoch, quint32(5));
     QCOMPARE(list->at(0).step, QStringLiteral("activate"));
     QCOMPARE(list->at(0).state, r.state);
+}
+
+void tst_Inventory::revocationPlanAndReportSurviveReopen()
+{
+    const QJsonObject plan {{QStringLiteral("overTheAir"), QJsonArray {1, 2}},
+                            {QStringLiteral("text"), QStringLiteral("rotate away from epoch 1")}};
+    {
+        OPEN_INVENTORY(inv, dbPath());
+        VERIFY_OK(inv->rotationReport());
+        QVERIFY(!inv->rotationReport()->has_value());
+        RevocationPlanRecord p;
+        p.revocation = 4;
+        p.node = 7;
+        p.burntEpoch = 1;
+        p.plan = plan;
+        const auto saved = inv->saveRevocationPlan(p);
+        VERIFY_OK(saved);
+        QCOMPARE(saved->id, qint64(4));
+        RotationReportRecord r;
+        for (const qint64 id : {2, 3}) {
+            r.rotation = id;
+            r.step = QStringLiteral("completed");
+            r.report = QJsonObject {{QStringLiteral("rotation"), id}};
+            VERIFY_OK(inv->saveRotationReport(r));
+        }
+        // Refused at once, each naming what is wrong; nothing is stored.
+        RevocationPlanRecord bad = p;
+        bad.revocation = 0;
+        QVERIFY(!inv->saveRevocationPlan(bad));
+        QVERIFY(inv->saveRevocationPlan(bad).error().message().contains(
+                QStringLiteral("revocation id")));
+        bad = p;
+        bad.node = 0;
+        QVERIFY(!inv->saveRevocationPlan(bad));
+        bad = p;
+        bad.revocation = 5;
+        bad.plan.insert(QStringLiteral("key"), QString(QLatin1Char('a')).repeated(64));
+        const auto leaked = inv->saveRevocationPlan(bad);
+        QVERIFY(!leaked);
+        QVERIFY(leaked.error().message().contains(QStringLiteral("revocation plan")));
+        QVERIFY(!leaked.error().message().contains(QStringLiteral("aaaaaaaa")));
+        RotationReportRecord noStep = r;
+        noStep.step.clear();
+        QVERIFY(!inv->saveRotationReport(noStep));
+        QVERIFY(inv->saveRotationReport(noStep).error().message().contains(QStringLiteral("step")));
+        VERIFY_OK(inv->flush());
+    }
+    OPEN_INVENTORY(inv, dbPath()); // a restart: a new object over the same file
+    const auto plans = inv->revocationPlans();
+    VERIFY_OK(plans);
+    QCOMPARE(plans->size(), 1);
+    QCOMPARE(plans->at(0).revocation, qint64(4));
+    QCOMPARE(plans->at(0).node, quint8(7));
+    QCOMPARE(plans->at(0).burntEpoch, quint32(1));
+    QCOMPARE(plans->at(0).plan, plan);
+    QVERIFY(plans->at(0).createdMs > 0);
+    const auto newest = inv->rotationReport();
+    VERIFY_OK(newest);
+    QVERIFY(newest->has_value());
+    QCOMPARE((*newest)->rotation, qint64(3));
+    QCOMPARE((*newest)->step, QStringLiteral("completed"));
+    QVERIFY((*newest)->finishedMs > 0);
+    QCOMPARE(inv->rotationReport(2)->value().report.value(QStringLiteral("rotation")).toInteger(),
+             2);
+    QVERIFY(!inv->rotationReport(9)->has_value());
 }
 
 void tst_Inventory::nodeSecurityRoundTrip()

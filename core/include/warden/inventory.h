@@ -169,6 +169,26 @@ struct WARDEN_CORE_EXPORT RotationRecord
     qint64 updatedMs = 0; ///< 0: now
 };
 
+/// What a revocation said must follow it: the rotation plan away from the burnt epoch and what
+/// stays exposed until then (SecurityWorkflows keeps it until a rotation covers it).
+struct WARDEN_CORE_EXPORT RevocationPlanRecord
+{
+    qint64 revocation = 0; ///< the revocation's id (Revocation::id), 1 or more; the key
+    quint8 node = 0; ///< the revoked node
+    quint32 burntEpoch = 0; ///< the network key epoch the lost node held
+    QJsonObject plan; ///< node lists, exposure and text, never key bytes
+    qint64 createdMs = 0; ///< 0: now
+};
+
+/// The final report of a finished (completed or cancelled) key rotation.
+struct WARDEN_CORE_EXPORT RotationReportRecord
+{
+    qint64 rotation = 0; ///< the rotation's id (RotationRecord::id), 1 or more; the key
+    QString step; ///< the step it ended in ("completed", "cancelled")
+    QJsonObject report; ///< per-node outcome, epochs, times, problems; never key bytes
+    qint64 finishedMs = 0; ///< 0: now
+};
+
 /// What the controller knows of a node's keys: the serial and key fingerprints.
 struct WARDEN_CORE_EXPORT NodeSecurity
 {
@@ -265,6 +285,12 @@ public:
     [[nodiscard]] Result<QList<Revocation>> revocations() const;
     [[nodiscard]] Result<QList<KeyEpoch>> keyEpochs() const;
     [[nodiscard]] Result<QList<RotationRecord>> rotations() const;
+    /// The plans revocations left, oldest first.
+    [[nodiscard]] Result<QList<RevocationPlanRecord>> revocationPlans() const;
+    /// The report of rotation @p rotation, or of the newest finished one when 0; nullopt
+    /// when there is none.
+    [[nodiscard]] Result<std::optional<RotationReportRecord>> rotationReport(qint64 rotation
+                                                                             = 0) const;
     /// Node ids that must never be handed out: allocated, seen, quarantined or revoked
     /// (what the engine's setUsedNodeIds() wants). Includes ids taken but not yet committed.
     [[nodiscard]] QList<quint8> usedNodeIds() const;
@@ -327,6 +353,10 @@ public:
     [[nodiscard]] Result<InventoryReceipt> upsertJob(const Job &job);
     /// Stores a new rotation (id 0) or updates one.
     [[nodiscard]] Result<InventoryReceipt> saveRotation(const RotationRecord &rotation);
+    /// Stores (or replaces) the plan of a revocation; the receipt's id is the revocation's.
+    [[nodiscard]] Result<InventoryReceipt> saveRevocationPlan(const RevocationPlanRecord &plan);
+    /// Stores (or replaces) a finished rotation's report; the receipt's id is the rotation's.
+    [[nodiscard]] Result<InventoryReceipt> saveRotationReport(const RotationReportRecord &report);
     /// The serial and key fingerprints of a node (after personalization or a key change).
     [[nodiscard]] Result<InventoryReceipt> setNodeSecurity(quint8 node,
                                                            const NodeSecurity &security);
@@ -334,6 +364,9 @@ public:
     // --- synchronisation ---
     /// Commits everything queued so far (hot path included) and waits for it.
     [[nodiscard]] Result<void> flush(int timeoutMs = 30000);
+    /// Asks the writer to commit what is queued now instead of at the end of its interval,
+    /// without waiting: the caller does other work meanwhile, then waitForCommitted().
+    void commitSoon();
     /// Waits until @p ticket is committed; an error if it failed or the time ran out.
     [[nodiscard]] Result<void> waitForCommitted(InventoryTicket ticket, int timeoutMs = 30000);
     InventoryTicket committedTicket() const;

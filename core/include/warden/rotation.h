@@ -88,6 +88,10 @@ public:
     bool isRunning() const;
     /// The rotation loaded (running or just finished): per-node progress and counts.
     std::optional<RotationReport> status() const;
+    /// The final report of rotation @p rotation (0: the newest finished one) as stored in the
+    /// inventory when it completed or was cancelled: it survives a restart. nullopt when no
+    /// rotation has finished (or none with that id).
+    [[nodiscard]] Result<std::optional<RotationReport>> lastReport(qint64 rotation = 0) const;
 
 public Q_SLOTS:
     /// Collects job outcomes, takes the next step, submits jobs. Driven by the internal timer

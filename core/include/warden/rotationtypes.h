@@ -9,6 +9,7 @@
 #include <QtCore/QList>
 #include <QtCore/QMetaType>
 #include <QtCore/QString>
+#include <QtCore/QStringList>
 
 namespace Warden {
 
@@ -72,6 +73,10 @@ struct WARDEN_CORE_EXPORT NodeRotationStatus
     int viewAttempts = 0; ///< activation attempts when the gateway last held its signing
     int switches = 0; ///< how often a frame proved the other key during the activation
     QString reason; ///< why it failed or was excluded
+    // Final reports only (KeyRotation::finished(), KeyRotation::lastReport()):
+    qint64 deliveredUtcMs = 0; ///< when it acknowledged the pending key (0: not, or by USB)
+    qint64 activatedUtcMs = 0; ///< when it was switched to the new epoch (0: never)
+    QStringList problems; ///< what went wrong on the way (failed jobs), oldest first
 };
 
 /// The outcome of a rotation.
@@ -89,8 +94,16 @@ struct WARDEN_CORE_EXPORT RotationReport
     int requestFrames = 0; ///< ... and their frames
     qint64 startedMs = 0; ///< on the driver's clock
     qint64 finishedMs = 0; ///< 0: not finished
+    // Final reports only (KeyRotation::finished(), KeyRotation::lastReport()):
+    QString who; ///< who started it
+    QString why;
+    qint64 startedUtcMs = 0; ///< wall clock, UTC milliseconds (0: unknown)
+    qint64 finishedUtcMs = 0;
     /// "epoch 1 -> 2 (ab12-...): 19 activated, 1 excluded; 57 requests, 133 frames; 42.1 s"
     QString text() const;
+    /// The whole report as plain text for a file or the console's report page: the summary,
+    /// then one line per node (channel, outcome, epoch it holds, times, problems). Never a key.
+    QString exportText() const;
 };
 
 } // namespace Warden

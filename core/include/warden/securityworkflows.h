@@ -8,6 +8,7 @@
 
 #include <warden/error.h>
 #include <warden/global.h>
+#include <warden/rotationtypes.h>
 #include <warden/secretbytes.h>
 #include <warden/signer.h>
 
@@ -59,6 +60,16 @@ struct WARDEN_CORE_EXPORT RotationPlan
     QString text() const;
 };
 
+/// Where the time of one revokeNode() call went, in microseconds (the benchmark prints it).
+struct WARDEN_CORE_EXPORT RevocationTiming
+{
+    qint64 blockUs = 0; ///< the engine's block (first)
+    qint64 keyStoreUs = 0; ///< the key store: keys removed, saved with its backup
+    qint64 inventoryUs = 0; ///< revocation, quarantine, plan and audit entries, committed
+    qint64 pushUs = 0; ///< the exposure assessment and the whitelist removal queued
+    qint64 totalUs = 0;
+};
+
 /// The answer of SecurityWorkflows::revokeNode(): what was done, in order, and what is not.
 struct WARDEN_CORE_EXPORT RevocationReport
 {
@@ -78,7 +89,23 @@ struct WARDEN_CORE_EXPORT RevocationReport
     /// Steps that could not be done (a key store that did not save, a push refused): the
     /// block stands regardless, each line says what is left to do by hand.
     QStringList problems;
+    RevocationTiming timing; ///< revokeNode() only
     QString text() const; ///< the whole report for the operator
+};
+
+/// The rotation a revocation said must follow, as the inventory keeps it across restarts. It
+/// is pending until a rotation covers it: one started after the revocation, away from the
+/// burnt epoch or a later one, and not cancelled (a cancelled rotation leaves it pending).
+struct WARDEN_CORE_EXPORT PendingRotationPlan
+{
+    qint64 revocationId = 0; ///< the inventory's revocation (Revocation::id)
+    quint8 node = 0; ///< the revoked node
+    qint64 createdMs = 0; ///< UTC milliseconds
+    RotationPlan plan;
+    QList<ExposureItem> exposure; ///< what stays exposed until the rotation completes
+    qint64 coveredBy = 0; ///< the rotation that covers it; 0 while pending
+    /// "revocation 3 of node 7: rotate away from epoch 1: 18 over the air, ..."
+    QString text() const;
 };
 
 /// A node's new identity after re-personalization over USB. Holds keys: keep it short-lived.
@@ -147,6 +174,17 @@ public:
     /// the rotation plan; blocked, quarantined and the ids stay false/0. The console's
     /// confirmation shows it. Refused for the same reasons as revokeNode().
     [[nodiscard]] Result<RevocationReport> previewRevocation(quint8 node) const;
+
+    /// The rotation plans of revocations (kept in the inventory, so they survive a restart)
+    /// that no rotation covers yet, oldest first.
+    [[nodiscard]] Result<QList<PendingRotationPlan>> pendingRotationPlans() const;
+    /// Every plan revocations left, covered ones included (coveredBy names the rotation).
+    [[nodiscard]] Result<QList<PendingRotationPlan>> rotationPlans() const;
+    /// KeyRotation::start()'s input from the pending plan of @p node's newest revocation: the
+    /// burnt epoch and the nodes over the air and by USB. Refused when @p node has no pending
+    /// plan (never revoked, nothing shared burnt, or a rotation covers it already).
+    [[nodiscard]] Result<RotationPlanInput> rotationFromRevocation(quint8 node, const QString &who,
+                                                                   const QString &why) const;
 
     /// Lifts a revocation, only for a node re-personalized since: a new serial, or new link
     /// and management keys whose fingerprints differ from the revoked ones. The new keys go to
