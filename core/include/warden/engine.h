@@ -93,6 +93,11 @@ struct EngineStatistics
     std::array<quint64, 12> verdicts {}; ///< indexed by FrameVerdict
     quint64 noncesIssued = 0;
     quint64 signingTimeouts = 0;
+    quint64 nonceRetries = 0; ///< nonce requests sent again after a round-trip timeout
+    quint64 nonceResponseRepeats = 0; ///< nonce responses repeated to a node that did not sign
+    /// The nonce round-trip estimate (smoothed, ms; -1: none yet) and the timeout it gives.
+    int roundTripMs = -1;
+    int roundTripTimeoutMs = 0;
 };
 
 class EnginePrivate;
