@@ -167,6 +167,9 @@ struct NodeState
     int unansweredRequests = 0; ///< nonce requests in a row that got no response
     quint32 lastRequestAt = 0;
     bool nonceDeferred = false; ///< the request waits for the pace of an unanswering node
+    /// Nonce requests sent since the last evidence that the node verified a signed frame
+    /// (EngineOptions::nonceRequestBudget).
+    int requestsUnverified = 0;
     // Signing by the node towards the gateway: the nonce response it was sent, repeated when
     // no signed frame follows in time.
     bool answerPending = false;
@@ -209,7 +212,16 @@ public:
     Result<void> transmit(quint8 destination, const Message &m, Link *via = nullptr);
     Result<void> transmitLine(Link *link, const Message &m);
     void startSigning(quint8 destination);
-    void sendNonceRequest(quint8 destination);
+    /// False (and nothing sent) when the node's nonce-request budget is used up.
+    bool sendNonceRequest(quint8 destination);
+    bool budgetLeft(const NodeState &node) const
+    {
+        return options.nonceRequestBudget <= 0
+               || node.requestsUnverified < options.nonceRequestBudget;
+    }
+    QString budgetText(quint8 destination) const;
+    /// Fails every frame waiting to be signed to @p destination: its budget is used up.
+    void refuseOutbox(quint8 destination, bool queued);
     void finishSigning(quint8 sender, const Message &nonceResponse);
     void checkTimeouts();
     /// When a nonce round trip is given up as lost (before retries double it).
@@ -603,7 +615,7 @@ void EnginePrivate::handleInternal(Link *link, const Message &m)
         Message reply = internalMessage(sender, InternalType::NonceResponse);
         reply.setPayload(PayloadType::Custom, node.nonce.payload(), Protocol::kNoncePayloadSize);
         transmit(sender, reply, link);
-        node.answerPending = true;
+        node.answerPending = options.adaptiveNonceTimeouts;
         node.answeredAt = clock();
         node.answerRepeats = 0;
         if (!timeoutTimer->isActive())
@@ -797,17 +809,51 @@ void EnginePrivate::startSigning(quint8 destination)
     node.nonceSentAt = node.nonceRequestedAt;
     node.nonceRetries = 0;
     node.nonceDeferred
-            = node.unansweredRequests >= kMaxUnansweredRequests
+            = options.adaptiveNonceTimeouts && node.unansweredRequests >= kMaxUnansweredRequests
               && quint32(clock() - node.lastRequestAt) < Protocol::kVerificationTimeoutMs;
-    if (!node.nonceDeferred)
-        sendNonceRequest(destination);
+    if (!node.nonceDeferred && !sendNonceRequest(destination)) {
+        refuseOutbox(destination, true);
+        return;
+    }
     if (!timeoutTimer->isActive())
         timeoutTimer->start();
 }
 
-void EnginePrivate::sendNonceRequest(quint8 destination)
+QString EnginePrivate::budgetText(quint8 destination) const
+{
+    return u"node %1 would lock itself: %2 nonce requests sent to it since its last verified "
+           u"frame (it locks at its 5th, spec 4.10); nothing is signed to it until it shows "
+           u"that it verified one"_s.arg(destination)
+                   .arg(nodes[destination].requestsUnverified);
+}
+
+void EnginePrivate::refuseOutbox(quint8 destination, bool queued)
 {
     NodeState &node = nodes[destination];
+    node.awaitingNonce = false;
+    const QString why = budgetText(destination);
+    if (!node.outbox.empty())
+        qCWarning(lcEngine).noquote() << why;
+    while (!node.outbox.empty()) {
+        const quint64 id = node.outbox.front().id;
+        node.outbox.pop_front();
+        ++stats.nonceBudgetRefusals;
+        if (queued)
+            QMetaObject::invokeMethod(
+                    q,
+                    [this, id, why] { Q_EMIT q->sendFailed(id, Error(ErrorCode::Refused, why)); },
+                    Qt::QueuedConnection);
+        else
+            Q_EMIT q->sendFailed(id, Error(ErrorCode::Refused, why));
+    }
+}
+
+bool EnginePrivate::sendNonceRequest(quint8 destination)
+{
+    NodeState &node = nodes[destination];
+    if (!budgetLeft(node))
+        return false;
+    ++node.requestsUnverified;
     ++node.unansweredRequests;
     node.lastRequestAt = clock();
     node.nonceSentAt = node.lastRequestAt;
@@ -815,6 +861,7 @@ void EnginePrivate::sendNonceRequest(quint8 destination)
                                       node.outbox.front().message.sensor());
     request.setString("", 0);
     transmit(destination, request);
+    return true;
 }
 
 void EnginePrivate::finishSigning(quint8 sender, const Message &response)
@@ -902,19 +949,23 @@ void EnginePrivate::checkTimeouts()
             if (quint32(now - node.lastRequestAt) >= Protocol::kVerificationTimeoutMs) {
                 node.nonceDeferred = false;
                 node.nonceRequestedAt = now;
-                sendNonceRequest(quint8(i));
+                if (!sendNonceRequest(quint8(i))) {
+                    refuseOutbox(quint8(i), false);
+                    continue;
+                }
             }
             waiting = true;
             continue;
         }
         const quint32 timeout = std::min<quint32>(roundTripTimeout() << node.nonceRetries,
                                                   Protocol::kVerificationTimeoutMs);
-        const bool lastTimedOut = node.nonceRetries >= kMaxNonceRetries
+        const bool lastTimedOut = options.adaptiveNonceTimeouts
+                                  && node.nonceRetries >= kMaxNonceRetries
                                   && quint32(now - node.nonceSentAt) >= timeout;
         if (quint32(now - node.nonceRequestedAt) < Protocol::kVerificationTimeoutMs
             && !lastTimedOut) {
-            if (quint32(now - node.nonceSentAt) >= timeout
-                && node.unansweredRequests < kMaxUnansweredRequests) {
+            if (options.adaptiveNonceTimeouts && quint32(now - node.nonceSentAt) >= timeout
+                && node.unansweredRequests < kMaxUnansweredRequests && budgetLeft(node)) {
                 // The request or the response was lost: ask again. The node answers with a
                 // fresh nonce, which replaces the one it sent before (one verification
                 // session at a time), so only a response that is late beyond the timeout,
@@ -1254,6 +1305,21 @@ bool Engine::isRevoked(quint8 node) const
     return d->nodes[node].revoked;
 }
 
+void Engine::noteNodeVerified(quint8 node)
+{
+    d->nodes[node].requestsUnverified = 0;
+}
+
+int Engine::nonceRequestsWithoutEvidence(quint8 node) const
+{
+    return d->nodes[node].requestsUnverified;
+}
+
+void Engine::setNonceRequestsWithoutEvidence(quint8 node, int count)
+{
+    d->nodes[node].requestsUnverified = std::max(0, count);
+}
+
 void Engine::unlockNode(quint8 node)
 {
     NodeState &n = d->nodes[node];
@@ -1316,6 +1382,10 @@ Result<quint64> Engine::send(const Protocol::Message &message)
         return fail(ErrorCode::Refused,
                     u"node %1 may hold a new key: nothing is signed to it until a frame from it "
                     u"verifies"_s.arg(destination));
+    if (sign && !d->budgetLeft(node) && !node.awaitingNonce) {
+        ++d->stats.nonceBudgetRefusals;
+        return fail(ErrorCode::Refused, d->budgetText(destination));
+    }
     if (!sign) {
         m.setSigned(false);
         const auto sent = d->transmit(destination, m);

@@ -391,6 +391,11 @@ void JobRunnerPrivate::handleAnswer(Entry &e)
     }
     e.unanswered = 0;
     e.job.waitingForNode = false;
+    // An authenticated answer: the node assembled the request, so it verified the gateway's
+    // signature on its fragments (a node that requires signatures drops unverified ones), which
+    // reset its count of nonce requests (spec 4.10). Nothing else tells the engine that.
+    if (engine)
+        engine->noteNodeVerified(e.job.node);
     switch (result) {
     case Result8::Applied: {
         QString reason = u"applied"_s;
@@ -734,7 +739,9 @@ void JobRunner::poll()
                           u"no acknowledgement from node %1 (attempt %2), which is awake: "
                           u"frames lost; retrying"_s.arg(e.job.node)
                                   .arg(e.job.attempts),
-                          now + kHeardRetryDelayMs);
+                          now
+                                  + (d->options.adaptiveAckTimeout ? kHeardRetryDelayMs
+                                                                   : d->options.firstRetryMs));
             continue;
         }
         ++e.unanswered;

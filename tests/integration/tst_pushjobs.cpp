@@ -109,9 +109,9 @@ public:
         quint8 id = 0;
     };
 
-    TestNetwork(int nodes, double loss, quint8 policy, quint64 seed = 7)
+    TestNetwork(int nodes, double loss, quint8 policy, quint64 seed = 7, quint32 bitRate = 0)
         : Link(LinkConfiguration {u"test-bus"_s, u"bus"_s, {}}, LinkFraming::RadioFrames)
-        , m_bus(m_clock, Host::SimBusOptions {seed, 0.0, 0.0, 0, 0, kBitRate})
+        , m_bus(m_clock, Host::SimBusOptions {seed, 0.0, 0.0, 0, 0, bitRate})
         , m_gateway(m_bus.connect(0))
         , m_loss(loss)
     {
@@ -283,9 +283,12 @@ private:
 /// Network, engine, inventory and runner, wired as a daemon would.
 struct Harness
 {
+    /// @p fast: air time on the channel and the adaptive timeouts (engine and runner), as
+    /// the figures measure them; otherwise the defaults.
     Harness(int nodes, double loss, quint8 policy, bool engineRequiresSignatures = true,
-            quint64 seed = 7)
-        : network(nodes, loss, policy, seed)
+            quint64 seed = 7, bool fast = false)
+        : network(nodes, loss, policy, seed, fast ? kBitRate : 0)
+        , fastTimeouts(fast)
     {
         if (!dir.isValid())
             qFatal("no temporary directory");
@@ -296,6 +299,7 @@ struct Harness
         EngineOptions options;
         options.mode = GatewayMode::HostGateway;
         options.requireSignatures = engineRequiresSignatures;
+        options.adaptiveNonceTimeouts = fast;
         engine = std::make_unique<Engine>(options);
         engine->setClock([this] { return network.millis(); });
         if (!engine->setNetworkKey(1, secret(kNetworkKey)) || !engine->activateEpoch(1)
@@ -344,6 +348,7 @@ struct Harness
     {
         JobRunnerOptions options;
         options.pollIntervalMs = 0; // the test drives poll() with the simulated clock
+        options.adaptiveAckTimeout = fastTimeouts;
         runner = std::make_unique<JobRunner>(engine.get(), inventory.get(), keys, options);
         runner->setClock([this] { return qint64(network.millis()); });
         QObject::connect(runner.get(), &JobRunner::batchProgress, runner.get(),
@@ -454,6 +459,7 @@ struct Harness
 
     QTemporaryDir dir;
     TestNetwork network;
+    bool fastTimeouts = false;
     std::unique_ptr<Inventory> inventory;
     std::unique_ptr<Engine> engine;
     ManagementKeySource keys;
@@ -940,7 +946,7 @@ void tst_PushJobs::missingKeyFailsWithReason()
 void tst_PushJobs::figuresFiftyNodes()
 {
     constexpr int kNodes = 50;
-    Harness h(kNodes, 0.10, Fw::PolicyFlag::kRequireSignatures, true, 3);
+    Harness h(kNodes, 0.10, Fw::PolicyFlag::kRequireSignatures, true, 3, true);
     QVERIFY(h.join());
     const quint64 framesBefore = h.network.frames();
     const quint64 requestBefore = h.network.requestFrames();

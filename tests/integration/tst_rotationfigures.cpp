@@ -27,7 +27,9 @@ void tst_RotationFigures::fiftyNodesAtTenPercentLoss()
     constexpr int kNodes = 50;
     QTemporaryDir dir;
     SimNetwork net(specs(kNodes), kOldKey, Fw::PolicyFlag::kRequireSignatures, 3);
-    RotationDaemon d(net, dir.path(), true);
+    net.setBitRate(kBitRate);
+    // The adaptive timeouts: off by default, as they risk the nodes' lock (engine.h).
+    RotationDaemon d(net, dir.path(), true, {}, true);
     QVERIFY(joinAll(d));
     net.setLoss(0.10);
     std::map<RotationStep, quint32> entered;

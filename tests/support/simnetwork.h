@@ -115,7 +115,7 @@ public:
                quint64 seed, bool personalize = true)
         : Link(Warden::LinkConfiguration {QStringLiteral("sim-bus"), QStringLiteral("bus"), {}},
                Warden::LinkFraming::RadioFrames)
-        , m_bus(m_clock, Host::SimBusOptions {seed, 0.0, 0.0, 0, 0, kBitRate})
+        , m_bus(m_clock, Host::SimBusOptions {seed, 0.0, 0.0, 0, 0, 0})
         , m_gateway(m_bus.connect(0))
     {
         m_bus.setTap([this](const Host::SimFrame &f) {
@@ -200,6 +200,15 @@ public:
     {
         Host::SimBusOptions o = m_bus.options();
         o.loss = loss;
+        m_bus.setOptions(o);
+    }
+
+    /// Air time on the shared channel (SimBusOptions::bitRate; 0, the default: none). The
+    /// figures run at kBitRate.
+    void setBitRate(quint32 bitRate)
+    {
+        Host::SimBusOptions o = m_bus.options();
+        o.bitRate = bitRate;
         m_bus.setOptions(o);
     }
 

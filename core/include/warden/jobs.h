@@ -46,7 +46,9 @@ struct WARDEN_CORE_EXPORT JobRunnerOptions
     int ackTimeoutMs = 3000;
     /// Estimate the wait for an acknowledgement from the answers measured so far (smoothed
     /// answer time + 4 x its deviation, as TCP does), between minAckTimeoutMs and ackTimeoutMs.
-    bool adaptiveAckTimeout = true;
+    /// Off by default: a shorter wait means more attempts, and each attempt's nonce requests
+    /// count towards the node's lock (spec 4.10).
+    bool adaptiveAckTimeout = false;
     /// The shortest adaptive wait: a node verifies the request, commits its EEPROM and signs
     /// its acknowledgement after a nonce round trip through the gateway.
     int minAckTimeoutMs = 250;
