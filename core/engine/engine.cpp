@@ -170,6 +170,16 @@ struct NodeState
     /// Nonce requests sent since the last evidence that the node verified a signed frame
     /// (EngineOptions::nonceRequestBudget).
     int requestsUnverified = 0;
+    /// Signed frames sent with an echo request, whose echo (sent by the node only after it
+    /// verified the frame) is evidence: header fields and requestsUnverified when it was sent.
+    struct EchoAwaited
+    {
+        quint8 command;
+        quint8 type;
+        quint8 sensor;
+        int requestsBefore;
+    };
+    std::deque<EchoAwaited> echoes;
     // Signing by the node towards the gateway: the nonce response it was sent, repeated when
     // no signed frame follows in time.
     bool answerPending = false;
@@ -220,6 +230,8 @@ public:
                || node.requestsUnverified < options.nonceRequestBudget;
     }
     QString budgetText(quint8 destination) const;
+    /// An echo of a signed frame the gateway asked one for: the node verified that frame.
+    void noteEcho(NodeState &node, const Message &echo);
     /// Fails every frame waiting to be signed to @p destination: its budget is used up.
     void refuseOutbox(quint8 destination, bool queued);
     void finishSigning(quint8 sender, const Message &nonceResponse);
@@ -343,6 +355,8 @@ void EnginePrivate::onFrame(Link *link, const QByteArray &unit)
         node.failures = 0;
         node.nonceRequests = 0;
     }
+    if (m.isEcho() && sender != kBroadcast)
+        noteEcho(node, m);
     Message accepted = m;
     accepted.setSigned(false); // the controller sees only the payload (spec 2.7)
     handleAccepted(link, accepted);
@@ -848,6 +862,19 @@ void EnginePrivate::refuseOutbox(quint8 destination, bool queued)
     }
 }
 
+void EnginePrivate::noteEcho(NodeState &node, const Message &echo)
+{
+    for (auto it = node.echoes.begin(); it != node.echoes.end(); ++it) {
+        if (it->command != quint8(echo.command()) || it->type != echo.type()
+            || it->sensor != echo.sensor())
+            continue;
+        // What was sent after that frame may have reached the node after its verification.
+        node.requestsUnverified = std::max(0, node.requestsUnverified - it->requestsBefore);
+        node.echoes.erase(node.echoes.begin(), it + 1);
+        return;
+    }
+}
+
 bool EnginePrivate::sendNonceRequest(quint8 destination)
 {
     NodeState &node = nodes[destination];
@@ -880,6 +907,15 @@ void EnginePrivate::finishSigning(quint8 sender, const Message &response)
     Protocol::LegacySigner *signer = signerFor(node);
     const bool salt = doWhitelist.isRequired(sender);
     Protocol::SignResult result = Protocol::SignResult::NoKey;
+    // With a budget, an application frame asks for its echo: a node echoes only what it
+    // verified, so the echo shows the gateway that the node's nonce-request count is 0 again.
+    // Management requests cannot (a receiver refuses them with an echo request); their
+    // authenticated acknowledgements are the evidence (noteNodeVerified).
+    const bool askEcho = options.nonceRequestBudget > 0 && !out.message.isEcho()
+                         && !(out.message.command() == Command::Stream
+                              && out.message.type() == Protocol::kManagementRequestType);
+    if (askEcho)
+        out.message.setRequestEcho(true);
     if (signer && (!salt || hasGatewaySerial))
         result = signer->sign(out.message, nonce, salt ? gatewaySerial.data() : nullptr);
     Protocol::secureZero(nonce, sizeof nonce);
@@ -893,6 +929,13 @@ void EnginePrivate::finishSigning(quint8 sender, const Message &response)
         Q_EMIT q->sendFailed(out.id, Error(ErrorCode::Refused, u"not signed: "_s + why));
     } else {
         const auto sent = transmit(sender, out.message);
+        if (sent && askEcho) {
+            constexpr size_t kEchoesKept = 4;
+            if (node.echoes.size() == kEchoesKept)
+                node.echoes.pop_front();
+            node.echoes.push_back({quint8(out.message.command()), out.message.type(),
+                                   out.message.sensor(), node.requestsUnverified});
+        }
         if (sent)
             Q_EMIT q->sendDone(out.id);
         else
@@ -1308,6 +1351,7 @@ bool Engine::isRevoked(quint8 node) const
 void Engine::noteNodeVerified(quint8 node)
 {
     d->nodes[node].requestsUnverified = 0;
+    d->nodes[node].echoes.clear();
 }
 
 int Engine::nonceRequestsWithoutEvidence(quint8 node) const

@@ -179,7 +179,10 @@ public:
     /// Evidence that @p node verified a signed frame of the gateway: an authenticated
     /// management acknowledgement (JobRunner calls it). The node's own count of nonce requests
     /// is 0 then (spec 4.10), and so is the gateway's budget count for it. A nonce response is
-    /// no such evidence, nor is a frame the node signed.
+    /// no such evidence, nor is a frame the node signed. With a budget the engine also asks
+    /// for the echo of every signed application frame and takes it as evidence (a node
+    /// echoes only what it verified; an injected echo gains an attacker nothing, who can send
+    /// the node nonce requests directly).
     void noteNodeVerified(quint8 node);
     /// Nonce requests sent to @p node since the last evidence (for persistence across a
     /// restart) and its restore: a restarted engine knows nothing of what it sent before.
