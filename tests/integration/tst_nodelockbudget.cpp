@@ -123,6 +123,9 @@ void tst_NodeLockBudget::lostResponsesDoNotLockTheNode()
     // the daemon the job runner's authenticated acknowledgements give it), as it sees the
     // node's state itself.
     QCOMPARE(rig.lockByte(), Fw::kNodeLockMax);
+    // Printed: what the joining alone uses of a budget (why it is off by default).
+    qInfo().noquote() << u"after joining: %1 nonce requests sent to node 1 without evidence"_s.arg(
+            rig.engine->nonceRequestsWithoutEvidence(1));
     rig.engine->noteNodeVerified(1);
     QCOMPARE(rig.engine->nonceRequestsWithoutEvidence(1), 0);
     // One signed value verifies at the node; with a budget the engine asked for its echo,
