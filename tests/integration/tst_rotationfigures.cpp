@@ -26,8 +26,7 @@ void tst_RotationFigures::fiftyNodesAtTenPercentLoss()
 {
     constexpr int kNodes = 50;
     QTemporaryDir dir;
-    SimNetwork net(specs(kNodes), kOldKey, Fw::PolicyFlag::kRequireSignatures, 3);
-    net.setBitRate(kBitRate);
+    SimNetwork net(specs(kNodes), kOldKey, Fw::PolicyFlag::kRequireSignatures, 3, true, kBitRate);
     // The adaptive timeouts: off by default, as they risk the nodes' lock (engine.h).
     RotationDaemon d(net, dir.path(), true, {}, true);
     QVERIFY(joinAll(d));

@@ -110,12 +110,13 @@ public:
     };
 
     /// @p personalize: write the initial state (a fresh network); false: the EEPROM files
-    /// already hold the nodes' state (a restart after a kill).
+    /// already hold the nodes' state (a restart after a kill). @p bitRate: air time on the
+    /// shared channel from the start (SimBusOptions::bitRate; 0: none; the figures: kBitRate).
     SimNetwork(const std::vector<SimNodeSpec> &nodes, const QByteArray &networkKey, quint8 policy,
-               quint64 seed, bool personalize = true)
+               quint64 seed, bool personalize = true, quint32 bitRate = 0)
         : Link(Warden::LinkConfiguration {QStringLiteral("sim-bus"), QStringLiteral("bus"), {}},
                Warden::LinkFraming::RadioFrames)
-        , m_bus(m_clock, Host::SimBusOptions {seed, 0.0, 0.0, 0, 0, 0})
+        , m_bus(m_clock, Host::SimBusOptions {seed, 0.0, 0.0, 0, 0, bitRate})
         , m_gateway(m_bus.connect(0))
     {
         m_bus.setTap([this](const Host::SimFrame &f) {
@@ -200,15 +201,6 @@ public:
     {
         Host::SimBusOptions o = m_bus.options();
         o.loss = loss;
-        m_bus.setOptions(o);
-    }
-
-    /// Air time on the shared channel (SimBusOptions::bitRate; 0, the default: none). The
-    /// figures run at kBitRate.
-    void setBitRate(quint32 bitRate)
-    {
-        Host::SimBusOptions o = m_bus.options();
-        o.bitRate = bitRate;
         m_bus.setOptions(o);
     }
 
