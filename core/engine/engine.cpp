@@ -12,6 +12,8 @@
 #include <QtCore/QPointer>
 #include <QtCore/QTimer>
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <map>
@@ -34,6 +36,53 @@ constexpr quint8 kGatewayId = 0;
 constexpr quint8 kBroadcast = 255;
 constexpr quint8 kNodeSensor = 255;
 constexpr int kRawLimit = 128; // bytes of a malformed unit kept for the traffic view
+
+// Nonce round trips over the radio are retried after a timeout estimated from measured round
+// trips, as TCP does (RFC 6298: SRTT + 4 RTTVAR, Karn's rule: no sample from a round trip that
+// was retried, the timeout doubled for each retry), instead of waiting out the 5 s nonce window
+// when one of the two frames was lost.
+// The floor: through a serial gateway at 115200 baud a nonce request line (~20 characters) and
+// its response line (~70) take ~8 ms on the wire, the two radio frames with their automatic
+// acknowledgements ~3 ms, the node's nonce (SHA-256 over its entropy on a 16 MHz ATmega328P)
+// ~3 ms: ~15 ms, so 100 ms leaves room for the host's and the gateway's scheduling.
+constexpr quint32 kMinRoundTripTimeoutMs = 100;
+// Before anything was measured (RFC 6298 says 1 s).
+constexpr quint32 kInitialRoundTripTimeoutMs = 1000;
+// An unsolicited repeat of the nonce response a node asked for, when its signed frame does not
+// follow: the node may have missed the response (at most this many repeats).
+constexpr int kMaxNonceResponseRepeats = 3;
+// A node locks itself at the 5th nonce request without a verified frame in between
+// (MY_NODE_LOCK_COUNTER_MAX, kNodeLockMax in firmware/src/eepromlayout.h). A request whose
+// response was lost counts there, and the gateway cannot tell that from a lost request. So a
+// frame gets at most this many retries, and after kMaxUnansweredRequests requests in a row
+// without any response from the node (its answers do not get through) the gateway sends it
+// one request per nonce window only, as it did without retries, until it answers again.
+constexpr int kMaxNonceRetries = 2;
+constexpr int kMaxUnansweredRequests = 3;
+
+/// Smoothed round-trip time of one radio path (RFC 6298, integer milliseconds).
+struct RoundTrip
+{
+    int srtt = -1; ///< -1: no sample yet
+    int rttvar = 0;
+    void sample(quint32 ms)
+    {
+        const int r = int(std::min<quint32>(ms, Protocol::kVerificationTimeoutMs));
+        if (srtt < 0) {
+            srtt = r;
+            rttvar = r / 2;
+        } else {
+            rttvar = (3 * rttvar + std::abs(srtt - r)) / 4;
+            srtt = (7 * srtt + r) / 8;
+        }
+    }
+    bool known() const { return srtt >= 0; }
+    quint32 timeout() const
+    {
+        return std::clamp<quint32>(quint32(srtt + std::max(4 * rttvar, 10)), kMinRoundTripTimeoutMs,
+                                   Protocol::kVerificationTimeoutMs);
+    }
+};
 
 Message internalMessage(quint8 destination, InternalType type, quint8 sensor = kNodeSensor)
 {
@@ -112,7 +161,30 @@ struct NodeState
     // Signing towards the node: one session at a time, the rest waits in order.
     std::deque<Outgoing> outbox;
     bool awaitingNonce = false;
-    quint32 nonceRequestedAt = 0;
+    quint32 nonceRequestedAt = 0; ///< the first request for the frame at the outbox's front
+    quint32 nonceSentAt = 0; ///< the latest (re)request
+    int nonceRetries = 0;
+    int unansweredRequests = 0; ///< nonce requests in a row that got no response
+    quint32 lastRequestAt = 0;
+    bool nonceDeferred = false; ///< the request waits for the pace of an unanswering node
+    /// Nonce requests sent since the last evidence that the node verified a signed frame
+    /// (EngineOptions::nonceRequestBudget).
+    int requestsUnverified = 0;
+    /// Signed frames sent with an echo request, whose echo (sent by the node only after it
+    /// verified the frame) is evidence: header fields and requestsUnverified when it was sent.
+    struct EchoAwaited
+    {
+        quint8 command;
+        quint8 type;
+        quint8 sensor;
+        int requestsBefore;
+    };
+    std::deque<EchoAwaited> echoes;
+    // Signing by the node towards the gateway: the nonce response it was sent, repeated when
+    // no signed frame follows in time.
+    bool answerPending = false;
+    quint32 answeredAt = 0;
+    int answerRepeats = 0;
     bool reminded = false;
     quint32 remindedAt = 0; ///< when the gateway last re-sent its signing presentation
     char signalMetric = '?'; ///< what the last I_SIGNAL_REPORT_REQUEST sent to it asked for
@@ -150,8 +222,23 @@ public:
     Result<void> transmit(quint8 destination, const Message &m, Link *via = nullptr);
     Result<void> transmitLine(Link *link, const Message &m);
     void startSigning(quint8 destination);
+    /// False (and nothing sent) when the node's nonce-request budget is used up.
+    bool sendNonceRequest(quint8 destination);
+    bool budgetLeft(const NodeState &node) const
+    {
+        return options.nonceRequestBudget <= 0
+               || node.requestsUnverified < options.nonceRequestBudget;
+    }
+    QString budgetText(quint8 destination) const;
+    /// An echo of a signed frame the gateway asked one for: the node verified that frame.
+    void noteEcho(NodeState &node, const Message &echo);
+    /// Fails every frame waiting to be signed to @p destination: its budget is used up.
+    void refuseOutbox(quint8 destination, bool queued);
     void finishSigning(quint8 sender, const Message &nonceResponse);
     void checkTimeouts();
+    /// When a nonce round trip is given up as lost (before retries double it).
+    quint32 roundTripTimeout() const;
+    void sampleRoundTrip(quint32 ms);
     Result<quint8> allocateId();
     void record(Link *link, bool outgoing, FrameVerdict verdict, const Message *m,
                 const QByteArray *raw = nullptr, QString detail = {});
@@ -174,6 +261,7 @@ public:
     Inventory *inventory = nullptr;
     quint64 nextSendId = 1;
     EngineStatistics stats;
+    RoundTrip linkRoundTrip; ///< nonce round trips with every node, both ways
 };
 
 void EnginePrivate::record(Link *link, bool outgoing, FrameVerdict verdict, const Message *m,
@@ -267,6 +355,8 @@ void EnginePrivate::onFrame(Link *link, const QByteArray &unit)
         node.failures = 0;
         node.nonceRequests = 0;
     }
+    if (m.isEcho() && sender != kBroadcast)
+        noteEcho(node, m);
     Message accepted = m;
     accepted.setSigned(false); // the controller sees only the payload (spec 2.7)
     handleAccepted(link, accepted);
@@ -304,8 +394,12 @@ FrameVerdict EnginePrivate::verify(NodeState &node, const Message &m, QString &d
     else
         v = Protocol::verifyReceived(*signer, m, node.nonce, clock(), whitelist);
     Protocol::secureZero(&entry, sizeof entry);
-    if (v == Protocol::Verdict::Verified)
+    if (v == Protocol::Verdict::Verified) {
         node.signingHeld = false; // whichever key it was, the gateway now knows it
+        if (node.answerPending && node.answerRepeats == 0)
+            sampleRoundTrip(clock() - node.answeredAt);
+        node.answerPending = false;
+    }
     switch (v) {
     case Protocol::Verdict::Verified:
         return FrameVerdict::Verified;
@@ -535,9 +629,15 @@ void EnginePrivate::handleInternal(Link *link, const Message &m)
         Message reply = internalMessage(sender, InternalType::NonceResponse);
         reply.setPayload(PayloadType::Custom, node.nonce.payload(), Protocol::kNoncePayloadSize);
         transmit(sender, reply, link);
+        node.answerPending = options.adaptiveNonceTimeouts;
+        node.answeredAt = clock();
+        node.answerRepeats = 0;
+        if (!timeoutTimer->isActive())
+            timeoutTimer->start();
         return;
     }
     case InternalType::NonceResponse:
+        node.unansweredRequests = 0; // its answers get through
         if (host)
             finishSigning(sender, m);
         return;
@@ -720,12 +820,75 @@ void EnginePrivate::startSigning(quint8 destination)
         return;
     node.awaitingNonce = true;
     node.nonceRequestedAt = clock();
+    node.nonceSentAt = node.nonceRequestedAt;
+    node.nonceRetries = 0;
+    node.nonceDeferred
+            = options.adaptiveNonceTimeouts && node.unansweredRequests >= kMaxUnansweredRequests
+              && quint32(clock() - node.lastRequestAt) < Protocol::kVerificationTimeoutMs;
+    if (!node.nonceDeferred && !sendNonceRequest(destination)) {
+        refuseOutbox(destination, true);
+        return;
+    }
+    if (!timeoutTimer->isActive())
+        timeoutTimer->start();
+}
+
+QString EnginePrivate::budgetText(quint8 destination) const
+{
+    return u"node %1 would lock itself: %2 nonce requests sent to it since its last verified "
+           u"frame (it locks at its 5th, spec 4.10); nothing is signed to it until it shows "
+           u"that it verified one"_s.arg(destination)
+                   .arg(nodes[destination].requestsUnverified);
+}
+
+void EnginePrivate::refuseOutbox(quint8 destination, bool queued)
+{
+    NodeState &node = nodes[destination];
+    node.awaitingNonce = false;
+    const QString why = budgetText(destination);
+    if (!node.outbox.empty())
+        qCWarning(lcEngine).noquote() << why;
+    while (!node.outbox.empty()) {
+        const quint64 id = node.outbox.front().id;
+        node.outbox.pop_front();
+        ++stats.nonceBudgetRefusals;
+        if (queued)
+            QMetaObject::invokeMethod(
+                    q,
+                    [this, id, why] { Q_EMIT q->sendFailed(id, Error(ErrorCode::Refused, why)); },
+                    Qt::QueuedConnection);
+        else
+            Q_EMIT q->sendFailed(id, Error(ErrorCode::Refused, why));
+    }
+}
+
+void EnginePrivate::noteEcho(NodeState &node, const Message &echo)
+{
+    for (auto it = node.echoes.begin(); it != node.echoes.end(); ++it) {
+        if (it->command != quint8(echo.command()) || it->type != echo.type()
+            || it->sensor != echo.sensor())
+            continue;
+        // What was sent after that frame may have reached the node after its verification.
+        node.requestsUnverified = std::max(0, node.requestsUnverified - it->requestsBefore);
+        node.echoes.erase(node.echoes.begin(), it + 1);
+        return;
+    }
+}
+
+bool EnginePrivate::sendNonceRequest(quint8 destination)
+{
+    NodeState &node = nodes[destination];
+    if (!budgetLeft(node))
+        return false;
+    ++node.requestsUnverified;
+    ++node.unansweredRequests;
+    node.lastRequestAt = clock();
+    node.nonceSentAt = node.lastRequestAt;
     Message request = internalMessage(destination, InternalType::NonceRequest,
                                       node.outbox.front().message.sensor());
     request.setString("", 0);
     transmit(destination, request);
-    if (!timeoutTimer->isActive())
-        timeoutTimer->start();
+    return true;
 }
 
 void EnginePrivate::finishSigning(quint8 sender, const Message &response)
@@ -735,6 +898,8 @@ void EnginePrivate::finishSigning(quint8 sender, const Message &response)
         || response.payloadLength() != Protocol::kNoncePayloadSize)
         return;
     node.awaitingNonce = false;
+    if (node.nonceRetries == 0)
+        sampleRoundTrip(clock() - node.nonceSentAt);
     Outgoing out = std::move(node.outbox.front());
     node.outbox.pop_front();
     uint8_t nonce[Protocol::kNonceSize];
@@ -742,6 +907,15 @@ void EnginePrivate::finishSigning(quint8 sender, const Message &response)
     Protocol::LegacySigner *signer = signerFor(node);
     const bool salt = doWhitelist.isRequired(sender);
     Protocol::SignResult result = Protocol::SignResult::NoKey;
+    // With a budget, an application frame asks for its echo: a node echoes only what it
+    // verified, so the echo shows the gateway that the node's nonce-request count is 0 again.
+    // Management requests cannot (a receiver refuses them with an echo request); their
+    // authenticated acknowledgements are the evidence (noteNodeVerified).
+    const bool askEcho = options.nonceRequestBudget > 0 && !out.message.isEcho()
+                         && !(out.message.command() == Command::Stream
+                              && out.message.type() == Protocol::kManagementRequestType);
+    if (askEcho)
+        out.message.setRequestEcho(true);
     if (signer && (!salt || hasGatewaySerial))
         result = signer->sign(out.message, nonce, salt ? gatewaySerial.data() : nullptr);
     Protocol::secureZero(nonce, sizeof nonce);
@@ -755,6 +929,13 @@ void EnginePrivate::finishSigning(quint8 sender, const Message &response)
         Q_EMIT q->sendFailed(out.id, Error(ErrorCode::Refused, u"not signed: "_s + why));
     } else {
         const auto sent = transmit(sender, out.message);
+        if (sent && askEcho) {
+            constexpr size_t kEchoesKept = 4;
+            if (node.echoes.size() == kEchoesKept)
+                node.echoes.pop_front();
+            node.echoes.push_back({quint8(out.message.command()), out.message.type(),
+                                   out.message.sensor(), node.requestsUnverified});
+        }
         if (sent)
             Q_EMIT q->sendDone(out.id);
         else
@@ -763,15 +944,79 @@ void EnginePrivate::finishSigning(quint8 sender, const Message &response)
     startSigning(sender);
 }
 
+quint32 EnginePrivate::roundTripTimeout() const
+{
+    // One estimate for all nodes: they share the gateway and the channel, whose load makes
+    // most of a round trip's variation, and one node has too few round trips of its own for a
+    // deviation that settles (a burst of joins would keep its timeout high for long). A node
+    // behind repeaters takes longer; its retries double the timeout until it fits.
+    return linkRoundTrip.known() ? linkRoundTrip.timeout() : kInitialRoundTripTimeoutMs;
+}
+
+void EnginePrivate::sampleRoundTrip(quint32 ms)
+{
+    linkRoundTrip.sample(ms);
+}
+
 void EnginePrivate::checkTimeouts()
 {
     bool waiting = false;
     const quint32 now = clock();
     for (size_t i = 0; i < nodes.size(); ++i) {
         NodeState &node = nodes[i];
+        if (node.answerPending) {
+            node.nonce.expire(now);
+            if (!node.nonce.isActive() || node.locked || node.revoked) {
+                node.answerPending = false;
+            } else if (quint32(now - node.answeredAt) >= roundTripTimeout() << node.answerRepeats) {
+                if (node.answerRepeats >= kMaxNonceResponseRepeats) {
+                    node.answerPending = false;
+                } else {
+                    // The same nonce again (still the one outstanding): a node that got the
+                    // first one is no longer waiting and ignores it.
+                    ++node.answerRepeats;
+                    ++stats.nonceResponseRepeats;
+                    node.answeredAt = now;
+                    Message reply = internalMessage(quint8(i), InternalType::NonceResponse);
+                    reply.setPayload(PayloadType::Custom, node.nonce.payload(),
+                                     Protocol::kNoncePayloadSize);
+                    transmit(quint8(i), reply, node.link);
+                }
+            }
+            waiting = waiting || node.answerPending;
+        }
         if (!node.awaitingNonce)
             continue;
-        if (quint32(now - node.nonceRequestedAt) < Protocol::kVerificationTimeoutMs) {
+        if (node.nonceDeferred) {
+            // Paced: one request per nonce window to a node that does not answer.
+            if (quint32(now - node.lastRequestAt) >= Protocol::kVerificationTimeoutMs) {
+                node.nonceDeferred = false;
+                node.nonceRequestedAt = now;
+                if (!sendNonceRequest(quint8(i))) {
+                    refuseOutbox(quint8(i), false);
+                    continue;
+                }
+            }
+            waiting = true;
+            continue;
+        }
+        const quint32 timeout = std::min<quint32>(roundTripTimeout() << node.nonceRetries,
+                                                  Protocol::kVerificationTimeoutMs);
+        const bool lastTimedOut = options.adaptiveNonceTimeouts
+                                  && node.nonceRetries >= kMaxNonceRetries
+                                  && quint32(now - node.nonceSentAt) >= timeout;
+        if (quint32(now - node.nonceRequestedAt) < Protocol::kVerificationTimeoutMs
+            && !lastTimedOut) {
+            if (options.adaptiveNonceTimeouts && quint32(now - node.nonceSentAt) >= timeout
+                && node.unansweredRequests < kMaxUnansweredRequests && budgetLeft(node)) {
+                // The request or the response was lost: ask again. The node answers with a
+                // fresh nonce, which replaces the one it sent before (one verification
+                // session at a time), so only a response that is late beyond the timeout,
+                // not a lost one, could still make the frame fail at the node.
+                ++node.nonceRetries;
+                ++stats.nonceRetries;
+                sendNonceRequest(quint8(i));
+            }
             waiting = true;
             continue;
         }
@@ -779,9 +1024,12 @@ void EnginePrivate::checkTimeouts()
         ++stats.signingTimeouts;
         const Outgoing out = std::move(node.outbox.front());
         node.outbox.pop_front();
+        // Given up when the last retry went unanswered too, or the nonce window is over.
         Q_EMIT q->sendFailed(out.id,
                              Error(ErrorCode::Refused,
-                                   u"node %1 did not answer the nonce request in 5 s"_s.arg(i)));
+                                   u"node %1 did not answer %2 nonce requests in %3 ms"_s.arg(i)
+                                           .arg(node.nonceRetries + 1)
+                                           .arg(quint32(now - node.nonceRequestedAt))));
         startSigning(quint8(i));
         waiting = waiting || node.awaitingNonce;
     }
@@ -820,7 +1068,8 @@ Engine::Engine(EngineOptions options, QObject *parent)
     qRegisterMetaType<SecurityAlert>();
     qRegisterMetaType<Protocol::Message>();
     d->timeoutTimer = new QTimer(this);
-    d->timeoutTimer->setInterval(100);
+    // Fine enough for the shortest round-trip timeout (kMinRoundTripTimeoutMs).
+    d->timeoutTimer->setInterval(20);
     connect(d->timeoutTimer, &QTimer::timeout, this, [this] { d->checkTimeouts(); });
 }
 
@@ -954,7 +1203,25 @@ bool Engine::hasNodeKeyCandidate(quint8 node) const
 
 void Engine::holdSigning(quint8 node)
 {
-    d->nodes[node].signingHeld = true;
+    NodeState &n = d->nodes[node];
+    n.signingHeld = true;
+    // Frames still waiting for their nonce would go out under a key the node may no longer
+    // hold: each would cost it a failed verification, and its nonce requests (retried after
+    // a timeout) count towards its lock.
+    n.awaitingNonce = false;
+    while (!n.outbox.empty()) {
+        const quint64 id = n.outbox.front().id;
+        n.outbox.pop_front();
+        QMetaObject::invokeMethod(
+                this,
+                [this, id, node] {
+                    Q_EMIT sendFailed(id,
+                                      Error(ErrorCode::Refused,
+                                            u"node %1 may hold a new key: nothing is signed "
+                                            u"to it until a frame from it verifies"_s.arg(node)));
+                },
+                Qt::QueuedConnection);
+    }
 }
 
 bool Engine::isSigningHeld(quint8 node) const
@@ -1081,6 +1348,22 @@ bool Engine::isRevoked(quint8 node) const
     return d->nodes[node].revoked;
 }
 
+void Engine::noteNodeVerified(quint8 node)
+{
+    d->nodes[node].requestsUnverified = 0;
+    d->nodes[node].echoes.clear();
+}
+
+int Engine::nonceRequestsWithoutEvidence(quint8 node) const
+{
+    return d->nodes[node].requestsUnverified;
+}
+
+void Engine::setNonceRequestsWithoutEvidence(quint8 node, int count)
+{
+    d->nodes[node].requestsUnverified = std::max(0, count);
+}
+
 void Engine::unlockNode(quint8 node)
 {
     NodeState &n = d->nodes[node];
@@ -1143,6 +1426,10 @@ Result<quint64> Engine::send(const Protocol::Message &message)
         return fail(ErrorCode::Refused,
                     u"node %1 may hold a new key: nothing is signed to it until a frame from it "
                     u"verifies"_s.arg(destination));
+    if (sign && !d->budgetLeft(node) && !node.awaitingNonce) {
+        ++d->stats.nonceBudgetRefusals;
+        return fail(ErrorCode::Refused, d->budgetText(destination));
+    }
     if (!sign) {
         m.setSigned(false);
         const auto sent = d->transmit(destination, m);
@@ -1163,7 +1450,11 @@ Result<quint64> Engine::send(const Protocol::Message &message)
 
 EngineStatistics Engine::statistics() const
 {
-    return d->stats;
+    EngineStatistics s = d->stats;
+    s.roundTripMs = d->linkRoundTrip.srtt;
+    s.roundTripTimeoutMs = int(d->linkRoundTrip.known() ? d->linkRoundTrip.timeout()
+                                                        : kInitialRoundTripTimeoutMs);
+    return s;
 }
 
 } // namespace Warden

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <map>
 
 using namespace Qt::StringLiterals;
@@ -71,6 +72,9 @@ QString BatchProgress::text() const
     return out;
 }
 
+// The retry after an unanswered attempt of a node that was heard meanwhile: the next poll.
+constexpr qint64 kHeardRetryDelayMs = 1;
+
 // --- private ---------------------------------------------------------------------------------
 
 class JobRunnerPrivate
@@ -90,6 +94,8 @@ public:
         bool needsNewCounter = false;
         bool sendFailed = false;
         bool heard = false; ///< the node sent something during the attempt in flight
+        qint64 waitingSince = 0; ///< when the attempt's last frame went out
+        int sends = 0; ///< attempts under the current counter (Karn: sample only the first)
         QSet<quint64> sendIds; ///< frames of the attempt in flight in the engine
         std::unique_ptr<ManagementSession> session;
     };
@@ -130,6 +136,9 @@ public:
     void handleAnswer(Entry &e);
     void emitBatch(qint64 batch);
     qint64 backoff(int unanswered) const;
+    /// The wait for an acknowledgement after the last frame went out.
+    qint64 ackTimeout() const;
+    void enterWaiting(Entry &e);
     void schedulePoll();
     Result<qint64> add(quint8 node, const ManagementAction &action, qint64 batch,
                        const QString &label, const QString &expectedDigest);
@@ -149,6 +158,10 @@ public:
     std::map<quint64, qint64> sendOwners; // engine send id -> job id
     qint64 nextBatch = 1;
     JobRunnerStatistics stats;
+    // Answer times (last request frame out -> acknowledgement in), RFC 6298 style, over every
+    // node: the nodes of one network answer alike, and a push learns from its first answers.
+    qint64 srtt = -1;
+    qint64 rttvar = 0;
 };
 
 QString JobRunnerPrivate::payload(const Entry &e) const
@@ -236,6 +249,22 @@ void JobRunnerPrivate::setPending(Entry &e, const QString &why, qint64 retryAt)
     Q_EMIT q->jobProgress(e.job.id, e.job.node, why);
 }
 
+qint64 JobRunnerPrivate::ackTimeout() const
+{
+    if (!options.adaptiveAckTimeout || srtt < 0)
+        return options.ackTimeoutMs;
+    return std::clamp<qint64>(srtt + std::max<qint64>(4 * rttvar, 20), options.minAckTimeoutMs,
+                              std::max(options.minAckTimeoutMs, options.ackTimeoutMs));
+}
+
+void JobRunnerPrivate::enterWaiting(Entry &e)
+{
+    e.phase = Phase::Waiting;
+    e.waitingSince = now();
+    // The deadline follows the estimate (poll()); a failed send is given up at once.
+    e.deadline = e.sendFailed ? e.waitingSince : e.waitingSince + ackTimeout();
+}
+
 qint64 JobRunnerPrivate::backoff(int unanswered) const
 {
     const double ms = double(options.firstRetryMs)
@@ -315,6 +344,7 @@ void JobRunnerPrivate::sendAttempt(Entry &e)
     e.sendFailed = false;
     e.heard = false;
     e.job.state = JobState::Running;
+    ++e.sends;
     ++e.job.attempts;
     ++stats.attempts;
     const int frames = e.session->frameCount();
@@ -340,10 +370,8 @@ void JobRunnerPrivate::sendAttempt(Entry &e)
                                   .arg(e.job.action.operationName())
                                   .arg(e.job.counter)
                                   .arg(e.job.attempts));
-    if (e.sendFailed || e.sendIds.isEmpty()) {
-        e.phase = Phase::Waiting;
-        e.deadline = e.sendFailed ? now() : now() + options.ackTimeoutMs;
-    }
+    if (e.sendFailed || e.sendIds.isEmpty())
+        enterWaiting(e);
 }
 
 void JobRunnerPrivate::handleAnswer(Entry &e)
@@ -351,8 +379,23 @@ void JobRunnerPrivate::handleAnswer(Entry &e)
     ManagementSession &s = *e.session;
     const Result8 result = s.result();
     ++stats.acksAccepted;
+    if (e.phase == Phase::Waiting && e.sends == 1 && !e.sendFailed) {
+        const qint64 r = std::max<qint64>(0, now() - e.waitingSince);
+        if (srtt < 0) {
+            srtt = r;
+            rttvar = r / 2;
+        } else {
+            rttvar = (3 * rttvar + std::abs(srtt - r)) / 4;
+            srtt = (7 * srtt + r) / 8;
+        }
+    }
     e.unanswered = 0;
     e.job.waitingForNode = false;
+    // An authenticated answer: the node assembled the request, so it verified the gateway's
+    // signature on its fragments (a node that requires signatures drops unverified ones), which
+    // reset its count of nonce requests (spec 4.10). Nothing else tells the engine that.
+    if (engine)
+        engine->noteNodeVerified(e.job.node);
     switch (result) {
     case Result8::Applied: {
         QString reason = u"applied"_s;
@@ -462,10 +505,8 @@ JobRunner::JobRunner(Engine *engine, Inventory *inventory, ManagementKeySource k
             d->sendOwners.erase(owner);
             if (!e || !e->sendIds.remove(id) || !e->sendIds.isEmpty())
                 return;
-            if (e->phase == JobRunnerPrivate::Phase::Sending) {
-                e->phase = JobRunnerPrivate::Phase::Waiting;
-                e->deadline = d->now() + (e->sendFailed ? 0 : d->options.ackTimeoutMs);
-            }
+            if (e->phase == JobRunnerPrivate::Phase::Sending)
+                d->enterWaiting(*e);
         });
         connect(engine, &Engine::sendFailed, this, [this](quint64 id, const Error &error) {
             const auto owner = d->sendOwners.find(id);
@@ -478,7 +519,7 @@ JobRunner::JobRunner(Engine *engine, Inventory *inventory, ManagementKeySource k
             e->sendFailed = true;
             e->job.lastError = error.message();
             if (e->sendIds.isEmpty() && e->phase == JobRunnerPrivate::Phase::Sending) {
-                e->phase = JobRunnerPrivate::Phase::Waiting;
+                d->enterWaiting(*e);
                 e->deadline = d->now();
                 d->schedulePoll();
             }
@@ -660,7 +701,9 @@ BatchProgress JobRunner::batch(qint64 batch) const
 
 JobRunnerStatistics JobRunner::statistics() const
 {
-    return d->stats;
+    JobRunnerStatistics s = d->stats;
+    s.ackTimeoutMs = int(d->ackTimeout());
+    return s;
 }
 
 Result<QByteArray> JobRunner::configDigest(const NodeConfiguration &config)
@@ -673,22 +716,32 @@ void JobRunner::poll()
     if (!d->started)
         return;
     const qint64 now = d->now();
+    const qint64 ackTimeout = d->ackTimeout();
     // 1. Attempts whose time is up.
     for (auto &[id, e] : d->entries) {
         if (isFinished(e.job.state) || e.phase == JobRunnerPrivate::Phase::Idle)
             continue;
+        // A wait that began before the estimate improved ends by the estimate of now.
+        if (e.phase == JobRunnerPrivate::Phase::Waiting && !e.sendFailed)
+            e.deadline = std::min(e.deadline, e.waitingSince + ackTimeout);
         if (now < e.deadline)
             continue;
+        ++d->stats.timeouts;
         if (e.heard) {
             // The node is awake (it answered nonce requests or sent fragments): frames were
-            // lost on the way. Soon again, and it does not count as silence.
+            // lost on the way. Again soon (the acknowledgement timeout has passed), and it
+            // does not count as silence. Not in this poll: whoever follows the job's progress
+            // acts first (the key rotation stops signing to a node whose activation went
+            // unanswered, as it may hold the new key).
             e.unanswered = 0;
             e.job.waitingForNode = false;
             d->setPending(e,
                           u"no acknowledgement from node %1 (attempt %2), which is awake: "
                           u"frames lost; retrying"_s.arg(e.job.node)
                                   .arg(e.job.attempts),
-                          now + d->options.firstRetryMs);
+                          now
+                                  + (d->options.adaptiveAckTimeout ? kHeardRetryDelayMs
+                                                                   : d->options.firstRetryMs));
             continue;
         }
         ++e.unanswered;
@@ -738,6 +791,7 @@ void JobRunner::poll()
             continue;
         }
         e->job.counter = ++hw;
+        e->sends = 0;
         e->needsNewCounter = false;
         e->session.reset();
         ++d->stats.countersReserved;

@@ -197,7 +197,8 @@ SimulatedNetwork::SimulatedNetwork(SimulatedLink *link, SimulatedSettings s)
     : q(link)
     , settings(std::move(s))
     , bus(clock, Host::SimBusOptions {settings.seed, settings.loss, settings.duplication,
-                                      uint32_t(settings.minDelayMs), uint32_t(settings.maxDelayMs)})
+                                      uint32_t(settings.minDelayMs), uint32_t(settings.maxDelayMs),
+                                      uint32_t(settings.bitRate)})
     , gateway(bus.connect(kGatewayAddress))
     , attacker(bus.connect(kAttackerAddress))
     , gatewaySerial(deriveSerial(settings.seed, 0xFFFF))
@@ -427,6 +428,7 @@ QVariantMap SimulatedLink::defaultSettings()
             {u"duplication"_s, 0.0},
             {u"minDelayMs"_s, 0},
             {u"maxDelayMs"_s, 0},
+            {u"bitRate"_s, 0},
             {u"tickMs"_s, 10},
             {u"timeScale"_s, 1.0},
             {u"keyMode"_s, u"network"_s},
@@ -460,6 +462,7 @@ Result<SimulatedSettings> SimulatedLink::parseSettings(const QString &linkName,
     WARDEN_TAKE(s.duplication, reader.realNumber(u"duplication"_s, s.duplication, 0.0, 0.9));
     WARDEN_TAKE(s.minDelayMs, reader.wholeNumber(u"minDelayMs"_s, s.minDelayMs, 0, 1000));
     WARDEN_TAKE(s.maxDelayMs, reader.wholeNumber(u"maxDelayMs"_s, s.minDelayMs, 0, 1000));
+    WARDEN_TAKE(s.bitRate, reader.wholeNumber(u"bitRate"_s, s.bitRate, 0, 2000000));
     WARDEN_TAKE(s.tickMs, reader.wholeNumber(u"tickMs"_s, s.tickMs, 1, 1000));
     WARDEN_TAKE(s.timeScale, reader.realNumber(u"timeScale"_s, s.timeScale, 0.0, 1000.0));
     WARDEN_TAKE(s.reportIntervalMs,

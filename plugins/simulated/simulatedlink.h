@@ -40,6 +40,10 @@ struct SimulatedSettings
     double duplication = 0.0;
     int minDelayMs = 0;
     int maxDelayMs = 0;
+    /// Bits per second on the shared channel (an nRF24L01+ runs 250000, 1000000 or 2000000):
+    /// a frame holds the channel for its air time and arrives when its last bit is sent. 0 (the
+    /// default, as before the setting existed): frames take no air time.
+    int bitRate = 0;
     int tickMs = 10;
     double timeScale = 1.0; ///< 0: the clock moves only through advance()
     KeyMode keyMode = KeyMode::Network;

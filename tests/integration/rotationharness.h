@@ -97,11 +97,14 @@ struct DaemonFiles
 /// The engine as wardend makes it: host gateway, signatures required, on the network's clock,
 /// the inventory attached (revocations reloaded) and the rest of its security state restored
 /// from the files as at every start (SecurityService::restoreEngine), the network its link.
-inline std::unique_ptr<Warden::Engine> makeDaemonEngine(SimNetwork &net, DaemonFiles &files)
+/// @p fast: the adaptive nonce timeouts (EngineOptions::adaptiveNonceTimeouts).
+inline std::unique_ptr<Warden::Engine> makeDaemonEngine(SimNetwork &net, DaemonFiles &files,
+                                                        bool fast = false)
 {
     Warden::EngineOptions options;
     options.mode = Warden::GatewayMode::HostGateway;
     options.requireSignatures = true;
+    options.adaptiveNonceTimeouts = fast;
     auto engine = std::make_unique<Warden::Engine>(options);
     engine->setClock([&net] { return net.millis(); });
     engine->setInventory(files.inventory.get());
@@ -119,16 +122,19 @@ inline std::unique_ptr<Warden::Engine> makeDaemonEngine(SimNetwork &net, DaemonF
 struct RotationDaemon
 {
     /// Files in @p dir; @p fresh: create the inventory and key store (else open them).
-    RotationDaemon(SimNetwork &net, const QString &dir, bool fresh, const QList<quint8> &stock = {})
+    /// @p fast: the adaptive timeouts of the engine and the job runner (the figures).
+    RotationDaemon(SimNetwork &net, const QString &dir, bool fresh, const QList<quint8> &stock = {},
+                   bool fast = false)
         : network(net)
         , directory(dir)
         , files(net, dir, fresh, stock)
         , store(files.store)
         , inventory(files.inventory.get())
     {
-        engine = makeDaemonEngine(net, files);
+        engine = makeDaemonEngine(net, files, fast);
         Warden::JobRunnerOptions jobOptions;
         jobOptions.pollIntervalMs = 0; // driven by step() on the simulated clock
+        jobOptions.adaptiveAckTimeout = fast;
         runner = std::make_unique<Warden::JobRunner>(engine.get(), files.inventory.get(),
                                                      Warden::KeyRotation::keySource(store.get()),
                                                      jobOptions);

@@ -178,9 +178,10 @@ QString dump(const RotationDaemon &d)
                          .arg(d.engine->isSigningHeld(n.node) ? u", signing held"_s : QString())
                          .arg(d.engine->isLocked(n.node) ? u", locked"_s : QString())
                          .arg(job, n.reason)
-                         .arg(node.node->isReady()                              ? u"ready"_s
-                              : node.node->lockReason() != Fw::LockReason::None ? u"LOCKED"_s
-                                                                                : u"not ready"_s)
+                         .arg(node.node->isReady() ? u"ready"_s
+                              : node.node->lockReason() != Fw::LockReason::None
+                                      ? u"LOCKED (reason %1)"_s.arg(int(node.node->lockReason()))
+                                      : u"not ready"_s)
                          .arg(stored.activeEpoch)
                          .arg(stored.pendingEpoch);
     }

@@ -26,8 +26,9 @@ void tst_RotationFigures::fiftyNodesAtTenPercentLoss()
 {
     constexpr int kNodes = 50;
     QTemporaryDir dir;
-    SimNetwork net(specs(kNodes), kOldKey, Fw::PolicyFlag::kRequireSignatures, 3);
-    RotationDaemon d(net, dir.path(), true);
+    SimNetwork net(specs(kNodes), kOldKey, Fw::PolicyFlag::kRequireSignatures, 3, true, kBitRate);
+    // The adaptive timeouts: off by default, as they risk the nodes' lock (engine.h).
+    RotationDaemon d(net, dir.path(), true, {}, true);
     QVERIFY(joinAll(d));
     net.setLoss(0.10);
     std::map<RotationStep, quint32> entered;
@@ -40,13 +41,35 @@ void tst_RotationFigures::fiftyNodesAtTenPercentLoss()
     const quint64 framesBefore = net.frames();
     const quint64 requestBefore = net.requestFrames();
     const quint64 ackBefore = net.ackFrames();
+    const quint64 nonceRequestsBefore = net.nonceRequests();
+    const quint64 nonceResponsesBefore = net.nonceResponses();
+    const quint64 busyBefore = net.channelBusyUs();
     const quint32 start = net.millis();
     QElapsedTimer wall;
     wall.start();
     QVERIFY(d.rotation->start(plan));
-    QVERIFY(d.runUntil(1200000, [&] { return d.finished(); }));
+    const bool finished = d.runUntil(1200000, [&] { return d.finished(); });
+    if (!finished) {
+        for (int i = 1; i <= kNodes; ++i) {
+            if (net.node(quint8(i)).node->lockReason() != Fw::LockReason::None)
+                qWarning("node %d locked itself (reason %d)", i,
+                         int(net.node(quint8(i)).node->lockReason()));
+        }
+        for (const NodeRotationStatus &n : d.rotation->status()->nodes) {
+            if (n.state != NodeRotationState::Activated)
+                qWarning("node %d: gateway epoch %d, %d switches, job %lld: %s", n.node,
+                         n.gatewayEpoch, n.switches, n.activationJob,
+                         qPrintable(d.runner->job(n.activationJob)
+                                            ? d.runner->job(n.activationJob)->lastError
+                                            : QString()));
+        }
+    }
+    QVERIFY2(finished, qPrintable(d.rotation->status()->text()));
     const RotationReport r = *d.rotation->status();
     QCOMPARE(r.activated, kNodes);
+    // Activated means an authenticated acknowledgement; every node holds the new key.
+    for (int i = 1; i <= kNodes; ++i)
+        QCOMPARE(net.stored(quint8(i)).activeEpoch, r.newEpoch);
     const quint32 elapsed = net.millis() - start;
     const quint64 frames = net.frames() - framesBefore;
     const quint64 management = net.requestFrames() - requestBefore + net.ackFrames() - ackBefore;
@@ -56,26 +79,48 @@ void tst_RotationFigures::fiftyNodesAtTenPercentLoss()
     const quint64 neededManagement = kNodes * 7;
     const quint64 needed = neededManagement * 3;
     const double floorMs = double(needed) * kAirTimeMs;
+    // The same frames at their real sizes: a nonce request is a bare 7-byte header, a nonce
+    // response and a signed frame fill all 32 bytes.
+    const double exchangeMs = double(Host::SimBus::airTimeUs(kBitRate, 7)
+                                     + 2 * Host::SimBus::airTimeUs(kBitRate, 32))
+                              / 1000.0;
+    const double exactFloorMs = double(neededManagement) * exchangeMs;
+    const double busyMs = double(net.channelBusyUs() - busyBefore) / 1000.0;
+    const JobRunnerStatistics stats = d.runner->statistics();
     qInfo().noquote() << u"50-node rotation at 10% loss: %1 ms simulated (%2 ms wall); "
-                         u"delivery %3 ms, activation %4 ms; %5 requests"_s.arg(elapsed)
+                         u"delivery %3 ms, activation %4 ms; %5 requests (%6 timed out), "
+                         u"%7 nonce requests and %8 nonce responses on the air, acknowledgement "
+                         u"timeout now %9 ms"_s.arg(elapsed)
                                  .arg(wall.elapsed())
                                  .arg(entered[RotationStep::Activating]
                                       - entered[RotationStep::Delivering])
                                  .arg(entered[RotationStep::Retiring]
                                       - entered[RotationStep::Activating])
-                                 .arg(r.attempts);
+                                 .arg(r.attempts)
+                                 .arg(stats.timeouts)
+                                 .arg(net.nonceRequests() - nonceRequestsBefore)
+                                 .arg(net.nonceResponses() - nonceResponsesBefore)
+                                 .arg(stats.ackTimeoutMs);
     qInfo().noquote() << u"radio floor: %1 frames x %2 ms = %3 ms; time ratio %4; management "
                          u"frames %5 vs %6 needed (ratio %7); all frames (nonce round trips, "
                          u"the sensors' own values and heartbeats included) %8 vs %1 (ratio "
                          u"%9)"_s.arg(needed)
                                  .arg(kAirTimeMs, 0, 'f', 3)
                                  .arg(floorMs, 0, 'f', 1)
-                                 .arg(double(elapsed) / floorMs, 0, 'f', 1)
+                                 .arg(double(elapsed) / floorMs, 0, 'f', 2)
                                  .arg(management)
                                  .arg(neededManagement)
                                  .arg(double(management) / double(neededManagement), 0, 'f', 2)
                                  .arg(frames)
                                  .arg(double(frames) / double(needed), 0, 'f', 2);
+    qInfo().noquote() << u"per node %1 frames (floor 21); the frames at their real sizes need "
+                         u"%2 ms (time ratio %3); the shared channel was busy %4 ms (settling and "
+                         u"automatic acknowledgements included), %5% of the time"_s
+                                 .arg(double(frames) / kNodes, 0, 'f', 1)
+                                 .arg(exactFloorMs, 0, 'f', 1)
+                                 .arg(double(elapsed) / exactFloorMs, 0, 'f', 2)
+                                 .arg(busyMs, 0, 'f', 1)
+                                 .arg(100.0 * busyMs / double(elapsed), 0, 'f', 0);
     qInfo().noquote() << r.text();
     QVERIFY(frames >= needed);
 }

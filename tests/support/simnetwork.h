@@ -39,6 +39,9 @@ constexpr quint32 kTickMs = 5;
 /// nRF24L01+ on the air at 250 kbit/s: preamble 1 B, address 5 B, 9-bit packet control field,
 /// a full 32-byte payload, CRC 2 B = 329 bits.
 constexpr double kAirTimeMs = (8.0 * (1 + 5 + 32 + 2) + 9) / 250.0;
+/// The bus is one shared channel at the nRF24's 250 kbit/s: a frame holds it for its air time
+/// (its real length, plus settling and the automatic acknowledgement of a unicast).
+constexpr uint32_t kBitRate = 250000;
 
 inline QByteArray filled(int first, int n = 32)
 {
@@ -107,12 +110,13 @@ public:
     };
 
     /// @p personalize: write the initial state (a fresh network); false: the EEPROM files
-    /// already hold the nodes' state (a restart after a kill).
+    /// already hold the nodes' state (a restart after a kill). @p bitRate: air time on the
+    /// shared channel from the start (SimBusOptions::bitRate; 0: none; the figures: kBitRate).
     SimNetwork(const std::vector<SimNodeSpec> &nodes, const QByteArray &networkKey, quint8 policy,
-               quint64 seed, bool personalize = true)
+               quint64 seed, bool personalize = true, quint32 bitRate = 0)
         : Link(Warden::LinkConfiguration {QStringLiteral("sim-bus"), QStringLiteral("bus"), {}},
                Warden::LinkFraming::RadioFrames)
-        , m_bus(m_clock, Host::SimBusOptions {seed, 0.0, 0.0, 0, 0})
+        , m_bus(m_clock, Host::SimBusOptions {seed, 0.0, 0.0, 0, 0, bitRate})
         , m_gateway(m_bus.connect(0))
     {
         m_bus.setTap([this](const Host::SimFrame &f) {
@@ -127,6 +131,12 @@ public:
             else if (m.command() == Warden::Protocol::Command::Stream
                      && m.type() == Warden::Protocol::kManagementAckType)
                 ++m_ackFrames;
+            else if (m.command() == Warden::Protocol::Command::Internal
+                     && m.type() == uint8_t(Warden::Protocol::Internal::NonceRequest))
+                ++m_nonceRequests;
+            else if (m.command() == Warden::Protocol::Command::Internal
+                     && m.type() == uint8_t(Warden::Protocol::Internal::NonceResponse))
+                ++m_nonceResponses;
         });
         for (const SimNodeSpec &spec : nodes)
             addNode(spec, networkKey, policy, seed * 1000 + spec.id, personalize);
@@ -286,9 +296,13 @@ public:
         node(id).node->reloadSecurity();
     }
 
+    /// Microseconds the shared channel was busy so far.
+    quint64 channelBusyUs() const { return m_bus.busyUs(); }
     quint64 frames() const { return m_frames; }
     quint64 requestFrames() const { return m_requestFrames; }
     quint64 ackFrames() const { return m_ackFrames; }
+    quint64 nonceRequests() const { return m_nonceRequests; }
+    quint64 nonceResponses() const { return m_nonceResponses; }
     /// Sees every frame on its way to the gateway; false drops it.
     std::function<bool(const Message &)> uplinkFilter;
 
@@ -314,6 +328,8 @@ private:
     quint64 m_frames = 0;
     quint64 m_requestFrames = 0;
     quint64 m_ackFrames = 0;
+    quint64 m_nonceRequests = 0;
+    quint64 m_nonceResponses = 0;
 };
 
 } // namespace WardenTest

@@ -81,6 +81,23 @@ struct EngineOptions
     /// Consecutive failed verifications (or unanswered nonce requests) after which a node is
     /// locked and an alert raised (MySensors' MY_NODE_LOCK_COUNTER_MAX is 5).
     int lockThreshold = 5;
+    /// Host gateway: nonce requests the gateway sends one node without evidence that the node
+    /// verified a signed frame since (noteNodeVerified()); 0: no limit. A node counts every
+    /// nonce request it receives and locks itself for good at the 5th without a successful
+    /// verification in between (spec 4.10, TMNR); a lost response looks like a lost request to
+    /// the gateway, so it counts what it sent. 3 leaves one request of the node's 4 to another
+    /// sender. At the budget signed sends to the node are refused ("would lock itself").
+    /// Off by default: the gateway learns of a node's verification only from an authenticated
+    /// management acknowledgement, so the application frames it signs (configuration, time,
+    /// registration answers) and every fragment of a request before its acknowledgement use
+    /// the budget up with nothing to refill it (a 3-fragment key delivery leaves no retry).
+    int nonceRequestBudget = 0;
+    /// Host gateway: retry a nonce round trip after a timeout estimated from measured round
+    /// trips (RFC 6298 style, >= 100 ms, doubled per retry, at most 2 retries) instead of
+    /// waiting out the 5 s nonce window, and repeat a nonce response whose signed frame does
+    /// not follow. Off by default: each retry is a nonce request the node counts towards its
+    /// lock (spec 4.10); use it with nonceRequestBudget.
+    bool adaptiveNonceTimeouts = false;
     bool metric = true;
     /// The version string the gateway reports (I_VERSION) and presents itself with.
     QString libraryVersion = QStringLiteral("2.3.2");
@@ -93,6 +110,13 @@ struct EngineStatistics
     std::array<quint64, 12> verdicts {}; ///< indexed by FrameVerdict
     quint64 noncesIssued = 0;
     quint64 signingTimeouts = 0;
+    quint64 nonceRetries = 0; ///< nonce requests sent again after a round-trip timeout
+    quint64 nonceResponseRepeats = 0; ///< nonce responses repeated to a node that did not sign
+    /// The nonce round-trip estimate (smoothed, ms; -1: none yet) and the timeout it gives.
+    int roundTripMs = -1;
+    int roundTripTimeoutMs = 0;
+    /// Signed sends refused because the node's nonce-request budget was used up.
+    quint64 nonceBudgetRefusals = 0;
 };
 
 class EnginePrivate;
@@ -152,6 +176,18 @@ public:
     /// budget with a key it may have dropped, until a frame from the node verifies.
     void holdSigning(quint8 node);
     bool isSigningHeld(quint8 node) const;
+    /// Evidence that @p node verified a signed frame of the gateway: an authenticated
+    /// management acknowledgement (JobRunner calls it). The node's own count of nonce requests
+    /// is 0 then (spec 4.10), and so is the gateway's budget count for it. A nonce response is
+    /// no such evidence, nor is a frame the node signed. With a budget the engine also asks
+    /// for the echo of every signed application frame and takes it as evidence (a node
+    /// echoes only what it verified; an injected echo gains an attacker nothing, who can send
+    /// the node nonce requests directly).
+    void noteNodeVerified(quint8 node);
+    /// Nonce requests sent to @p node since the last evidence (for persistence across a
+    /// restart) and its restore: a restarted engine knows nothing of what it sent before.
+    int nonceRequestsWithoutEvidence(quint8 node) const;
+    void setNonceRequestsWithoutEvidence(quint8 node, int count);
     void unlockNode(quint8 node);
     bool isLocked(quint8 node) const;
     /// What @p node requires of the gateway, as it presented it (I_SIGNING_PRESENTATION) in

@@ -41,8 +41,17 @@ struct WARDEN_CORE_EXPORT ManagementKeySource
 
 struct WARDEN_CORE_EXPORT JobRunnerOptions
 {
-    /// How long to wait for the acknowledgement once the last frame of a request went out.
+    /// How long to wait for the acknowledgement once the last frame of a request went out:
+    /// with adaptiveAckTimeout, the longest wait and the one before anything was measured.
     int ackTimeoutMs = 3000;
+    /// Estimate the wait for an acknowledgement from the answers measured so far (smoothed
+    /// answer time + 4 x its deviation, as TCP does), between minAckTimeoutMs and ackTimeoutMs.
+    /// Off by default: a shorter wait means more attempts, and each attempt's nonce requests
+    /// count towards the node's lock (spec 4.10).
+    bool adaptiveAckTimeout = false;
+    /// The shortest adaptive wait: a node verifies the request, commits its EEPROM and signs
+    /// its acknowledgement after a nonce round trip through the gateway.
+    int minAckTimeoutMs = 250;
     /// The first retry comes this long after an unanswered attempt; each further one waits
     /// backoffFactor times longer, up to maxBackoffMs.
     int firstRetryMs = 1000;
@@ -55,7 +64,9 @@ struct WARDEN_CORE_EXPORT JobRunnerOptions
     /// Authentic refusals that may succeed later (bad-tag, storage-failed, stale-counter,
     /// repeated) before the job fails.
     int maxRefusals = 4;
-    /// Nodes with a request in flight at once (the radio is shared).
+    /// Nodes with a request in flight at once (the radio is shared). More than this only
+    /// queue frames on the air, which stretches round trips past their timeouts (spurious
+    /// nonce requests, which count towards a node's lock).
     int maxConcurrentNodes = 8;
     /// Interval of the internal timer that drives poll(); 0: the caller calls poll().
     int pollIntervalMs = 100;
@@ -102,6 +113,8 @@ struct WARDEN_CORE_EXPORT JobRunnerStatistics
     quint64 acksAccepted = 0; ///< authentic acknowledgements of an outstanding request
     quint64 acksRejected = 0; ///< forged, cross-node, replayed, malformed or unsolicited
     quint64 countersReserved = 0;
+    quint64 timeouts = 0; ///< attempts given up without an acknowledgement
+    int ackTimeoutMs = 0; ///< the wait for an acknowledgement now (adaptive: the estimate)
 };
 
 class JobRunnerPrivate;

@@ -62,10 +62,37 @@ uint32_t SimBus::delay()
            + uint32_t(random() % (uint64_t(m_options.maxDelayMs - m_options.minDelayMs) + 1));
 }
 
+uint32_t SimBus::airTimeUs(uint32_t bitRate, uint8_t payloadBytes)
+{
+    if (bitRate == 0)
+        return 0;
+    const uint64_t bits = 8u * (1u + 5u + uint32_t(payloadBytes) + 2u) + 9u;
+    return uint32_t((bits * 1000000u + bitRate - 1) / bitRate);
+}
+
+uint32_t SimBus::occupy(uint8_t length, bool unicast)
+{
+    const uint32_t now = m_clock.millis();
+    if (m_options.bitRate == 0)
+        return now;
+    // nRF24L01+ datasheet: 130 us from standby to TX (and from TX to RX for the acknowledgement,
+    // an empty packet the receiver sends back). The sender's retransmissions are the loss
+    // model's business: each send() is one frame on the air.
+    constexpr uint32_t kSettleUs = 130;
+    const uint64_t nowUs = uint64_t(now) * 1000u;
+    const uint64_t start = m_channelFreeUs > nowUs ? m_channelFreeUs : nowUs;
+    const uint64_t end = start + kSettleUs + airTimeUs(m_options.bitRate, length);
+    m_channelFreeUs = unicast ? end + kSettleUs + airTimeUs(m_options.bitRate, 0) : end;
+    m_busyUs += m_channelFreeUs - start;
+    // Whole milliseconds on the clock's scale, rounded up: never before the last bit.
+    return now + uint32_t((end - nowUs + 999u) / 1000u);
+}
+
 bool SimBus::send(SimBusEndpoint &from, uint8_t nextHop, const uint8_t *data, uint8_t length)
 {
     ++m_stats.sent;
     const uint32_t now = m_clock.millis();
+    const uint32_t onAir = occupy(length, nextHop != 255);
     SimFrame frame;
     frame.sentAt = now;
     frame.from = from.m_address;
@@ -89,7 +116,7 @@ bool SimBus::send(SimBusEndpoint &from, uint8_t nextHop, const uint8_t *data, ui
         if (copies == 2)
             ++m_stats.duplicated;
         for (int c = 0; c < copies; ++c) {
-            to->m_queue.emplace(std::make_pair(now + delay() + uint32_t(c), m_sequence++),
+            to->m_queue.emplace(std::make_pair(onAir + delay() + uint32_t(c), m_sequence++),
                                 frame.bytes);
             ++m_stats.queued;
         }

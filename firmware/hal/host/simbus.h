@@ -27,6 +27,11 @@ struct SimBusOptions
     double duplication = 0.0; ///< a delivered frame arrives twice
     uint32_t minDelayMs = 0; ///< delivery delay, uniform in [minDelayMs, maxDelayMs]:
     uint32_t maxDelayMs = 0; ///< frames with different delays overtake each other
+    /// Bits per second on the air; 0: frames take no air time. Otherwise the bus is one shared
+    /// channel (nRF24L01+ framing, see SimBus::airTimeUs): a frame starts when the channel is
+    /// free, occupies it for its air time (plus, unicast, the automatic acknowledgement) and
+    /// reaches its receivers when its last bit is on the air.
+    uint32_t bitRate = 0;
 };
 
 /// One frame as the bus saw it (for taps: sniffers, traffic views, tests).
@@ -70,6 +75,11 @@ public:
     const Stats &stats() const { return m_stats; }
     size_t endpointCount() const { return m_endpoints.size(); }
     uint32_t now() { return m_clock.millis(); }
+    /// Microseconds an nRF24L01+ frame with @p payloadBytes holds the channel at @p bitRate:
+    /// preamble 1 B, address 5 B, 9-bit packet control field, payload, CRC 2 B.
+    static uint32_t airTimeUs(uint32_t bitRate, uint8_t payloadBytes);
+    /// Microseconds of air time the channel carried so far (bitRate > 0).
+    uint64_t busyUs() const { return m_busyUs; }
 
 private:
     friend class SimBusEndpoint;
@@ -78,6 +88,8 @@ private:
     uint64_t random();
     bool chance(double probability);
     uint32_t delay();
+    /// Takes the channel for a frame sent now; returns when its last bit is on the air (ms).
+    uint32_t occupy(uint8_t length, bool unicast);
 
     Clock &m_clock;
     SimBusOptions m_options;
@@ -86,6 +98,8 @@ private:
     std::vector<SimBusEndpoint *> m_endpoints;
     std::function<void(const SimFrame &)> m_tap;
     Stats m_stats;
+    uint64_t m_channelFreeUs = 0; ///< on the clock's scale (ms x 1000)
+    uint64_t m_busyUs = 0;
 };
 
 /// A node's or gateway's radio on the bus.
