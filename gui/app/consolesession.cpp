@@ -495,13 +495,38 @@ Result<void> ConsoleSession::unlockKeyStore(const QString &name, const QString &
         return fail(ErrorCode::Refused,
                     tr("The key store %1 does not open: %2").arg(file, opened.error().message()));
     }
+    return adoptKeyStore(name, std::make_unique<KeyStore>(std::move(*opened)));
+}
+
+Result<void> ConsoleSession::adoptKeyStore(const QString &name, std::unique_ptr<KeyStore> store)
+{
+    Connection *c = find(name);
+    if (!c)
+        return fail(ErrorCode::InvalidArgument,
+                    tr("There is no connection named \"%1\".").arg(name));
+    if (!store)
+        return fail(ErrorCode::InvalidArgument, tr("No key store was opened for %1.").arg(name));
+    if (isSimulated(c->settings))
+        return fail(ErrorCode::Refused,
+                    tr("The simulated network uses a key store made for the session; it "
+                       "never holds a real network's keys."));
     const bool wasConnected = bool(c->link);
     stopConnection(*c);
-    c->keyStore = std::make_unique<KeyStore>(std::move(*opened));
+    c->keyStore = std::move(store);
     Q_EMIT securityChanged(name);
     if (wasConnected)
         return connectTo(name);
     return {};
+}
+
+QString ConsoleSession::keyStoreFileFor(const QString &name) const
+{
+    QString base = name;
+    for (QChar &ch : base) {
+        if (!ch.isLetterOrNumber() && ch != u'-' && ch != u'_')
+            ch = u'_';
+    }
+    return m_dataDirectory + u'/' + base + u".wardenkeys"_s;
 }
 
 void ConsoleSession::lockKeyStore(const QString &name)
