@@ -76,7 +76,7 @@ MainWindow::MainWindow(ConsoleSession *session, QSettings *settings, QWidget *pa
     , m_traffic(new TrafficModel(this))
     , m_inventoryView(new InventoryView(m_nodes, this))
     , m_trafficView(new TrafficView(m_traffic, this))
-    , m_trafficDock(new QDockWidget(tr("Live &traffic"), this))
+    , m_trafficDock(new QDockWidget(tr("Live traffic"), this))
     , m_simulatedLabel(new QLabel(tr("Simulated network"), this))
     , m_resumeButton(new QPushButton(this))
 {
@@ -267,6 +267,8 @@ void MainWindow::createMenus()
     QMenu *view = menuBar()->addMenu(tr("&View"));
     QAction *traffic = m_trafficDock->toggleViewAction();
     traffic->setObjectName(u"actionShowTraffic"_s);
+    // The dock's title has no mnemonic (it would show its '&'); the menu's entry has one.
+    traffic->setText(tr("Live &traffic"));
     traffic->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
     view->addAction(traffic);
     view->addAction(m_findAction);
