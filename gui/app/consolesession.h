@@ -152,6 +152,9 @@ Q_SIGNALS:
     /// The network's inventory committed changes (at most every kNodesRefreshMs), or the
     /// network was connected: read inventory(network)->nodes().
     void nodesChanged(const QString &network);
+    /// Nodes @p ids of the network were heard (their frames change what the inventory holds):
+    /// read inventory(network)->node(id) for each; cheaper than nodesChanged for a big network.
+    void nodesUpdated(const QString &network, const QList<quint8> &ids);
     /// security() or keyStore() of the connection changed (started, stopped, unlocked, locked).
     void securityChanged(const QString &name);
 

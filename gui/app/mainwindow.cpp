@@ -128,6 +128,7 @@ MainWindow::MainWindow(ConsoleSession *session, QSettings *settings, QWidget *pa
                 m_trafficView->showAlert(u"%1: %2"_s.arg(network, alert.text));
             });
     connect(m_session, &ConsoleSession::nodesChanged, this, &MainWindow::refreshNodes);
+    connect(m_session, &ConsoleSession::nodesUpdated, this, &MainWindow::updateNodes);
     connect(m_session, &ConsoleSession::stateChanged, this, &MainWindow::showStatus);
     connect(m_session, &ConsoleSession::stateChanged, this, &MainWindow::updateActions);
     connect(m_session, &ConsoleSession::connectionAdded, this, &MainWindow::addConnectionLabel);
@@ -348,7 +349,45 @@ void MainWindow::refreshNodes(const QString &network)
                 10000);
         return;
     }
+    // A whole network handed over resets its rows: the user's selection is put back.
+    const auto selected = m_inventoryView->selectedNode();
     m_nodes->setNodes(network, *nodes);
+    if (selected && selected->first == network)
+        selectNode(selected->first, selected->second);
+}
+
+bool MainWindow::selectNode(const QString &network, quint8 node)
+{
+    QTableView *table = m_inventoryView->table();
+    QAbstractItemModel *model = table->model();
+    for (int row = 0; row < model->rowCount(); ++row) {
+        const QModelIndex index = model->index(row, 0);
+        if (index.data(NodeInventoryModel::NodeIdRole).toInt() == node
+            && index.data(NodeInventoryModel::NetworkRole).toString() == network) {
+            table->selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect
+                                                                    | QItemSelectionModel::Rows);
+            return true;
+        }
+    }
+    return false;
+}
+
+void MainWindow::updateNodes(const QString &network, const QList<quint8> &ids)
+{
+    Inventory *inventory = m_session->inventory(network);
+    if (!inventory)
+        return;
+    for (const quint8 id : ids) {
+        const auto node = inventory->node(id);
+        if (!node) {
+            statusBar()->showMessage(tr("The inventory of %1 cannot be read: %2")
+                                             .arg(network, node.error().message()),
+                                     10000);
+            return;
+        }
+        if (*node)
+            m_nodes->updateNode(network, **node);
+    }
 }
 
 void MainWindow::updateSimulatedLabel()

@@ -53,6 +53,8 @@ public:
     /// The network the Security menu acts on: the selected node's, else the first connection
     /// with a running security service, else the first connection (empty without any).
     QString currentNetwork() const;
+    /// Selects @p node of @p network in the inventory view; false when it has no row.
+    bool selectNode(const QString &network, quint8 node);
 
     // The dialogs this window opened (null when closed): non-modal, one of each at a time.
     NodeDetails *nodeDetails() const;
@@ -95,6 +97,7 @@ private:
     void removeConnectionLabel(const QString &name);
     void showStatus(const QString &name, const ConnectionStatus &status);
     void refreshNodes(const QString &network);
+    void updateNodes(const QString &network, const QList<quint8> &ids);
     void updateSimulatedLabel();
     void showInventoryMenu(const QPoint &position);
     QAction *action(const QString &objectName, const QString &text, const QKeySequence &shortcut);

@@ -23,6 +23,7 @@
 #include <QtCore/QStandardPaths>
 #include <QtCore/QTemporaryDir>
 #include <QtGui/QAction>
+#include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 #include <QtWidgets/QLabel>
 #include <QtWidgets/QLineEdit>
@@ -88,6 +89,7 @@ private slots:
     void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
     void revokeRotateAndResume();
     void nodeDetailsOpensFromTheInventory();
+    void selectionSurvivesTheRefresh();
 };
 
 void tst_ConsoleFlows::revokeRotateAndResume()
@@ -219,6 +221,39 @@ void tst_ConsoleFlows::nodeDetailsOpensFromTheInventory()
     click(details->pushButton());
     QVERIFY(window.whitelistEditor());
     QVERIFY(QTest::qWaitForWindowExposed(window.whitelistEditor()));
+}
+
+void tst_ConsoleFlows::selectionSurvivesTheRefresh()
+{
+    QTemporaryDir dir;
+    QSettings settings(dir.filePath(u"console.ini"_s), QSettings::IniFormat);
+    ConsoleSession session(&settings, dir.path());
+    QVERIFY(session.start().has_value());
+    MainWindow window(&session, &settings);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QTRY_VERIFY_WITH_TIMEOUT(
+            window.inventoryView()->proxy()->rowCount() >= ConsoleSession::kSimulatedNodes, 15000);
+    QVERIFY(selectNode(window, 4));
+    // While frames flow the session updates the nodes heard in place (not the whole network):
+    // the user's selection stays (a whole-network refresh puts it back).
+    QSignalSpy updated(&session, &ConsoleSession::nodesUpdated);
+    QSignalSpy whole(&session, &ConsoleSession::nodesChanged);
+    QTRY_VERIFY_WITH_TIMEOUT(updated.size() >= 3, 15000);
+    for (const QList<QVariant> &emission : std::as_const(updated)) {
+        QCOMPARE(emission.at(0).toString(), ConsoleSession::simulatedName());
+        const auto ids = emission.at(1).value<QList<quint8>>();
+        QVERIFY(!ids.isEmpty());
+        for (const quint8 id : ids)
+            QVERIFY2(id >= 1 && id <= ConsoleSession::kSimulatedNodes,
+                     qPrintable(QString::number(id)));
+    }
+    qInfo("%lld in-place updates, %lld whole-network refreshes", qint64(updated.size()),
+          qint64(whole.size()));
+    const auto selected = window.inventoryView()->selectedNode();
+    QVERIFY(selected);
+    QCOMPARE(selected->second, quint8(4));
+    QVERIFY(windowAction(window, u"actionRevokeNode"_s)->isEnabled());
 }
 
 QTEST_MAIN(tst_ConsoleFlows)
