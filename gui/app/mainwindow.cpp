@@ -564,7 +564,11 @@ void MainWindow::trackWizard(const QString &network, RotationWizard *wizard)
         QMetaObject::invokeMethod(this, &MainWindow::updateResumeOffer, Qt::QueuedConnection);
     };
     connect(wizard, &QDialog::finished, this, settled);
-    connect(wizard, &QObject::destroyed, this, settled);
+    connect(wizard, &QObject::destroyed, this, [this, settled] {
+        // Emitted while the wizard is half destroyed: forget it before anything reads it.
+        m_rotationWizard.clear();
+        settled();
+    });
     updateResumeOffer();
 }
 
