@@ -2,6 +2,7 @@
 #include <app/consoleicons.h>
 #include <app/consolesession.h>
 #include <app/mainwindow.h>
+#include <app/screenshots.h>
 
 #include <QtCore/QDir>
 #include <QtCore/QLocale>
@@ -27,6 +28,15 @@ int main(int argc, char *argv[])
     if (translator.load(QLocale(), u"warden"_s, u"_"_s, u":/i18n"_s))
         QApplication::installTranslator(&translator);
 
+    // --screenshots DIR: the documentation's pictures, on a simulation of its own.
+    const QStringList arguments = QApplication::arguments();
+    if (const qsizetype at = arguments.indexOf(u"--screenshots"_s); at >= 0) {
+        if (at + 1 >= arguments.size()) {
+            qWarning("--screenshots needs a folder");
+            return 1;
+        }
+        return Warden::Internal::takeScreenshots(arguments.at(at + 1));
+    }
     QSettings settings;
     Warden::Internal::ConsoleSession session(&settings);
     // The installed layout keeps the transports in <prefix>/<libdir>/warden/links.

@@ -7,12 +7,14 @@
 #include <QtCore/QDir>
 #include <QtCore/QFileInfo>
 #include <QtCore/QLoggingCategory>
+#include <QtCore/QSet>
 #include <QtCore/QSettings>
 #include <QtCore/QStandardPaths>
 #include <QtCore/QTemporaryDir>
 #include <QtCore/QTimer>
 
 #include <algorithm>
+#include <utility>
 
 using namespace Qt::StringLiterals;
 
@@ -58,6 +60,11 @@ struct ConsoleSession::Connection
     std::unique_ptr<SecurityService> security;
     bool everConnected = false;
     QTimer *nodesTimer = nullptr;
+    // Nodes heard since the last refresh, and in the one before (the inventory's hot path
+    // may commit a frame's changes after the refresh that follows it).
+    QSet<quint8> heard;
+    QSet<quint8> heardBefore;
+    bool fullRefresh = true; ///< a commit with a signal: anything may have changed
 };
 
 QString ConsoleSession::simulatedName()
@@ -427,20 +434,50 @@ Result<void> ConsoleSession::startConnection(Connection &c)
     c.nodesTimer = new QTimer(this);
     c.nodesTimer->setSingleShot(true);
     c.nodesTimer->setInterval(kNodesRefreshMs);
-    connect(c.nodesTimer, &QTimer::timeout, this, [this, name] { Q_EMIT nodesChanged(name); });
+    Connection *connection = &c;
+    connect(c.nodesTimer, &QTimer::timeout, this, [this, name, connection] {
+        if (connection->fullRefresh) {
+            connection->fullRefresh = false;
+            connection->heard.clear();
+            connection->heardBefore.clear();
+            Q_EMIT nodesChanged(name);
+            return;
+        }
+        QSet<quint8> ids = connection->heard;
+        ids.unite(connection->heardBefore);
+        connection->heardBefore = std::exchange(connection->heard, {});
+        if (ids.isEmpty())
+            return;
+        QList<quint8> sorted(ids.cbegin(), ids.cend());
+        std::sort(sorted.begin(), sorted.end());
+        Q_EMIT nodesUpdated(name, sorted);
+        // The nodes of the last window are read once more at the next refresh.
+        if (!connection->heardBefore.isEmpty() && !connection->nodesTimer->isActive())
+            connection->nodesTimer->start();
+    });
     QTimer *timer = c.nodesTimer;
-    // Frames change the inventory through its hot path, which commits without a signal:
-    // traffic and commits both schedule one refresh.
-    const auto schedule = [timer] {
+    // Frames change the inventory through its hot path, which commits without a signal: the
+    // nodes heard are re-read; a commit with a signal (revocation, personalization, a key
+    // change) re-reads the whole network.
+    connect(c.inventory.get(), &Inventory::committed, timer, [timer, connection] {
+        connection->fullRefresh = true;
         if (!timer->isActive())
             timer->start();
-    };
-    connect(c.inventory.get(), &Inventory::committed, timer, schedule);
-    connect(c.engine.get(), &Engine::traffic, timer, schedule);
+    });
+    connect(c.engine.get(), &Engine::traffic, timer, [timer, connection](const TrafficRecord &r) {
+        if (r.outgoing || r.verdict == FrameVerdict::Malformed)
+            return;
+        connection->heard.insert(r.message.sender());
+        if (!timer->isActive())
+            timer->start();
+    });
     connect(c.inventory.get(), &Inventory::errorOccurred, this, [name](const Error &error) {
         qCWarning(lcSession).noquote() << name << "inventory:" << error.message();
     });
     c.everConnected = false;
+    c.fullRefresh = true;
+    c.heard.clear();
+    c.heardBefore.clear();
     Q_EMIT nodesChanged(name);
     l->open();
     return {};
@@ -495,13 +532,38 @@ Result<void> ConsoleSession::unlockKeyStore(const QString &name, const QString &
         return fail(ErrorCode::Refused,
                     tr("The key store %1 does not open: %2").arg(file, opened.error().message()));
     }
+    return adoptKeyStore(name, std::make_unique<KeyStore>(std::move(*opened)));
+}
+
+Result<void> ConsoleSession::adoptKeyStore(const QString &name, std::unique_ptr<KeyStore> store)
+{
+    Connection *c = find(name);
+    if (!c)
+        return fail(ErrorCode::InvalidArgument,
+                    tr("There is no connection named \"%1\".").arg(name));
+    if (!store)
+        return fail(ErrorCode::InvalidArgument, tr("No key store was opened for %1.").arg(name));
+    if (isSimulated(c->settings))
+        return fail(ErrorCode::Refused,
+                    tr("The simulated network uses a key store made for the session; it "
+                       "never holds a real network's keys."));
     const bool wasConnected = bool(c->link);
     stopConnection(*c);
-    c->keyStore = std::make_unique<KeyStore>(std::move(*opened));
+    c->keyStore = std::move(store);
     Q_EMIT securityChanged(name);
     if (wasConnected)
         return connectTo(name);
     return {};
+}
+
+QString ConsoleSession::keyStoreFileFor(const QString &name) const
+{
+    QString base = name;
+    for (QChar &ch : base) {
+        if (!ch.isLetterOrNumber() && ch != u'-' && ch != u'_')
+            ch = u'_';
+    }
+    return m_dataDirectory + u'/' + base + u".wardenkeys"_s;
 }
 
 void ConsoleSession::lockKeyStore(const QString &name)

@@ -132,6 +132,12 @@ public:
     /// frame flows. Errors in plain words: a wrong passphrase says so; never the passphrase.
     Result<void> unlockKeyStore(const QString &name, const QString &file,
                                 const SecretBytes &passphrase);
+    /// Takes a key store already opened (KeyStoreUnlockDialog::takeStore) for connection
+    /// @p name, as unlockKeyStore does after opening it. Refused for the simulated network.
+    Result<void> adoptKeyStore(const QString &name, std::unique_ptr<KeyStore> store);
+    /// Where a real network's key store is looked for by default: "<name>.wardenkeys" in the
+    /// inventories' folder (any character unfit for a file name becomes '_').
+    QString keyStoreFileFor(const QString &name) const;
     /// Closes the connection's key store (a connected network is reconnected without it).
     void lockKeyStore(const QString &name);
 
@@ -146,6 +152,9 @@ Q_SIGNALS:
     /// The network's inventory committed changes (at most every kNodesRefreshMs), or the
     /// network was connected: read inventory(network)->nodes().
     void nodesChanged(const QString &network);
+    /// Nodes @p ids of the network were heard (their frames change what the inventory holds):
+    /// read inventory(network)->node(id) for each; cheaper than nodesChanged for a big network.
+    void nodesUpdated(const QString &network, const QList<quint8> &ids);
     /// security() or keyStore() of the connection changed (started, stopped, unlocked, locked).
     void securityChanged(const QString &name);
 

@@ -4,10 +4,21 @@
 #include "consoleicons.h"
 #include "consolesession.h"
 
+#include <dialogs/keystoredialog.h>
+#include <dialogs/keystoreunlockdialog.h>
+#include <dialogs/personalizationdialog.h>
+#include <dialogs/whitelisteditor.h>
 #include <models/nodeinventorymodel.h>
 #include <models/trafficmodel.h>
 #include <views/inventoryview.h>
+#include <views/nodedetailsview.h>
+#include <views/revokedialog.h>
 #include <views/trafficview.h>
+#include <wizards/rotationwizard.h>
+
+#include <warden/keystore.h>
+#include <warden/rotation.h>
+#include <warden/securityservice.h>
 
 #include <QtCore/QLoggingCategory>
 #include <QtCore/QSettings>
@@ -23,6 +34,7 @@
 #include <QtWidgets/QMenu>
 #include <QtWidgets/QMenuBar>
 #include <QtWidgets/QMessageBox>
+#include <QtWidgets/QPushButton>
 #include <QtWidgets/QStatusBar>
 #include <QtWidgets/QTableView>
 
@@ -64,8 +76,9 @@ MainWindow::MainWindow(ConsoleSession *session, QSettings *settings, QWidget *pa
     , m_traffic(new TrafficModel(this))
     , m_inventoryView(new InventoryView(m_nodes, this))
     , m_trafficView(new TrafficView(m_traffic, this))
-    , m_trafficDock(new QDockWidget(tr("Live &traffic"), this))
+    , m_trafficDock(new QDockWidget(tr("Live traffic"), this))
     , m_simulatedLabel(new QLabel(tr("Simulated network"), this))
+    , m_resumeButton(new QPushButton(this))
 {
     setObjectName(u"mainWindow"_s);
     setWindowIcon(consoleIcon(ConsoleIcon::App));
@@ -83,6 +96,16 @@ MainWindow::MainWindow(ConsoleSession *session, QSettings *settings, QWidget *pa
             u"QLabel { background: #fff3c4; color: #5c4400; padding: 1px 6px; "
             "border-radius: 3px; font-weight: bold; }"_s);
     statusBar()->addPermanentWidget(m_simulatedLabel);
+    // An unfinished rotation leaves the network with two keys in play: offered, not forced.
+    m_resumeButton->setObjectName(u"resumeRotationButton"_s);
+    m_resumeButton->setIcon(consoleIcon(ConsoleIcon::Connecting));
+    m_resumeButton->setFlat(true);
+    m_resumeButton->hide();
+    connect(m_resumeButton, &QPushButton::clicked, this, [this] {
+        if (!m_resumeNetwork.isEmpty())
+            openRotationWizardFor(m_resumeNetwork);
+    });
+    statusBar()->addPermanentWidget(m_resumeButton);
 
     createActions();
     createMenus();
@@ -91,6 +114,9 @@ MainWindow::MainWindow(ConsoleSession *session, QSettings *settings, QWidget *pa
     connect(m_inventoryView->table(), &QWidget::customContextMenuRequested, this,
             &MainWindow::showInventoryMenu);
     connect(m_inventoryView, &InventoryView::nodeActivated, this, &MainWindow::openNodeDetails);
+    connect(m_inventoryView->table()->selectionModel(), &QItemSelectionModel::selectionChanged,
+            this, &MainWindow::updateActions);
+    connect(m_session, &ConsoleSession::securityChanged, this, &MainWindow::updateActions);
 
     connect(m_session, &ConsoleSession::traffic, this,
             [this](const QString &network, const TrafficRecord &record) {
@@ -102,23 +128,39 @@ MainWindow::MainWindow(ConsoleSession *session, QSettings *settings, QWidget *pa
                 m_trafficView->showAlert(u"%1: %2"_s.arg(network, alert.text));
             });
     connect(m_session, &ConsoleSession::nodesChanged, this, &MainWindow::refreshNodes);
+    connect(m_session, &ConsoleSession::nodesUpdated, this, &MainWindow::updateNodes);
     connect(m_session, &ConsoleSession::stateChanged, this, &MainWindow::showStatus);
+    connect(m_session, &ConsoleSession::stateChanged, this, &MainWindow::updateActions);
     connect(m_session, &ConsoleSession::connectionAdded, this, &MainWindow::addConnectionLabel);
     connect(m_session, &ConsoleSession::connectionRemoved, this, [this](const QString &name) {
         removeConnectionLabel(name);
         m_nodes->removeNetwork(name);
     });
-    connect(m_session, &ConsoleSession::connectionChanged, this,
-            [this](const QString &) { updateSimulatedLabel(); });
+    connect(m_session, &ConsoleSession::connectionChanged, this, [this](const QString &) {
+        updateSimulatedLabel();
+        updateActions();
+    });
     for (const QString &name : m_session->connectionNames()) {
         addConnectionLabel(name);
         refreshNodes(name);
     }
     updateSimulatedLabel();
+    updateActions();
     restoreSettings();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow()
+{
+    // The dialogs are children: they go in ~QWidget, when this is no MainWindow any more, and
+    // must not call back into it (nor must the session, which may outlive the window).
+    for (QObject *dialog : std::initializer_list<QObject *> {
+                 m_nodeDetails, m_revokeDialog, m_rotationWizard, m_keyStoreDialog,
+                 m_personalizationDialog, m_whitelistEditor}) {
+        if (dialog)
+            disconnect(dialog, nullptr, this, nullptr);
+    }
+    disconnect(m_session, nullptr, this, nullptr);
+}
 
 QAction *MainWindow::action(const QString &objectName, const QString &text,
                             const QKeySequence &shortcut)
@@ -180,13 +222,9 @@ void MainWindow::createActions()
     m_networkWhitelistAction = action(u"actionNetworkWhitelist"_s, tr("Network &whitelist..."), {});
     connect(m_networkWhitelistAction, &QAction::triggered, this,
             [this] { openWhitelistEditor({}, 0); });
-    // Wired when the dialogs land (node details, revoke, whitelist editor, rotation wizard,
-    // key store, personalization): until then they say so instead of doing nothing.
-    for (QAction *a : {m_detailsAction, m_revokeAction, m_nodeWhitelistAction, m_rotationAction,
-                       m_keyStoreAction, m_personalizeAction, m_networkWhitelistAction}) {
-        a->setEnabled(false);
-        a->setStatusTip(tr("Not available in this version yet."));
-    }
+    m_keyStoreAction->setStatusTip(tr("Unlock, lock, back up or restore the network's keys."));
+    m_personalizeAction->setStatusTip(tr("Give a node on the USB cable its identity and keys."));
+    m_rotationAction->setStatusTip(tr("Replace the network key on every node."));
 
     m_findAction = action(u"actionFind"_s, tr("&Find nodes"), QKeySequence::Find);
     connect(m_findAction, &QAction::triggered, this, [this] {
@@ -230,6 +268,8 @@ void MainWindow::createMenus()
     QMenu *view = menuBar()->addMenu(tr("&View"));
     QAction *traffic = m_trafficDock->toggleViewAction();
     traffic->setObjectName(u"actionShowTraffic"_s);
+    // The dock's title has no mnemonic (it would show its '&'); the menu's entry has one.
+    traffic->setText(tr("Live &traffic"));
     traffic->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
     view->addAction(traffic);
     view->addAction(m_findAction);
@@ -309,7 +349,45 @@ void MainWindow::refreshNodes(const QString &network)
                 10000);
         return;
     }
+    // A whole network handed over resets its rows: the user's selection is put back.
+    const auto selected = m_inventoryView->selectedNode();
     m_nodes->setNodes(network, *nodes);
+    if (selected && selected->first == network)
+        selectNode(selected->first, selected->second);
+}
+
+bool MainWindow::selectNode(const QString &network, quint8 node)
+{
+    QTableView *table = m_inventoryView->table();
+    QAbstractItemModel *model = table->model();
+    for (int row = 0; row < model->rowCount(); ++row) {
+        const QModelIndex index = model->index(row, 0);
+        if (index.data(NodeInventoryModel::NodeIdRole).toInt() == node
+            && index.data(NodeInventoryModel::NetworkRole).toString() == network) {
+            table->selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect
+                                                                    | QItemSelectionModel::Rows);
+            return true;
+        }
+    }
+    return false;
+}
+
+void MainWindow::updateNodes(const QString &network, const QList<quint8> &ids)
+{
+    Inventory *inventory = m_session->inventory(network);
+    if (!inventory)
+        return;
+    for (const quint8 id : ids) {
+        const auto node = inventory->node(id);
+        if (!node) {
+            statusBar()->showMessage(tr("The inventory of %1 cannot be read: %2")
+                                             .arg(network, node.error().message()),
+                                     10000);
+            return;
+        }
+        if (*node)
+            m_nodes->updateNode(network, **node);
+    }
 }
 
 void MainWindow::updateSimulatedLabel()
@@ -348,40 +426,253 @@ void MainWindow::showAbout()
                     .arg(QStringLiteral(WARDEN_CONSOLE_VERSION)));
 }
 
+NodeDetails *MainWindow::nodeDetails() const
+{
+    return m_nodeDetails;
+}
+
+RevokeDialog *MainWindow::revokeDialog() const
+{
+    return m_revokeDialog;
+}
+
+RotationWizard *MainWindow::rotationWizard() const
+{
+    return m_rotationWizard;
+}
+
+KeyStoreDialog *MainWindow::keyStoreDialog() const
+{
+    return m_keyStoreDialog;
+}
+
+PersonalizationDialog *MainWindow::personalizationDialog() const
+{
+    return m_personalizationDialog;
+}
+
+WhitelistEditor *MainWindow::whitelistEditor() const
+{
+    return m_whitelistEditor;
+}
+
+QString MainWindow::currentNetwork() const
+{
+    if (const auto node = m_inventoryView->selectedNode())
+        return node->first;
+    const QStringList names = m_session->connectionNames();
+    for (const QString &name : names) {
+        if (m_session->security(name))
+            return name;
+    }
+    return names.isEmpty() ? QString() : names.first();
+}
+
+void MainWindow::updateActions()
+{
+    const auto node = m_inventoryView->selectedNode();
+    const bool nodeSecured = node && m_session->security(node->first);
+    const QString network = currentNetwork();
+    const bool secured = !network.isEmpty() && m_session->security(network);
+    const QString why = node ? tr("The network of this node has no unlocked key store: unlock it "
+                                  "under Security > Key store.")
+                             : tr("Select a node first.");
+    for (QAction *a : {m_detailsAction, m_revokeAction, m_nodeWhitelistAction}) {
+        a->setEnabled(nodeSecured);
+        a->setStatusTip(nodeSecured ? QString() : why);
+    }
+    for (QAction *a : {m_rotationAction, m_networkWhitelistAction})
+        a->setEnabled(secured);
+    m_keyStoreAction->setEnabled(!network.isEmpty());
+    m_personalizeAction->setEnabled(!network.isEmpty() && m_session->keyStore(network));
+    updateResumeOffer();
+}
+
+void MainWindow::updateResumeOffer()
+{
+    QString found;
+    if (!m_rotationWizard) {
+        for (const QString &name : m_session->connectionNames()) {
+            const SecurityService *service = m_session->security(name);
+            if (service && service->rotation() && service->rotation()->isRunning()) {
+                found = name;
+                break;
+            }
+        }
+    }
+    m_resumeNetwork = found;
+    m_resumeButton->setVisible(!found.isEmpty());
+    if (!found.isEmpty()) {
+        m_resumeButton->setText(tr("Resume the key rotation of %1...").arg(found));
+        m_resumeButton->setToolTip(
+                tr("A key rotation of %1 is unfinished: open the wizard at its step.").arg(found));
+    }
+}
+
 void MainWindow::openNodeDetails(const QString &network, quint8 node)
 {
-    Q_UNUSED(network);
-    Q_UNUSED(node);
-    // Wired when the dialog lands (gui/views/nodedetails*).
+    SecurityService *service = m_session->security(network);
+    if (!service) {
+        statusBar()->showMessage(tr("Node details need the key store of %1 unlocked.").arg(network),
+                                 10000);
+        return;
+    }
+    if (m_nodeDetails)
+        m_nodeDetails->close();
+    auto *details = new NodeDetails(service, node, this);
+    details->setAttribute(Qt::WA_DeleteOnClose);
+    connect(details, &NodeDetails::pushConfigurationRequested, this,
+            [this, network](quint8 id) { openWhitelistEditor(network, id); });
+    connect(details, &NodeDetails::nodeRevoked, this, [this, network] { refreshNodes(network); });
+    connect(details, &NodeDetails::nodeReadmitted, this,
+            [this, network] { refreshNodes(network); });
+    m_nodeDetails = details;
+    details->show();
 }
 
 void MainWindow::revokeNode(const QString &network, quint8 node)
 {
-    Q_UNUSED(network);
-    Q_UNUSED(node);
-    // Wired when the dialog lands (gui/views/revokedialog*).
+    SecurityService *service = m_session->security(network);
+    if (!service) {
+        statusBar()->showMessage(tr("Revoking needs the key store of %1 unlocked.").arg(network),
+                                 10000);
+        return;
+    }
+    if (m_revokeDialog)
+        m_revokeDialog->close();
+    auto *dialog = new RevokeDialog(service, node, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    // The inventory commits the revocation; showing it at once spares the refresh's wait.
+    connect(dialog, &RevokeDialog::nodeRevoked, this, [this, network] { refreshNodes(network); });
+    connect(dialog, &RevokeDialog::nodeReadmitted, this,
+            [this, network] { refreshNodes(network); });
+    connect(dialog, &RevokeDialog::rotationWizardOpened, this, [this, network](QWidget *wizard) {
+        trackWizard(network, qobject_cast<RotationWizard *>(wizard));
+    });
+    m_revokeDialog = dialog;
+    dialog->show();
+}
+
+void MainWindow::trackWizard(const QString &network, RotationWizard *wizard)
+{
+    if (!wizard)
+        return;
+    m_rotationWizard = wizard;
+    const auto settled = [this, network] {
+        refreshNodes(network);
+        // The wizard is still alive while finished() is emitted: look once it is gone.
+        QMetaObject::invokeMethod(this, &MainWindow::updateResumeOffer, Qt::QueuedConnection);
+    };
+    connect(wizard, &QDialog::finished, this, settled);
+    connect(wizard, &QObject::destroyed, this, [this, settled] {
+        // Emitted while the wizard is half destroyed: forget it before anything reads it.
+        m_rotationWizard.clear();
+        settled();
+    });
+    updateResumeOffer();
 }
 
 void MainWindow::openRotationWizard()
 {
-    // Wired when the dialog lands (gui/wizards/).
+    openRotationWizardFor(currentNetwork());
+}
+
+void MainWindow::openRotationWizardFor(const QString &network)
+{
+    SecurityService *service = m_session->security(network);
+    if (!service) {
+        statusBar()->showMessage(
+                tr("A key rotation needs the key store of %1 unlocked.").arg(network), 10000);
+        return;
+    }
+    if (m_rotationWizard) {
+        m_rotationWizard->raise();
+        m_rotationWizard->activateWindow();
+        return;
+    }
+    auto *wizard = new RotationWizard(service, this);
+    wizard->setAttribute(Qt::WA_DeleteOnClose);
+    trackWizard(network, wizard);
+    wizard->show();
+}
+
+void MainWindow::unlockKeyStore(const QString &network)
+{
+    KeyStoreUnlockDialog dialog(m_session->keyStoreFileFor(network), this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    if (auto r = m_session->adoptKeyStore(network, dialog.takeStore()); !r)
+        QMessageBox::warning(this, tr("Key store"), r.error().message());
+    else
+        statusBar()->showMessage(tr("The key store of %1 is unlocked.").arg(network), 5000);
 }
 
 void MainWindow::openKeyStore()
 {
-    // Wired when the dialog lands (gui/dialogs/).
+    const QString network = currentNetwork();
+    if (network.isEmpty())
+        return;
+    KeyStore *store = m_session->keyStore(network);
+    if (!store) {
+        unlockKeyStore(network);
+        return;
+    }
+    if (m_keyStoreDialog)
+        m_keyStoreDialog->close();
+    SecurityService *service = m_session->security(network);
+    auto *dialog = service ? new KeyStoreDialog(service, this)
+                           : new KeyStoreDialog(store, m_session->inventory(network), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowTitle(tr("Key store of %1").arg(network));
+    connect(dialog, &KeyStoreDialog::lockRequested, this, [this, network] {
+        if (m_session->isSimulated(network)) {
+            statusBar()->showMessage(
+                    tr("The simulated network's key store lives as long as the session."), 10000);
+            return;
+        }
+        m_session->lockKeyStore(network);
+    });
+    m_keyStoreDialog = dialog;
+    dialog->show();
 }
 
 void MainWindow::openPersonalization()
 {
-    // Wired when the dialog lands (gui/dialogs/).
+    const QString network = currentNetwork();
+    KeyStore *store = network.isEmpty() ? nullptr : m_session->keyStore(network);
+    if (!store) {
+        statusBar()->showMessage(tr("Personalizing needs an unlocked key store."), 10000);
+        return;
+    }
+    if (m_personalizationDialog)
+        m_personalizationDialog->close();
+    SecurityService *service = m_session->security(network);
+    auto *dialog = service ? new PersonalizationDialog(service, this)
+                           : new PersonalizationDialog(store, m_session->inventory(network), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &PersonalizationDialog::personalized, this,
+            [this, network] { refreshNodes(network); });
+    m_personalizationDialog = dialog;
+    dialog->show();
 }
 
 void MainWindow::openWhitelistEditor(const QString &network, quint8 node)
 {
-    Q_UNUSED(network);
-    Q_UNUSED(node);
-    // Wired when the dialog lands (gui/dialogs/).
+    const QString name = network.isEmpty() ? currentNetwork() : network;
+    SecurityService *service = name.isEmpty() ? nullptr : m_session->security(name);
+    if (!service) {
+        statusBar()->showMessage(tr("Whitelists need the key store of %1 unlocked.").arg(name),
+                                 10000);
+        return;
+    }
+    if (m_whitelistEditor)
+        m_whitelistEditor->close();
+    auto *editor = new WhitelistEditor(service, this);
+    editor->setAttribute(Qt::WA_DeleteOnClose);
+    if (node != 0)
+        editor->setCurrentNode(node);
+    m_whitelistEditor = editor;
+    editor->show();
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

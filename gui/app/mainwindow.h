@@ -5,12 +5,14 @@
 #pragma once
 
 #include <QtCore/QHash>
+#include <QtCore/QPointer>
 #include <QtWidgets/QMainWindow>
 
 QT_BEGIN_NAMESPACE
 class QAction;
 class QDockWidget;
 class QLabel;
+class QPushButton;
 class QSettings;
 QT_END_NAMESPACE
 
@@ -19,9 +21,15 @@ namespace Warden::Internal {
 class ConsoleSession;
 struct ConnectionStatus;
 class InventoryView;
+class KeyStoreDialog;
+class NodeDetails;
 class NodeInventoryModel;
+class PersonalizationDialog;
+class RevokeDialog;
+class RotationWizard;
 class TrafficModel;
 class TrafficView;
+class WhitelistEditor;
 
 class MainWindow : public QMainWindow
 {
@@ -42,6 +50,24 @@ public:
     /// The "Simulated network" label of the status bar (hidden without a simulated network).
     QLabel *simulatedLabel() const { return m_simulatedLabel; }
 
+    /// The network the Security menu acts on: the selected node's, else the first connection
+    /// with a running security service, else the first connection (empty without any).
+    QString currentNetwork() const;
+    /// Selects @p node of @p network in the inventory view; false when it has no row.
+    bool selectNode(const QString &network, quint8 node);
+
+    // The dialogs this window opened (null when closed): non-modal, one of each at a time.
+    NodeDetails *nodeDetails() const;
+    RevokeDialog *revokeDialog() const;
+    RotationWizard *rotationWizard() const;
+    KeyStoreDialog *keyStoreDialog() const;
+    PersonalizationDialog *personalizationDialog() const;
+    WhitelistEditor *whitelistEditor() const;
+    /// The status bar's offer to resume an unfinished key rotation (hidden when none runs).
+    QPushButton *resumeRotationButton() const { return m_resumeButton; }
+    /// The network whose unfinished rotation the offer resumes (empty when none).
+    QString resumableRotation() const { return m_resumeNetwork; }
+
     /// Stores the window's geometry and state and the tables' columns.
     void saveSettings();
 
@@ -57,6 +83,8 @@ public Q_SLOTS:
     void openKeyStore();
     void openPersonalization();
     void openWhitelistEditor(const QString &network, quint8 node);
+    /// Opens the rotation wizard of @p network (at the persisted step of a running rotation).
+    void openRotationWizardFor(const QString &network);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -69,9 +97,14 @@ private:
     void removeConnectionLabel(const QString &name);
     void showStatus(const QString &name, const ConnectionStatus &status);
     void refreshNodes(const QString &network);
+    void updateNodes(const QString &network, const QList<quint8> &ids);
     void updateSimulatedLabel();
     void showInventoryMenu(const QPoint &position);
     QAction *action(const QString &objectName, const QString &text, const QKeySequence &shortcut);
+    void updateActions();
+    void updateResumeOffer();
+    void trackWizard(const QString &network, RotationWizard *wizard);
+    void unlockKeyStore(const QString &network);
 
     ConsoleSession *m_session;
     QSettings *m_settings;
@@ -83,6 +116,15 @@ private:
     QLabel *m_simulatedLabel;
     QHash<QString, QLabel *> m_connectionLabels;
     QHash<QString, QLabel *> m_connectionIcons;
+    QPushButton *m_resumeButton;
+    QString m_resumeNetwork;
+
+    QPointer<NodeDetails> m_nodeDetails;
+    QPointer<RevokeDialog> m_revokeDialog;
+    QPointer<RotationWizard> m_rotationWizard;
+    QPointer<KeyStoreDialog> m_keyStoreDialog;
+    QPointer<PersonalizationDialog> m_personalizationDialog;
+    QPointer<WhitelistEditor> m_whitelistEditor;
 
     QAction *m_connectionsAction = nullptr;
     QAction *m_connectAllAction = nullptr;

@@ -117,7 +117,6 @@ void RotationWizard::build()
     setWindowTitle(tr("Rotate the network key"));
     setWizardStyle(QWizard::ClassicStyle);
     setOption(QWizard::NoBackButtonOnStartPage);
-    setOption(QWizard::HaveCustomButton1);
     setButtonText(QWizard::CommitButton, tr("&Start the rotation"));
     // Closing never cancels a running rotation: it goes on and the wizard reopens on it.
     setButtonText(QWizard::CancelButton, tr("&Close"));
@@ -182,6 +181,8 @@ void RotationWizard::build()
 
     // Deliver and activate share the per-node progress panel.
     m_progressPanel = new QWidget(this);
+    // Not on any page until the delivery: hidden, or it paints over the wizard's corner.
+    m_progressPanel->hide();
     m_nodeTable = makeTable(m_nodeModel, m_progressPanel);
     m_counts = new QLabel(m_progressPanel);
     m_counts->setWordWrap(true);
@@ -419,8 +420,10 @@ void RotationWizard::initializePage(int id)
 {
     QWizard::initializePage(id);
     QWizardPage *p = page(id);
-    if (id == DeliverPage || id == ActivatePage)
+    if (id == DeliverPage || id == ActivatePage) {
         p->layout()->addWidget(m_progressPanel);
+        m_progressPanel->show();
+    }
     p->layout()->addWidget(m_status);
     if (id == PlanPage)
         m_planTable->setFocus();

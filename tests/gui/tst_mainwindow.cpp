@@ -1,6 +1,6 @@
 // The console's main window on the simulated network (real link plugin, real firmware nodes,
 // real SQLite), offscreen: the label, nodes and traffic arriving, the window's state restored,
-// the actions of dialogs still to come disabled, and the connection editor's checks.
+// the security actions disabled without a connection, and the connection editor's checks.
 #include <app/connectionsdialog.h>
 #include <app/consoleicons.h>
 #include <app/mainwindow.h>
@@ -40,7 +40,7 @@ private slots:
     void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
     void opensOnTheSimulatedNetwork();
     void geometryAndColumnsAreRestored();
-    void actionsOfComingDialogsAreDisabled();
+    void securityActionsNeedAConnection();
     void connectionEditorShowsTheErrorByTheField();
     void iconsAreCompiledIn();
     void desktopFileHasTheKeys();
@@ -111,7 +111,7 @@ void tst_MainWindow::geometryAndColumnsAreRestored()
     QVERIFY(window.trafficDock()->isVisible());
 }
 
-void tst_MainWindow::actionsOfComingDialogsAreDisabled()
+void tst_MainWindow::securityActionsNeedAConnection()
 {
     QTemporaryDir dir;
     QSettings settings(dir.filePath(u"console.ini"_s), QSettings::IniFormat);
