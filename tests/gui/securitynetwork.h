@@ -14,11 +14,10 @@
 #include <warden/securityservice.h>
 #include <warden/securityworkflows.h>
 
+#include <rotationharness.h>
 #include <simnetwork.h>
-#include <teststore.h>
 
 #include <QtCore/QCoreApplication>
-#include <QtCore/QDir>
 #include <QtCore/QTemporaryDir>
 
 #include <functional>
@@ -27,51 +26,21 @@
 
 namespace WardenTest {
 
-inline const QByteArray kNetworkKeyOne = filled(0x10);
+/// The network key of epoch 1 the fresh files hold (rotationharness.h's kOldKey).
+inline const QByteArray kNetworkKeyOne = kOldKey;
 
 /// One gateway's daemon over the nodes: engine, inventory, key store, security service.
 struct SecurityDaemon
 {
     /// @p fresh: create the key store and the inventory in @p dir for the nodes of @p net
-    /// (network key of epoch 1, serials, management keys of the Warden nodes), else open what
-    /// a previous run left there.
+    /// (DaemonFiles: network key of epoch 1, serials, management keys of the Warden nodes),
+    /// else open what a previous run left there.
     SecurityDaemon(SimNetwork &net, const QString &dir, bool fresh, const QList<quint8> &stock)
         : network(net)
+        , files(net, dir, fresh, stock)
+        , store(files.store)
+        , inventory(std::move(files.inventory))
     {
-        const QString storePath = QDir(dir).filePath(QStringLiteral("keys.wks"));
-        if (fresh) {
-            QList<quint8> warden;
-            for (const quint8 id : net.ids()) {
-                if (!stock.contains(id))
-                    warden << id;
-            }
-            store = createTestStore(storePath, kNetworkKeyOne, warden, stock);
-        } else {
-            store = openTestStore(storePath);
-            if (!store)
-                qFatal("the key store %s does not open", qPrintable(storePath));
-        }
-        Warden::Inventory::Options inventoryOptions;
-        inventoryOptions.durability = Warden::Inventory::Durability::Normal;
-        auto opened = Warden::Inventory::open(
-                QDir(dir).filePath(QStringLiteral("inventory.sqlite")), inventoryOptions);
-        if (!opened)
-            qFatal("inventory: %s", qPrintable(opened.error().message()));
-        inventory = std::move(*opened);
-        if (fresh) {
-            for (const quint8 id : net.ids()) {
-                Warden::NodeSecurity security;
-                security.serialHex = QString::fromLatin1(serialOf(id).toHex());
-                if (!stock.contains(id))
-                    security.managementKeyFingerprint
-                            = storeSecret(managementKeyOf(id)).fingerprint();
-                if (!inventory->setNodeSecurity(id, security))
-                    qFatal("node security not stored");
-            }
-        }
-        if (!inventory->flush())
-            qFatal("inventory flush");
-
         Warden::EngineOptions options;
         options.mode = Warden::GatewayMode::HostGateway;
         options.requireSignatures = true;
@@ -105,6 +74,7 @@ struct SecurityDaemon
     }
 
     SimNetwork &network;
+    DaemonFiles files;
     std::shared_ptr<Warden::KeyStore> store;
     std::unique_ptr<Warden::Inventory> inventory;
     std::unique_ptr<Warden::Engine> engine;
