@@ -55,7 +55,9 @@ void tst_RotationFigures::fiftyNodesAtTenPercentLoss()
                 qWarning("node %d locked itself (reason %d)", i,
                          int(net.node(quint8(i)).node->lockReason()));
         }
-        for (const NodeRotationStatus &n : d.rotation->status()->nodes) {
+        // Held by name: a range-for over a member of a temporary status would dangle.
+        const auto status = d.rotation->status();
+        for (const NodeRotationStatus &n : status ? status->nodes : QList<NodeRotationStatus>()) {
             if (n.state != NodeRotationState::Activated)
                 qWarning("node %d: gateway epoch %d, %d switches, job %lld: %s", n.node,
                          n.gatewayEpoch, n.switches, n.activationJob,
