@@ -16,6 +16,8 @@
 #include <QtWidgets/QTabBar>
 #include <QtWidgets/QTabWidget>
 
+#include <childprocess.h>
+
 #include <cstring>
 #include <memory>
 
@@ -146,32 +148,6 @@ public:
 
     const QString linkPath;
     const QString nodePath;
-
-private:
-    QProcess m_process;
-};
-
-/// A program run for the length of a test (warden-node), stopped at the end.
-class ChildProcess
-{
-public:
-    bool start(const QString &program, const QStringList &arguments)
-    {
-        m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        m_process.start(program, arguments);
-        return m_process.waitForStarted(5000);
-    }
-    void stop()
-    {
-        if (m_process.state() == QProcess::NotRunning)
-            return;
-        m_process.terminate();
-        if (!m_process.waitForFinished(5000)) {
-            m_process.kill();
-            m_process.waitForFinished(5000);
-        }
-    }
-    ~ChildProcess() { stop(); }
 
 private:
     QProcess m_process;

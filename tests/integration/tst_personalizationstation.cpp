@@ -6,6 +6,8 @@
 #include "security/personalizationclient.h"
 #include "serialpty.h"
 
+#include <childprocess.h>
+
 #include <warden/engine.h>
 #include <warden/inventory.h>
 #include <warden/keystore.h>
@@ -87,32 +89,14 @@ QString errorOf(const Result<T> &result)
 
 const Serial kGatewaySerial = serialOf("a1a2a3a4a5a6a7a8a9");
 
-class NodeProcess
+class NodeProcess : public WardenTest::ChildProcess
 {
 public:
     bool start(const QString &line, const QString &eeprom)
     {
-        m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        m_process.start(QStringLiteral(WARDEN_NODE_PATH),
-                        {u"--serial"_s, line, u"--eeprom"_s, eeprom});
-        return m_process.waitForStarted(5000);
+        return ChildProcess::start(QStringLiteral(WARDEN_NODE_PATH),
+                                   {u"--serial"_s, line, u"--eeprom"_s, eeprom});
     }
-    int stop()
-    {
-        if (m_process.state() == QProcess::NotRunning)
-            return -1;
-        m_process.terminate();
-        if (!m_process.waitForFinished(5000)) {
-            m_process.kill();
-            m_process.waitForFinished(5000);
-            return -1;
-        }
-        return m_process.exitStatus() == QProcess::NormalExit ? m_process.exitCode() : -1;
-    }
-    ~NodeProcess() { stop(); }
-
-private:
-    QProcess m_process;
 };
 
 /// A peer on the far end of the pty that plays a node from a script: it answers the hello and

@@ -8,6 +8,8 @@
 #include "engine/workflowkeys_p.h"
 #include "serialpty.h"
 
+#include <childprocess.h>
+
 #include <warden/engine.h>
 #include <warden/inventory.h>
 #include <warden/jobs.h>
@@ -97,30 +99,14 @@ QByteArray fileHash(const QString &path)
 const Serial kGatewaySerial = serialOf("b1b2b3b4b5b6b7b8b9");
 constexpr quint8 kNode = 5;
 
-class NodeProcess
+class NodeProcess : public WardenTest::ChildProcess
 {
 public:
     bool start(const QString &line, const QString &eeprom)
     {
-        m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        m_process.start(QStringLiteral(WARDEN_NODE_PATH),
-                        {u"--serial"_s, line, u"--eeprom"_s, eeprom});
-        return m_process.waitForStarted(5000);
+        return ChildProcess::start(QStringLiteral(WARDEN_NODE_PATH),
+                                   {u"--serial"_s, line, u"--eeprom"_s, eeprom});
     }
-    void stop()
-    {
-        if (m_process.state() == QProcess::NotRunning)
-            return;
-        m_process.terminate();
-        if (!m_process.waitForFinished(5000)) {
-            m_process.kill();
-            m_process.waitForFinished(5000);
-        }
-    }
-    ~NodeProcess() { stop(); }
-
-private:
-    QProcess m_process;
 };
 
 /// Engine, runner and workflows over a key store and an inventory, wired as the daemon does.
