@@ -12,8 +12,10 @@
 #include "guifixtures.h"
 #include <QtWidgets/QCheckBox>
 #include <QtWidgets/QComboBox>
+#include <QtWidgets/QHeaderView>
 #include <QtWidgets/QLineEdit>
 #include <QtWidgets/QPushButton>
+#include <QtWidgets/QScrollBar>
 #include <QtWidgets/QTableView>
 
 using namespace Warden;
@@ -30,6 +32,7 @@ private slots:
     void trafficPauseAndFilters();
     void burstOfFailuresRaisesTheBanner();
     void exportWritesCsv();
+    void trafficReasonStaysInView();
 };
 
 void tst_ConsoleViews::inventorySearchStateAndActivation()
@@ -145,6 +148,60 @@ void tst_ConsoleViews::exportWritesCsv()
     const auto refused = view.exportTo(dir.filePath(u"missing/dir/traffic.csv"_s));
     QVERIFY(!refused.has_value());
     QVERIFY(refused.error().message().contains(u"missing/dir/traffic.csv"_s));
+}
+
+void tst_ConsoleViews::trafficReasonStaysInView()
+{
+    TrafficModel model;
+    TrafficView view(&model);
+    view.resize(1200, 400);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    const QString reason = u"the signature does not match the frame: forged, a wrong key, a "
+                           "wrong serial or tampered on the way; the node is counted towards "
+                           "its lock (3 of 5), and the frame is dropped before the controller"_s;
+    TrafficRecord rejected = frame(7, FrameVerdict::BadSignature, 1000);
+    rejected.detail = reason;
+    view.addFrame(u"Simulated network"_s, rejected);
+    // A malformed frame shows its bytes: a payload far wider than the view.
+    TrafficRecord malformed;
+    malformed.timestampMs = 1001;
+    malformed.raw = QByteArray(100, '\xab');
+    malformed.detail = u"the frame does not parse"_s;
+    view.addFrame(u"Simulated network"_s, malformed);
+    model.publishNow();
+    QCOMPARE(view.proxy()->rowCount(), 2);
+
+    QTableView *table = view.table();
+    QHeaderView *header = table->horizontalHeader();
+    const auto reasonInView = [&] {
+        // No horizontal scrolling, and the reason column starts well inside the view.
+        return table->horizontalScrollBar()->maximum() == 0
+               && header->sectionViewportPosition(TrafficModel::DetailColumn) + 150
+                          <= table->viewport()->width();
+    };
+    QVERIFY2(reasonInView(), "default widths");
+    view.fitColumns(); // as the screenshots do
+    QCoreApplication::processEvents();
+    QVERIFY2(reasonInView(), "fitted to the contents");
+    QVERIFY(header->sectionSize(TrafficModel::PayloadColumn)
+            < table->fontMetrics().horizontalAdvance(
+                    QString(TrafficView::kPayloadChars + 6, u'0')));
+    QVERIFY(header->stretchLastSection());
+    QCOMPARE(table->textElideMode(), Qt::ElideRight);
+
+    // The whole reason is there to read: in the cell's tooltip (and the cell's data).
+    const QModelIndex cell = view.proxy()->index(0, TrafficModel::DetailColumn);
+    QCOMPARE(cell.data(Qt::ToolTipRole).toString(), reason);
+    QCOMPARE(cell.data(Qt::DisplayRole).toString(), reason);
+    QCOMPARE(view.proxy()->index(0, TrafficModel::VerdictColumn).data(Qt::ToolTipRole).toString(),
+             reason);
+
+    // What the check above tells apart: every column sized to its contents (as the screenshots
+    // once did) pushes the reason out of a 1200 px view.
+    table->resizeColumnsToContents();
+    QCoreApplication::processEvents();
+    QVERIFY(!reasonInView());
 }
 
 QTEST_MAIN(tst_ConsoleViews)
