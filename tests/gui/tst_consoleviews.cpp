@@ -1,10 +1,12 @@
 // The console's inventory and traffic views as a user drives them (offscreen): typing in the
 // search, choosing a state, activating a node; pausing, filtering, the failed-verification
 // banner and CSV export.
+#include <app/askthenact.h>
 #include <views/inventoryview.h>
 #include <views/trafficview.h>
 
 #include <QtCore/QFile>
+#include <QtCore/QPointer>
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
@@ -14,6 +16,7 @@
 #include <QtWidgets/QComboBox>
 #include <QtWidgets/QHeaderView>
 #include <QtWidgets/QLineEdit>
+#include <QtWidgets/QMessageBox>
 #include <QtWidgets/QPushButton>
 #include <QtWidgets/QScrollBar>
 #include <QtWidgets/QTableView>
@@ -33,6 +36,9 @@ private slots:
     void burstOfFailuresRaisesTheBanner();
     void exportWritesCsv();
     void trafficReasonStaysInView();
+    void askThenActAnswers_data();
+    void askThenActAnswers();
+    void askThenActDropsTheAnswerOfAClosedWindow();
 };
 
 void tst_ConsoleViews::inventorySearchStateAndActivation()
@@ -202,6 +208,58 @@ void tst_ConsoleViews::trafficReasonStaysInView()
     table->resizeColumnsToContents();
     QCoreApplication::processEvents();
     QVERIFY(!reasonInView());
+}
+
+void tst_ConsoleViews::askThenActAnswers_data()
+{
+    QTest::addColumn<QMessageBox::StandardButton>("answer");
+    QTest::addColumn<bool>("withNo");
+    QTest::addColumn<QString>("acted");
+
+    QTest::newRow("yes") << QMessageBox::Yes << true << u"yes"_s;
+    QTest::newRow("no") << QMessageBox::No << true << u"no"_s;
+    QTest::newRow("no, nothing to do on no") << QMessageBox::No << false << QString();
+}
+
+void tst_ConsoleViews::askThenActAnswers()
+{
+    QFETCH(QMessageBox::StandardButton, answer);
+    QFETCH(bool, withNo);
+    QFETCH(QString, acted);
+
+    QWidget window;
+    window.show();
+    QString done;
+    std::function<void()> onNo;
+    if (withNo)
+        onNo = [&done] { done += u"no"_s; };
+    QMessageBox *box = askThenAct(
+            &window, AskTone::Warning, u"Give up?"_s, u"It cannot be undone."_s,
+            [&done] { done += u"yes"_s; }, onNo);
+    QPointer<QMessageBox> alive(box);
+    // Not blocking: the call returned with the box up, nothing done yet.
+    QVERIFY(box->isVisible());
+    QCOMPARE(box->parent(), &window);
+    QCOMPARE(box->icon(), QMessageBox::Warning);
+    QCOMPARE(box->windowTitle(), u"Give up?"_s);
+    QCOMPARE(box->defaultButton(), box->button(QMessageBox::No));
+    QVERIFY(done.isEmpty());
+    QTest::mouseClick(box->button(answer), Qt::LeftButton);
+    QCOMPARE(done, acted);
+    QTRY_VERIFY(!alive); // deleted once closed
+}
+
+void tst_ConsoleViews::askThenActDropsTheAnswerOfAClosedWindow()
+{
+    auto *window = new QWidget;
+    window->show();
+    bool acted = false;
+    QPointer<QMessageBox> box = askThenAct(window, AskTone::Question, u"Reboot?"_s, u"Now."_s,
+                                           [&acted] { acted = true; });
+    QCOMPARE(box->icon(), QMessageBox::Question);
+    delete window; // takes the box with it, unanswered
+    QVERIFY(!box);
+    QVERIFY(!acted);
 }
 
 QTEST_MAIN(tst_ConsoleViews)
