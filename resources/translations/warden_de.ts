@@ -715,207 +715,213 @@
         <translation>Sicherung speichern unter</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="163"/>
-        <source>Warden key store backups (*.wks);;All files (*)</source>
-        <translation>Warden-Schlüsselspeicher-Sicherungen (*.wks);;Alle Dateien (*)</translation>
-    </message>
-    <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="169"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="167"/>
         <source>Backup passphrase</source>
         <translation>Sicherungs-Passphrase</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="172"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="170"/>
         <source>Backup passphrase again</source>
         <translation>Sicherungs-Passphrase wiederholen</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="178"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="176"/>
         <source>&amp;Export the backup</source>
         <translation>Sicherung &amp;exportieren</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="184"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="182"/>
         <source>Backup &amp;file:</source>
         <translation>Sicherungs&amp;datei:</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="187"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="185"/>
         <source>Backup &amp;passphrase:</source>
         <translation>Sicherungs-&amp;Passphrase:</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="190"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="188"/>
         <source>A&amp;gain:</source>
         <translation>&amp;Wiederholen:</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="201"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="199"/>
         <source>Restore a backup</source>
         <translation>Eine Sicherung wiederherstellen</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="203"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="201"/>
         <source>Restoring replaces every key in this key store with the backup&apos;s: keys made since the backup (new nodes, a rotation) are gone from the store, and nodes that hold them must be personalized again. The current store is saved as an automatic backup first, in %1.</source>
         <translation>Die Wiederherstellung ersetzt jeden Schlüssel in diesem Schlüsselspeicher durch die der Sicherung: Seit der Sicherung erzeugte Schlüssel (neue Knoten, eine Rotation) verschwinden aus dem Speicher, und Knoten, die sie enthalten, müssen neu personalisiert werden. Der aktuelle Speicher wird vorher automatisch gesichert, in %1.</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="210"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="208"/>
         <source>Backup to restore</source>
         <translation>Wiederherzustellende Sicherung</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="211"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="209"/>
         <source>Bro&amp;wse...</source>
         <translation>Du&amp;rchsuchen...</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="214"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="212"/>
         <source>Restore which backup</source>
         <translation>Welche Sicherung wiederherstellen</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="215"/>
-        <source>Warden key store backups (*.wks *.bak);;All files (*)</source>
-        <translation>Warden-Schlüsselspeicher-Sicherungen (*.wks *.bak);;Alle Dateien (*)</translation>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="163"/>
+        <source>Warden key store backups (*.wks)</source>
+        <translation>Warden-Schlüsselspeicher-Sicherungen (*.wks)</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="221"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="163"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="214"/>
+        <source>All files (*)</source>
+        <translation>Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="214"/>
+        <source>Warden key store backups (*.wks *.bak)</source>
+        <translation>Warden-Schlüsselspeicher-Sicherungen (*.wks *.bak)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="218"/>
         <source>Passphrase of the backup</source>
         <translation>Passphrase der Sicherung</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="223"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="220"/>
         <source>I &amp;understand that this replaces the current keys</source>
         <translation>Ich &amp;verstehe, dass dies die aktuellen Schlüssel ersetzt</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="224"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="221"/>
         <source>&amp;Restore the backup</source>
         <translation>Sicherung wieder&amp;herstellen</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="230"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="227"/>
         <source>Ba&amp;ckup file:</source>
         <translation>Sicherungs&amp;datei:</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="233"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="230"/>
         <source>Its pa&amp;ssphrase:</source>
         <translation>Ihre Pa&amp;ssphrase:</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="263"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="260"/>
         <source>Action, who, why or fingerprint</source>
         <translation>Aktion, Wer, Warum oder Fingerabdruck</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="265"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="262"/>
         <source>Search the audit log</source>
         <translation>Das Audit-Protokoll durchsuchen</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="269"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="266"/>
         <source>all nodes</source>
         <translation>alle Knoten</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="271"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="268"/>
         <source>Node filter</source>
         <translation>Knotenfilter</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="273"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="270"/>
         <source>Re&amp;fresh</source>
         <translation>Aktualisi&amp;eren</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="282"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="279"/>
         <source>Audit log</source>
         <translation>Audit-Protokoll</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="286"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="283"/>
         <source>&amp;Search:</source>
         <translation>&amp;Suchen:</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="288"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="285"/>
         <source>&amp;Node:</source>
         <translation>&amp;Knoten:</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="302"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="299"/>
         <source>No inventory is open, so there is no audit log.</source>
         <translation>Es ist kein Inventar geöffnet, daher gibt es kein Audit-Protokoll.</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="319"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="339"/>
         <source>Gateway serial: %1</source>
         <translation>Seriennummer des Gateways: %1</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="320"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="340"/>
         <source>The store holds no gateway serial.</source>
         <translation>Der Speicher enthält keine Gateway-Seriennummer.</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="341"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="361"/>
         <source>none (network key)</source>
         <translation>keiner (Netzwerkschlüssel)</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="345"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="365"/>
         <source>none (stock node)</source>
         <translation>keiner (Standardknoten)</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="354"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="374"/>
         <source>The audit log cannot be read: %1</source>
         <translation>Das Audit-Protokoll kann nicht gelesen werden: %1</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="356"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="376"/>
         <source>Audit entries: %1</source>
         <translation>Audit-Einträge: %1</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="383"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="403"/>
         <source>The two backup passphrases differ; nothing was written.</source>
         <translation>Die beiden Sicherungs-Passphrasen unterscheiden sich; es wurde nichts geschrieben.</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="387"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="407"/>
         <source>The backup passphrase is too short: use at least %1 characters. Nothing was written.</source>
         <translation>Die Sicherungs-Passphrase ist zu kurz: Verwenden Sie mindestens %1 Zeichen. Es wurde nichts geschrieben.</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="394"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="414"/>
         <source>The backup was not written: %1</source>
         <translation>Die Sicherung wurde nicht geschrieben: %1</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="403"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="423"/>
         <source>Backup written to %1. It holds every key: keep it safe.</source>
         <translation>Sicherung nach %1 geschrieben. Sie enthält jeden Schlüssel: Bewahren Sie sie sicher auf.</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="420"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="440"/>
         <source>Nothing was restored and the current keys are unchanged: %1</source>
         <translation>Es wurde nichts wiederhergestellt, die aktuellen Schlüssel sind unverändert: %1</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="436"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="456"/>
         <source>The backup was restored.</source>
         <translation>Die Sicherung wurde wiederhergestellt.</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="437"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="457"/>
         <source>The backup was restored. The keys it replaced are in %1.</source>
         <translation>Die Sicherung wurde wiederhergestellt. Die ersetzten Schlüssel liegen in %1.</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="441"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="461"/>
         <source>The running network still uses the keys it loaded when it started: reconnect it to use the restored ones.</source>
         <translation>Das laufende Netzwerk verwendet noch die beim Start geladenen Schlüssel: Verbinden Sie es neu, um die wiederhergestellten zu verwenden.</translation>
     </message>
@@ -1785,12 +1791,12 @@
         <translation>Knoten %1 startet jetzt neu: Er ist einige Sekunden weg und stellt sich dann erneut vor.</translation>
     </message>
     <message>
-        <location filename="../../gui/views/nodedetailsview.cpp" line="573"/>
+        <location filename="../../gui/views/nodedetailsview.cpp" line="569"/>
         <source>Reboot sent to node %1.</source>
         <translation>Neustart an Knoten %1 gesendet.</translation>
     </message>
     <message>
-        <location filename="../../gui/views/nodedetailsview.cpp" line="574"/>
+        <location filename="../../gui/views/nodedetailsview.cpp" line="570"/>
         <source>Reboot not sent: %1</source>
         <translation>Neustart nicht gesendet: %1</translation>
     </message>
@@ -2392,47 +2398,47 @@ Schlüssel %3</translation>
         <translation>Knoten %1 (%2)</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="84"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="86"/>
         <source>node %1</source>
         <translation>Knoten %1</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="239"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="241"/>
         <source>Revoke %1</source>
         <translation>%1 widerrufen</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="245"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="247"/>
         <source>&amp;Rotate the network key now…</source>
         <translation>Netzwerkschlüssel jetzt &amp;rotieren…</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="246"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="248"/>
         <source>&amp;Revoke node %1</source>
         <translation>Knoten %1 &amp;widerrufen</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="247"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="249"/>
         <source>Re-&amp;admit node %1</source>
         <translation>Knoten %1 wieder &amp;zulassen</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="248"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="250"/>
         <source>Cancel</source>
         <translation>Abbrechen</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="249"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="251"/>
         <source>&amp;Close</source>
         <translation>&amp;Schließen</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="289"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="291"/>
         <source>The network&apos;s security service is not running: nothing can be revoked now.</source>
         <translation>Der Sicherheitsdienst des Netzwerks läuft nicht: Jetzt kann nichts widerrufen werden.</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="294"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="296"/>
         <source>%1 is revoked. Re-admit it only after it was re-personalized over USB with a new serial or new keys: whoever has it knows its old secrets, so the old ones are never accepted again.
 
 Re-admission lifts the block and the quarantine of id %2 and records who did it and why in the audit log.</source>
@@ -2441,82 +2447,82 @@ Re-admission lifts the block and the quarantine of id %2 and records who did it 
 Die Wiederzulassung hebt die Sperre und die Quarantäne der ID %2 auf und hält im Audit-Protokoll fest, wer es warum getan hat.</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="305"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="307"/>
         <source>%1 cannot be revoked: %2</source>
         <translation>%1 kann nicht widerrufen werden: %2</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="323"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="325"/>
         <source>from the personalization (optional)</source>
         <translation>aus der Personalisierung (optional)</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="340"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="342"/>
         <source>e.g. stolen from the garden</source>
         <translation>z. B. aus dem Garten gestohlen</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="341"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="343"/>
         <source>R&amp;eason (for the audit log):</source>
         <translation>&amp;Grund (für das Audit-Protokoll):</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="378"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="380"/>
         <source>18 hex digits, from the node&apos;s new label</source>
         <translation>18 Hexziffern, vom neuen Etikett des Knotens</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="381"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="383"/>
         <source>New &amp;serial:</source>
         <translation>Neue &amp;Seriennummer:</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="382"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="384"/>
         <source>Rea&amp;son (for the audit log):</source>
         <translation>Gr&amp;und (für das Audit-Protokoll):</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="396"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="398"/>
         <source>• At once: the gateway blocks %1 and drops every frame from it.</source>
         <translation>• Sofort: Das Gateway sperrt %1 und verwirft jeden Frame von ihm.</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="399"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="401"/>
         <source>• Its serial %1 is refused from now on.</source>
         <translation>• Seine Seriennummer %1 wird ab jetzt abgelehnt.</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="402"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="404"/>
         <source>its link key %1</source>
         <translation>sein Link-Schlüssel %1</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="404"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="406"/>
         <source>its management key %1</source>
         <translation>sein Verwaltungsschlüssel %1</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="406"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="408"/>
         <source>• %1 will be deleted from the key store.</source>
         <translation>• %1 wird aus dem Schlüsselspeicher gelöscht.</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="406"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="408"/>
         <source> and </source>
         <translation> und </translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="407"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="409"/>
         <source>• Id %1 will never be given to another node.</source>
         <translation>• Die ID %1 wird nie an einen anderen Knoten vergeben.</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="409"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="411"/>
         <source>• No whitelist lists it: there is nothing to remove from other nodes.</source>
         <translation>• Keine Whitelist führt ihn: Bei anderen Knoten ist nichts zu entfernen.</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../gui/views/revokedialog.cpp" line="411"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="413"/>
         <source>• It will be removed from the whitelists of %n node(s): %1.</source>
         <translation>
             <numerusform>• Er wird aus der Whitelist von %n Knoten entfernt: %1.</numerusform>
@@ -2524,77 +2530,77 @@ Die Wiederzulassung hebt die Sperre und die Quarantäne der ID %2 auf und hält 
         </translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="415"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="417"/>
         <source>• The shared network key of epoch %1 is burnt: %2 holds it.</source>
         <translation>• Der gemeinsame Netzwerkschlüssel der Epoche %1 ist verbrannt: %2 besitzt ihn.</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="419"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="421"/>
         <source>• No shared network key is burnt: its keys were its own.</source>
         <translation>• Kein gemeinsamer Netzwerkschlüssel ist verbrannt: Seine Schlüssel waren seine eigenen.</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="421"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="423"/>
         <source>• Nothing else stays exposed.</source>
         <translation>• Sonst bleibt nichts offengelegt.</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="423"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="425"/>
         <source>• Until the rotation is done, whoever has it can still:</source>
         <translation>• Bis die Rotation abgeschlossen ist, kann, wer ihn hat, weiterhin:</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="428"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="430"/>
         <source>• Next: a key rotation (%1). You can start it from here once the node is revoked.</source>
         <translation>• Als Nächstes: eine Schlüsselrotation (%1). Sie können sie von hier aus starten, sobald der Knoten widerrufen ist.</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="431"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="433"/>
         <source>• This cannot be undone: only re-personalizing the node over USB lets it back.</source>
         <translation>• Dies lässt sich nicht rückgängig machen: Nur eine neue Personalisierung des Knotens über USB lässt ihn wieder zu.</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="455"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="457"/>
         <source>Revoke %1?</source>
         <translation>%1 widerrufen?</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="479"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="481"/>
         <source>Not revoked: the network&apos;s security service is not running.</source>
         <translation>Nicht widerrufen: Der Sicherheitsdienst des Netzwerks läuft nicht.</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="485"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="487"/>
         <source>Not revoked: %1</source>
         <translation>Nicht widerrufen: %1</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="503"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="505"/>
         <source>No whitelist lists it: nothing to remove.</source>
         <translation>Keine Whitelist führt ihn: Es ist nichts zu entfernen.</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="504"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="506"/>
         <source>Whitelist removals: %1 of %2 applied, %3 failed.</source>
         <translation>Whitelist-Entfernungen: %1 von %2 angewendet, %3 fehlgeschlagen.</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="510"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="512"/>
         <source>Not done: %1</source>
         <translation>Nicht erledigt: %1</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="512"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="514"/>
         <source>%1 is blocked. Removing it from the whitelists of the other nodes; sleeping nodes are done when they next wake up.</source>
         <translation>%1 ist gesperrt. Er wird aus den Whitelists der anderen Knoten entfernt; schlafende Knoten sind dran, wenn sie das nächste Mal aufwachen.</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="520"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="522"/>
         <source>%1 is revoked: its frames are dropped and its id is quarantined.</source>
         <translation>%1 ist widerrufen: Seine Frames werden verworfen und seine ID ist in Quarantäne.</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../gui/views/revokedialog.cpp" line="524"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="526"/>
         <source>%n whitelist removal(s) failed: see the table; push them again from the whitelist editor.</source>
         <translation>
             <numerusform>%n Whitelist-Entfernung ist fehlgeschlagen: siehe Tabelle; übertragen Sie sie erneut aus dem Whitelist-Editor.</numerusform>
@@ -2602,47 +2608,47 @@ Die Wiederzulassung hebt die Sperre und die Quarantäne der ID %2 auf und hält 
         </translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="530"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="532"/>
         <source>The shared network key of epoch %1 is burnt. Next step: rotate the network key (%2).</source>
         <translation>Der gemeinsame Netzwerkschlüssel der Epoche %1 ist verbrannt. Nächster Schritt: den Netzwerkschlüssel rotieren (%2).</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="537"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="539"/>
         <source>No shared key was burnt: no rotation is needed.</source>
         <translation>Kein gemeinsamer Schlüssel wurde verbrannt: Es ist keine Rotation nötig.</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="561"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="563"/>
         <source>Not re-admitted: the network&apos;s security service is not running.</source>
         <translation>Nicht wieder zugelassen: Der Sicherheitsdienst des Netzwerks läuft nicht.</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="570"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="572"/>
         <source>The new serial must be 18 hex digits (9 bytes).</source>
         <translation>Die neue Seriennummer muss aus 18 Hexziffern (9 Bytes) bestehen.</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="578"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="580"/>
         <source>Not re-admitted: %1</source>
         <translation>Nicht wieder zugelassen: %1</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="583"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="585"/>
         <source>%1 is re-admitted: its frames are accepted again.</source>
         <translation>%1 ist wieder zugelassen: Seine Frames werden wieder akzeptiert.</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="586"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="588"/>
         <source>Serial: %1</source>
         <translation>Seriennummer: %1</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="588"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="590"/>
         <source>Link key: %1</source>
         <translation>Link-Schlüssel: %1</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="590"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="592"/>
         <source>Management key: %1</source>
         <translation>Verwaltungsschlüssel: %1</translation>
     </message>
@@ -2650,22 +2656,22 @@ Die Wiederzulassung hebt die Sperre und die Quarantäne der ID %2 auf und hält 
 <context>
     <name>Warden::Internal::RevokeProgressModel</name>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="174"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="176"/>
         <source>acknowledged by the node</source>
         <translation>vom Knoten bestätigt</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="221"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="223"/>
         <source>Node</source>
         <translation>Knoten</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="223"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="225"/>
         <source>Whitelist removal</source>
         <translation>Whitelist-Entfernung</translation>
     </message>
     <message>
-        <location filename="../../gui/views/revokedialog.cpp" line="225"/>
+        <location filename="../../gui/views/revokedialog.cpp" line="227"/>
         <source>Detail</source>
         <translation>Detail</translation>
     </message>
@@ -2776,142 +2782,142 @@ Die Wiederzulassung hebt die Sperre und die Quarantäne der ID %2 auf und hält 
 <context>
     <name>Warden::Internal::RotationWizard</name>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="117"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="118"/>
         <source>Rotate the network key</source>
         <translation>Den Netzwerkschlüssel rotieren</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="120"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="121"/>
         <source>&amp;Start the rotation</source>
         <translation>Rotation &amp;starten</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="122"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="123"/>
         <source>&amp;Close</source>
         <translation>&amp;Schließen</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="136"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="137"/>
         <source>Assess</source>
         <translation>Bewerten</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="137"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="138"/>
         <source>Which key is burnt, and who needs the new one.</source>
         <translation>Welcher Schlüssel verbrannt ist und wer den neuen braucht.</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="153"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="154"/>
         <source>Plan</source>
         <translation>Plan</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="154"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="155"/>
         <source>Nodes with a management key get the new key over the air; the others need a USB re-personalization. Untick a node to leave it out: it keeps the old key and is cut off when that key retires.</source>
         <translation>Knoten mit Verwaltungsschlüssel bekommen den neuen Schlüssel über Funk; die anderen brauchen eine Neupersonalisierung über USB. Entfernen Sie den Haken bei einem Knoten, um ihn auszulassen: Er behält den alten Schlüssel und wird abgeschnitten, wenn dieser ausgemustert wird.</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="174"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="175"/>
         <source>Generate</source>
         <translation>Erzeugen</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="175"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="176"/>
         <source>The new network key is made and saved in the key store as pending.</source>
         <translation>Der neue Netzwerkschlüssel wird erzeugt und als ausstehend im Schlüsselspeicher gesichert.</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="189"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="190"/>
         <source>USB step &amp;done</source>
         <translation>USB-Schritt &amp;erledigt</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="190"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="191"/>
         <source>The selected stock node was re-personalized over USB with the new key: the gateway accepts the new key from it from now on.</source>
         <translation>Der ausgewählte Standardknoten wurde über USB mit dem neuen Schlüssel neu personalisiert: Das Gateway akzeptiert ab jetzt den neuen Schlüssel von ihm.</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="192"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="193"/>
         <source>&amp;Retry</source>
         <translation>&amp;Wiederholen</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="193"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="194"/>
         <source>E&amp;xclude…</source>
         <translation>&amp;Ausschließen…</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="194"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="195"/>
         <source>&amp;Give up the rotation…</source>
         <translation>Rotation auf&amp;geben…</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="195"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="196"/>
         <source>Possible until the first node uses the new key: the old key stays in use and the new one is never used.</source>
         <translation>Möglich, bis der erste Knoten den neuen Schlüssel verwendet: Der alte Schlüssel bleibt in Gebrauch und der neue wird nie verwendet.</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="221"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="222"/>
         <source>Deliver</source>
         <translation>Zustellen</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="222"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="223"/>
         <source>Each node gets the new key wrapped under its own management key and acknowledges it. Sleeping nodes get it when they next wake up. You can close this window: the rotation goes on and reopens here.</source>
         <translation>Jeder Knoten bekommt den neuen Schlüssel, verpackt unter seinem eigenen Verwaltungsschlüssel, und bestätigt ihn. Schlafende Knoten bekommen ihn, wenn sie das nächste Mal aufwachen. Sie können dieses Fenster schließen: Die Rotation läuft weiter und öffnet sich wieder hier.</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="234"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="235"/>
         <source>Activate</source>
         <translation>Aktivieren</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="235"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="236"/>
         <source>Each node switches to the new key; the gateway follows each one on its acknowledgement. The old key retires when every node uses the new one or is excluded.</source>
         <translation>Jeder Knoten wechselt zum neuen Schlüssel; das Gateway folgt jedem bei seiner Bestätigung. Der alte Schlüssel wird ausgemustert, wenn jeder Knoten den neuen verwendet oder ausgeschlossen ist.</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="243"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="244"/>
         <source>Report</source>
         <translation>Bericht</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="249"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="250"/>
         <source>&amp;Export the report…</source>
         <translation>Bericht &amp;exportieren…</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="315"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="316"/>
         <source>Waiting: %1 (tried again shortly)</source>
         <translation>Wartet: %1 (in Kürze neuer Versuch)</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="318"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="319"/>
         <source>The network&apos;s security service is not running: no rotation can be started or followed now.</source>
         <translation>Der Sicherheitsdienst des Netzwerks läuft nicht: Jetzt kann keine Rotation gestartet oder verfolgt werden.</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="328"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="329"/>
         <source>There is no active network key: there is nothing to rotate away from.</source>
         <translation>Es gibt keinen aktiven Netzwerkschlüssel: Es gibt nichts, wovon wegrotiert werden könnte.</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="335"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="336"/>
         <source>The shared network key of epoch %1 is burnt: node(s) %2 held it and are revoked.</source>
         <translation>Der gemeinsame Netzwerkschlüssel der Epoche %1 ist verbrannt: Die Knoten %2 hatten ihn und sind widerrufen.</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="340"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="341"/>
         <source>The active network key is epoch %1.</source>
         <translation>Der aktive Netzwerkschlüssel ist Epoche %1.</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="342"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="343"/>
         <source>A new key (epoch %1) replaces it.</source>
         <translation>Ein neuer Schlüssel (Epoche %1) ersetzt ihn.</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="343"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="344"/>
         <source>%n node(s) get it over the air</source>
         <translation>
             <numerusform>%n Knoten bekommt ihn über Funk</numerusform>
@@ -2919,12 +2925,12 @@ Die Wiederzulassung hebt die Sperre und die Quarantäne der ID %2 auf und hält 
         </translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="347"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="348"/>
         <source>No node needs a USB re-personalization.</source>
         <translation>Kein Knoten braucht eine Neupersonalisierung über USB.</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="349"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="350"/>
         <source>%n node(s) need a USB re-personalization with the new key: %1.</source>
         <translation>
             <numerusform>%n Knoten braucht eine Neupersonalisierung über USB mit dem neuen Schlüssel: %1.</numerusform>
@@ -2932,147 +2938,147 @@ Die Wiederzulassung hebt die Sperre und die Quarantäne der ID %2 auf und hält 
         </translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="353"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="354"/>
         <source>Left out: %1 (never given the new key).</source>
         <translation>Ausgelassen: %1 (bekommt den neuen Schlüssel nie).</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="355"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="356"/>
         <source>Until it completes, the old key stays accepted from nodes that have not switched yet.</source>
         <translation>Bis sie abgeschlossen ist, bleibt der alte Schlüssel von Knoten akzeptiert, die noch nicht gewechselt haben.</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="364"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="365"/>
         <source>No rotation to report.</source>
         <translation>Keine Rotation, über die zu berichten wäre.</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="366"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="367"/>
         <source>Warden key rotation report</source>
         <translation>Warden-Bericht zur Schlüsselrotation</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="377"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="378"/>
         <source>over the air</source>
         <translation>über Funk</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="378"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="379"/>
         <source>by USB</source>
         <translation>per USB</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="380"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="381"/>
         <source>node %1</source>
         <translation>Knoten %1</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="395"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="396"/>
         <source>the report cannot be written to %1: %2</source>
         <translation>der Bericht kann nicht nach %1 geschrieben werden: %2</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="400"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="401"/>
         <source>the report was not saved to %1: %2</source>
         <translation>der Bericht wurde nicht nach %1 gespeichert: %2</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="406"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="407"/>
         <source>Export the rotation report</source>
         <translation>Den Rotationsbericht exportieren</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="408"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="409"/>
         <source>Text files (*.txt)</source>
         <translation>Textdateien (*.txt)</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="415"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="416"/>
         <source>The report is saved to %1.</source>
         <translation>Der Bericht ist nach %1 gespeichert.</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="453"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="454"/>
         <source>node(s) %1 revoked: epoch %2 burnt</source>
         <translation>Knoten %1 widerrufen: Epoche %2 verbrannt</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="456"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="457"/>
         <source>rotation started from the console</source>
         <translation>Rotation aus der Konsole gestartet</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="459"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="460"/>
         <source>The rotation did not start: %1</source>
         <translation>Die Rotation wurde nicht gestartet: %1</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="477"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="479"/>
         <source>Leave node %1 out?</source>
         <translation>Knoten %1 auslassen?</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="478"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="480"/>
         <source>Node %1 will keep the old key and will be cut off when that key retires. Leave it out of the rotation?</source>
         <translation>Knoten %1 behält den alten Schlüssel und wird abgeschnitten, wenn dieser ausgemustert wird. Ihn aus der Rotation auslassen?</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="513"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="508"/>
         <source>Select a node in the table first.</source>
         <translation>Wählen Sie zuerst einen Knoten in der Tabelle aus.</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="519"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="513"/>
         <source>Exclude from the rotation?</source>
         <translation>Aus der Rotation ausschließen?</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="520"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="514"/>
         <source>Node(s) %1 will keep the old key and will be cut off when it retires; they need a USB re-personalization to join again. Exclude them?</source>
         <translation>Die Knoten %1 behalten den alten Schlüssel und werden abgeschnitten, wenn er ausgemustert wird; sie brauchen eine Neupersonalisierung über USB, um wieder dazuzugehören. Ausschließen?</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="532"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="523"/>
         <source>excluded in the rotation wizard</source>
         <translation>im Rotationsassistenten ausgeschlossen</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="556"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="546"/>
         <source>Give up the rotation?</source>
         <translation>Die Rotation aufgeben?</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="557"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="547"/>
         <source>The network keeps the old key (epoch %1), which stays exposed to whoever holds it. The new key is never used. Give the rotation up?</source>
         <translation>Das Netzwerk behält den alten Schlüssel (Epoche %1), der für jeden offengelegt bleibt, der ihn hat. Der neue Schlüssel wird nie verwendet. Die Rotation aufgeben?</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="566"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="554"/>
         <source>given up in the wizard</source>
         <translation>im Assistenten aufgegeben</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="568"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="557"/>
         <source>The rotation cannot be given up: %1</source>
         <translation>Die Rotation kann nicht aufgegeben werden: %1</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="581"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="569"/>
         <source>The new key of epoch %1 (%2) is in the key store as pending. It never leaves the gateway unwrapped.</source>
         <translation>Der neue Schlüssel der Epoche %1 (%2) liegt als ausstehend im Schlüsselspeicher. Er verlässt das Gateway nie unverpackt.</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="585"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="573"/>
         <source>Generating the new key of epoch %1…</source>
         <translation>Erzeuge den neuen Schlüssel der Epoche %1…</translation>
     </message>
     <message>
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="593"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="581"/>
         <source>%1 of %2 nodes use the new key, %3 excluded.</source>
         <translation>%1 von %2 Knoten verwenden den neuen Schlüssel, %3 ausgeschlossen.</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="599"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="587"/>
         <source>%n node(s) await their USB step: select them and press &quot;USB step done&quot; once re-personalized.</source>
         <translation>
             <numerusform>%n Knoten wartet auf seinen USB-Schritt: Wählen Sie ihn aus und drücken Sie „USB-Schritt erledigt“, sobald er neu personalisiert ist.</numerusform>
@@ -3080,7 +3086,7 @@ Die Wiederzulassung hebt die Sperre und die Quarantäne der ID %2 auf und hält 
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="604"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="592"/>
         <source>%n node(s) failed: retry or exclude them.</source>
         <translation>
             <numerusform>%n Knoten ist fehlgeschlagen: wiederholen oder ausschließen.</numerusform>
@@ -3088,7 +3094,7 @@ Die Wiederzulassung hebt die Sperre und die Quarantäne der ID %2 auf und hält 
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../gui/wizards/rotationwizard.cpp" line="606"/>
+        <location filename="../../gui/wizards/rotationwizard.cpp" line="594"/>
         <source>%n node(s) still to go.</source>
         <translation>
             <numerusform>Noch %n Knoten ausstehend.</numerusform>
@@ -3167,58 +3173,58 @@ Die Wiederzulassung hebt die Sperre und die Quarantäne der ID %2 auf und hält 
 <context>
     <name>Warden::Internal::TrafficView</name>
     <message>
-        <location filename="../../gui/views/trafficview.cpp" line="40"/>
-        <location filename="../../gui/views/trafficview.cpp" line="52"/>
+        <location filename="../../gui/views/trafficview.cpp" line="42"/>
+        <location filename="../../gui/views/trafficview.cpp" line="54"/>
         <source>&amp;Pause</source>
         <translation>&amp;Pause</translation>
     </message>
     <message>
-        <location filename="../../gui/views/trafficview.cpp" line="41"/>
+        <location filename="../../gui/views/trafficview.cpp" line="43"/>
         <source>&amp;Rejected frames only</source>
         <translation>Nur &amp;abgelehnte Frames</translation>
     </message>
     <message>
-        <location filename="../../gui/views/trafficview.cpp" line="52"/>
+        <location filename="../../gui/views/trafficview.cpp" line="54"/>
         <source>&amp;Resume</source>
         <translation>&amp;Fortsetzen</translation>
     </message>
     <message>
-        <location filename="../../gui/views/trafficview.cpp" line="55"/>
+        <location filename="../../gui/views/trafficview.cpp" line="57"/>
         <source>Nodes, e.g. 3 7 12</source>
         <translation>Knoten, z. B. 3 7 12</translation>
     </message>
     <message>
-        <location filename="../../gui/views/trafficview.cpp" line="56"/>
+        <location filename="../../gui/views/trafficview.cpp" line="58"/>
         <source>Node filter</source>
         <translation>Knotenfilter</translation>
     </message>
     <message>
-        <location filename="../../gui/views/trafficview.cpp" line="65"/>
+        <location filename="../../gui/views/trafficview.cpp" line="67"/>
         <source>&amp;Dismiss</source>
         <translation>&amp;Verwerfen</translation>
     </message>
     <message>
-        <location filename="../../gui/views/trafficview.cpp" line="77"/>
+        <location filename="../../gui/views/trafficview.cpp" line="99"/>
         <source>Traffic</source>
         <translation>Verkehr</translation>
     </message>
     <message>
-        <location filename="../../gui/views/trafficview.cpp" line="111"/>
+        <location filename="../../gui/views/trafficview.cpp" line="145"/>
         <source>Node ids are whole numbers from 0 to 255, separated by spaces or commas</source>
         <translation>Knoten-IDs sind ganze Zahlen von 0 bis 255, getrennt durch Leerzeichen oder Kommas</translation>
     </message>
     <message>
-        <location filename="../../gui/views/trafficview.cpp" line="131"/>
+        <location filename="../../gui/views/trafficview.cpp" line="165"/>
         <source>Node %1 on %2: %3 frames failed verification within %4 s (last: %5). Someone may be forging frames or replaying them; consider revoking the node.</source>
         <translation>Knoten %1 auf %2: Bei %3 Frames schlug die Prüfung innerhalb von %4 s fehl (zuletzt: %5). Möglicherweise fälscht jemand Frames oder spielt sie erneut ein; erwägen Sie, den Knoten zu widerrufen.</translation>
     </message>
     <message>
-        <location filename="../../gui/views/trafficview.cpp" line="163"/>
+        <location filename="../../gui/views/trafficview.cpp" line="197"/>
         <source>cannot write the traffic export &apos;%1&apos;: %2</source>
         <translation>der Verkehrsexport „%1“ kann nicht geschrieben werden: %2</translation>
     </message>
     <message>
-        <location filename="../../gui/views/trafficview.cpp" line="166"/>
+        <location filename="../../gui/views/trafficview.cpp" line="200"/>
         <source>writing the traffic export &apos;%1&apos; failed: %2</source>
         <translation>das Schreiben des Verkehrsexports „%1“ ist fehlgeschlagen: %2</translation>
     </message>
@@ -3517,7 +3523,7 @@ Die Wiederzulassung hebt die Sperre und die Quarantäne der ID %2 auf und hält 
 <context>
     <name>screenshots</name>
     <message>
-        <location filename="../../gui/app/screenshots.cpp" line="168"/>
+        <location filename="../../gui/app/screenshots.cpp" line="169"/>
         <source>lost in the garden</source>
         <translation>im Garten verloren</translation>
     </message>
