@@ -44,7 +44,7 @@
     <message>
         <location filename="../../gui/app/connectionsdialog.cpp" line="77"/>
         <source>Connect when Warden &amp;starts</source>
-        <translation>Beim &amp;Start von Warden verbinden</translation>
+        <translation>Beim Start von Warden &amp;verbinden</translation>
     </message>
     <message>
         <location filename="../../gui/app/connectionsdialog.cpp" line="93"/>
@@ -155,7 +155,7 @@
     <message>
         <location filename="../../gui/app/connectionsdialog.cpp" line="158"/>
         <source>&amp;User name:</source>
-        <translation>&amp;Benutzername:</translation>
+        <translation>Ben&amp;utzername:</translation>
     </message>
     <message>
         <location filename="../../gui/app/connectionsdialog.cpp" line="161"/>
@@ -607,7 +607,7 @@
     <message>
         <location filename="../../gui/dialogs/keystoredialog.cpp" line="94"/>
         <source>&amp;Backup and restore</source>
-        <translation>&amp;Sicherung und Wiederherstellung</translation>
+        <translation>Si&amp;cherung und Wiederherstellung</translation>
     </message>
     <message>
         <location filename="../../gui/dialogs/keystoredialog.cpp" line="95"/>
@@ -682,7 +682,7 @@
     <message>
         <location filename="../../gui/dialogs/keystoredialog.cpp" line="129"/>
         <source>&amp;Lock the key store</source>
-        <translation>Schlüsselspeicher &amp;sperren</translation>
+        <translation>Schlüsselspeicher s&amp;perren</translation>
     </message>
     <message>
         <location filename="../../gui/dialogs/keystoredialog.cpp" line="130"/>
@@ -707,7 +707,7 @@
     <message>
         <location filename="../../gui/dialogs/keystoredialog.cpp" line="159"/>
         <source>Br&amp;owse...</source>
-        <translation>&amp;Durchsuchen...</translation>
+        <translation>D&amp;urchsuchen...</translation>
     </message>
     <message>
         <location filename="../../gui/dialogs/keystoredialog.cpp" line="162"/>
@@ -803,12 +803,12 @@
     <message>
         <location filename="../../gui/dialogs/keystoredialog.cpp" line="227"/>
         <source>Ba&amp;ckup file:</source>
-        <translation>Sicherungs&amp;datei:</translation>
+        <translation>Sicherungsda&amp;tei:</translation>
     </message>
     <message>
         <location filename="../../gui/dialogs/keystoredialog.cpp" line="230"/>
         <source>Its pa&amp;ssphrase:</source>
-        <translation>Ihre Pa&amp;ssphrase:</translation>
+        <translation>&amp;Ihre Passphrase:</translation>
     </message>
     <message>
         <location filename="../../gui/dialogs/keystoredialog.cpp" line="260"/>
@@ -843,7 +843,7 @@
     <message>
         <location filename="../../gui/dialogs/keystoredialog.cpp" line="283"/>
         <source>&amp;Search:</source>
-        <translation>&amp;Suchen:</translation>
+        <translation>S&amp;uchen:</translation>
     </message>
     <message>
         <location filename="../../gui/dialogs/keystoredialog.cpp" line="285"/>
@@ -1554,7 +1554,7 @@
     <message>
         <location filename="../../gui/views/nodedetailsview.cpp" line="220"/>
         <source>Re&amp;boot…</source>
-        <translation>Neu&amp;start…</translation>
+        <translation>Neustar&amp;t…</translation>
     </message>
     <message>
         <location filename="../../gui/views/nodedetailsview.cpp" line="221"/>
@@ -1564,7 +1564,7 @@
     <message>
         <location filename="../../gui/views/nodedetailsview.cpp" line="222"/>
         <source>&amp;Revoke…</source>
-        <translation>&amp;Widerrufen…</translation>
+        <translation>Wider&amp;rufen…</translation>
     </message>
     <message>
         <location filename="../../gui/views/nodedetailsview.cpp" line="223"/>
@@ -1574,7 +1574,7 @@
     <message>
         <location filename="../../gui/views/nodedetailsview.cpp" line="224"/>
         <source>Re&amp;fresh</source>
-        <translation>Aktualisi&amp;eren</translation>
+        <translation>Aktua&amp;lisieren</translation>
     </message>
     <message>
         <location filename="../../gui/views/nodedetailsview.cpp" line="225"/>
@@ -1604,7 +1604,7 @@
     <message>
         <location filename="../../gui/views/nodedetailsview.cpp" line="302"/>
         <source>&amp;Value:</source>
-        <translation>&amp;Wert:</translation>
+        <translation>W&amp;ert:</translation>
     </message>
     <message>
         <location filename="../../gui/views/nodedetailsview.cpp" line="316"/>
@@ -1972,7 +1972,7 @@
     <message>
         <location filename="../../gui/dialogs/personalizationdialog.cpp" line="143"/>
         <source>R&amp;efresh</source>
-        <translation>Aktualisi&amp;eren</translation>
+        <translation>A&amp;ktualisieren</translation>
     </message>
     <message>
         <location filename="../../gui/dialogs/personalizationdialog.cpp" line="145"/>
@@ -1992,7 +1992,7 @@
     <message>
         <location filename="../../gui/dialogs/personalizationdialog.cpp" line="152"/>
         <source>&amp;Port:</source>
-        <translation>&amp;Schnittstelle:</translation>
+        <translation>Sc&amp;hnittstelle:</translation>
     </message>
     <message>
         <location filename="../../gui/dialogs/personalizationdialog.cpp" line="161"/>
@@ -2052,12 +2052,12 @@
     <message>
         <location filename="../../gui/dialogs/personalizationdialog.cpp" line="178"/>
         <source>Repl&amp;ace the keys the store holds for this id</source>
-        <translation>Die im Speicher für diese ID hinterlegten Schlüssel erse&amp;tzen</translation>
+        <translation>Die im Speicher für diese ID hinterlegten Schlüssel ersetze&amp;n</translation>
     </message>
     <message>
         <location filename="../../gui/dialogs/personalizationdialog.cpp" line="179"/>
         <source>Readmit this re&amp;voked node with the new keys</source>
-        <translation>Diesen &amp;widerrufenen Knoten mit den neuen Schlüsseln wieder zulassen</translation>
+        <translation>Diesen widerrufenen Knoten mit den neuen Schlüsseln wieder &amp;zulassen</translation>
     </message>
     <message>
         <location filename="../../gui/dialogs/personalizationdialog.cpp" line="181"/>
@@ -2078,7 +2078,7 @@
     <message>
         <location filename="../../gui/dialogs/personalizationdialog.cpp" line="189"/>
         <source>Network &amp;key:</source>
-        <translation>Netzwerk&amp;schlüssel:</translation>
+        <translation>Netzwerks&amp;chlüssel:</translation>
     </message>
     <message>
         <location filename="../../gui/dialogs/personalizationdialog.cpp" line="192"/>
@@ -2113,7 +2113,7 @@
     <message>
         <location filename="../../gui/dialogs/personalizationdialog.cpp" line="230"/>
         <source>Save the la&amp;bel...</source>
-        <translation>Eti&amp;kett speichern...</translation>
+        <translation>Etikett s&amp;peichern...</translation>
     </message>
     <message>
         <location filename="../../gui/dialogs/personalizationdialog.cpp" line="234"/>
@@ -2474,7 +2474,7 @@ Die Wiederzulassung hebt die Sperre und die Quarantäne der ID %2 auf und hält 
     <message>
         <location filename="../../gui/views/revokedialog.cpp" line="383"/>
         <source>New &amp;serial:</source>
-        <translation>Neue &amp;Seriennummer:</translation>
+        <translation>Neue Seriennu&amp;mmer:</translation>
     </message>
     <message>
         <location filename="../../gui/views/revokedialog.cpp" line="384"/>
@@ -3249,7 +3249,7 @@ Die Wiederzulassung hebt die Sperre und die Quarantäne der ID %2 auf und hält 
     <message>
         <location filename="../../gui/dialogs/whitelisteditor.cpp" line="106"/>
         <source>&amp;Nodes (checked: pushed to):</source>
-        <translation>&amp;Knoten (markiert: wird übertragen):</translation>
+        <translation>Kn&amp;oten (markiert: wird übertragen):</translation>
     </message>
     <message>
         <location filename="../../gui/dialogs/whitelisteditor.cpp" line="108"/>
