@@ -3,11 +3,11 @@
 #include <app/consolesession.h>
 #include <app/mainwindow.h>
 #include <app/screenshots.h>
+#include <app/translations.h>
 
 #include <QtCore/QDir>
 #include <QtCore/QLocale>
 #include <QtCore/QSettings>
-#include <QtCore/QTranslator>
 #include <QtWidgets/QApplication>
 #include <QtWidgets/QMessageBox>
 
@@ -23,10 +23,12 @@ int main(int argc, char *argv[])
     QApplication::setDesktopFileName(u"warden"_s);
     QApplication::setWindowIcon(Warden::Internal::consoleIcon(Warden::Internal::ConsoleIcon::App));
 
-    // The translations qt_add_translations embeds (when LinguistTools were there at build).
-    QTranslator translator;
-    if (translator.load(QLocale(), u"warden"_s, u"_"_s, u":/i18n"_s))
-        QApplication::installTranslator(&translator);
+    // The console's language: --lang, else LANGUAGE, else the system's (app/translations.h).
+    const QLocale locale = Warden::Internal::consoleLocale(
+            Warden::Internal::requestedLanguage(QApplication::arguments()),
+            qEnvironmentVariable("LANGUAGE"));
+    QLocale::setDefault(locale);
+    Warden::Internal::installConsoleTranslators(locale);
 
     // --screenshots DIR: the documentation's pictures, on a simulation of its own.
     const QStringList arguments = QApplication::arguments();

@@ -147,9 +147,10 @@ int takeScreenshots(const QString &directory)
                 return window.trafficModel()->rowCount() >= 40;
             },
             12000);
-    // Columns as wide as what they hold, so that the state column is in the picture.
+    // Columns as wide as what they hold, so that the state column and the reason are in the
+    // picture.
     window.inventoryView()->table()->resizeColumnsToContents();
-    window.trafficView()->table()->resizeColumnsToContents();
+    window.trafficView()->fitColumns();
     selectNode(window, 2);
     shooter.shoot(&window, u"main-window"_s);
 

@@ -38,11 +38,6 @@ int hexNumber(const QByteArray &value, int digits)
     return ok ? n : -1;
 }
 
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("Warden::Internal::FirmwareProbe", text);
-}
-
 } // namespace
 
 bool FirmwareInfo::isBlank() const

@@ -8,6 +8,7 @@
 
 #include <warden/error.h>
 
+#include <QtCore/QCoreApplication>
 #include <QtCore/QList>
 #include <QtCore/QString>
 
@@ -20,6 +21,9 @@ namespace Warden::Internal {
 /// What the node's INFO showed; only values in their documented form, others stay empty.
 struct FirmwareInfo
 {
+    Q_DECLARE_TR_FUNCTIONS(Warden::Internal::FirmwareInfo)
+
+public:
     int protocol = 0;
     QString firmwareVersion;
     QString mysensorsVersion;
@@ -41,6 +45,8 @@ struct FirmwareInfo
 
 class FirmwareProbe
 {
+    Q_DECLARE_TR_FUNCTIONS(Warden::Internal::FirmwareProbe)
+
 public:
     /// The hello line of protocol 2, and what the node answers it with.
     static constexpr const char *kHello = "WARDEN PERSO 2";

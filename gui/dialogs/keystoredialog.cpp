@@ -157,12 +157,10 @@ QWidget *KeyStoreDialog::buildBackupTab()
     m_exportPath = new QLineEdit(exportBox);
     m_exportPath->setAccessibleName(tr("Backup file"));
     auto *exportBrowse = new QPushButton(tr("Br&owse..."), exportBox);
+    m_exportBrowse = exportBrowse;
     connect(exportBrowse, &QPushButton::clicked, this, [this] {
-        const QString path = QFileDialog::getSaveFileName(
-                this, tr("Save the backup as"), m_exportPath->text(),
-                tr("Warden key store backups (*.wks);;All files (*)"));
-        if (!path.isEmpty())
-            m_exportPath->setText(path);
+        browse(m_exportPath, QFileDialog::AcceptSave, tr("Save the backup as"), QString(),
+               {tr("Warden key store backups (*.wks)"), tr("All files (*)")});
     });
     m_exportPassphrase = new QLineEdit(exportBox);
     preparePassphraseField(m_exportPassphrase);
@@ -209,12 +207,11 @@ QWidget *KeyStoreDialog::buildBackupTab()
     m_restorePath = new QLineEdit(restoreBox);
     m_restorePath->setAccessibleName(tr("Backup to restore"));
     auto *restoreBrowse = new QPushButton(tr("Bro&wse..."), restoreBox);
+    m_restoreBrowse = restoreBrowse;
     connect(restoreBrowse, &QPushButton::clicked, this, [this] {
-        const QString path = QFileDialog::getOpenFileName(
-                this, tr("Restore which backup"), m_store->backupDirectory(),
-                tr("Warden key store backups (*.wks *.bak);;All files (*)"));
-        if (!path.isEmpty())
-            m_restorePath->setText(path);
+        browse(m_restorePath, QFileDialog::AcceptOpen, tr("Restore which backup"),
+               m_store->backupDirectory(),
+               {tr("Warden key store backups (*.wks *.bak)"), tr("All files (*)")});
     });
     m_restorePassphrase = new QLineEdit(restoreBox);
     preparePassphraseField(m_restorePassphrase);
@@ -301,6 +298,29 @@ QWidget *KeyStoreDialog::buildAuditTab()
     if (!m_inventory)
         page->setToolTip(tr("No inventory is open, so there is no audit log."));
     return page;
+}
+
+void KeyStoreDialog::browse(QLineEdit *field, QFileDialog::AcceptMode mode, const QString &title,
+                            const QString &directory, const QStringList &filters)
+{
+    // One picker at a time; open() rather than exec(): the network keeps running meanwhile.
+    if (m_fileDialog)
+        m_fileDialog->close();
+    auto *picker = new QFileDialog(this, title, directory);
+    picker->setObjectName(QStringLiteral("backupFileDialog"));
+    picker->setAttribute(Qt::WA_DeleteOnClose);
+    picker->setAcceptMode(mode);
+    picker->setFileMode(mode == QFileDialog::AcceptSave ? QFileDialog::AnyFile
+                                                        : QFileDialog::ExistingFile);
+    picker->setNameFilters(filters);
+    if (mode == QFileDialog::AcceptSave)
+        picker->setDefaultSuffix(QStringLiteral("wks"));
+    if (const QString current = field->text().trimmed(); !current.isEmpty())
+        picker->selectFile(current);
+    connect(picker, &QFileDialog::fileSelected, field,
+            [field](const QString &path) { field->setText(QDir::toNativeSeparators(path)); });
+    m_fileDialog = picker;
+    picker->open();
 }
 
 void KeyStoreDialog::updateButtons()

@@ -7,7 +7,9 @@
 #include <warden/inventory.h>
 #include <warden/keystore.h>
 
+#include <QtCore/QPointer>
 #include <QtWidgets/QDialog>
+#include <QtWidgets/QFileDialog>
 
 #include <optional>
 
@@ -51,6 +53,11 @@ public:
     QTableWidget *networkKeyTable() const { return m_networkKeys; }
     QTableWidget *nodeKeyTable() const { return m_nodeKeys; }
     QLineEdit *exportPathField() const { return m_exportPath; }
+    QPushButton *exportBrowseButton() const { return m_exportBrowse; }
+    QPushButton *restoreBrowseButton() const { return m_restoreBrowse; }
+    /// The file picker a Browse button opened (window-modal, non-blocking: open()), null when
+    /// none is open. Choosing a file fills the path field; the picker deletes itself on close.
+    QFileDialog *fileDialog() const { return m_fileDialog; }
     QLineEdit *exportPassphraseField() const { return m_exportPassphrase; }
     QLineEdit *exportConfirmField() const { return m_exportConfirm; }
     QPushButton *exportButton() const { return m_export; }
@@ -87,6 +94,9 @@ private:
     QWidget *buildAuditTab();
     void audit(const QString &what, const QJsonObject &details);
     void updateButtons();
+    /// Opens the file picker for @p field: a backup to write (AcceptSave) or to read.
+    void browse(QLineEdit *field, QFileDialog::AcceptMode mode, const QString &title,
+                const QString &directory, const QStringList &filters);
 
     KeyStore *m_store;
     Inventory *m_inventory;
@@ -106,6 +116,9 @@ private:
     QLabel *m_exportWarning = nullptr;
     QLabel *m_exportStatus = nullptr;
     QPushButton *m_export = nullptr;
+    QPushButton *m_exportBrowse = nullptr;
+    QPushButton *m_restoreBrowse = nullptr;
+    QPointer<QFileDialog> m_fileDialog;
     QLineEdit *m_restorePath = nullptr;
     QLineEdit *m_restorePassphrase = nullptr;
     QCheckBox *m_restoreConfirm = nullptr;

@@ -2,6 +2,7 @@
 
 #include "revokedialog.h"
 
+#include <app/askthenact.h>
 #include <models/nodeinventorymodel.h>
 
 #include <warden/engine.h>
@@ -22,7 +23,6 @@
 #include <QtWidgets/QHeaderView>
 #include <QtWidgets/QLabel>
 #include <QtWidgets/QLineEdit>
-#include <QtWidgets/QMessageBox>
 #include <QtWidgets/QPushButton>
 #include <QtWidgets/QSpinBox>
 #include <QtWidgets/QTabWidget>
@@ -555,26 +555,22 @@ void NodeDetails::sendValue()
 
 void NodeDetails::askReboot()
 {
-    auto *box = new QMessageBox(QMessageBox::Question, tr("Reboot node %1?").arg(m_node),
-                                tr("Node %1 restarts now: it is away for a few seconds and "
-                                   "presents itself again.")
-                                        .arg(m_node),
-                                QMessageBox::Yes | QMessageBox::No, this);
-    box->setDefaultButton(QMessageBox::No);
-    box->setAttribute(Qt::WA_DeleteOnClose);
-    connect(box, &QMessageBox::finished, this, [this](int result) {
-        if (result != QMessageBox::Yes || !m_service || !m_service->isStarted())
-            return;
-        Protocol::Message m;
-        m.setHeader(0, m_node, Protocol::Command::Internal, quint8(Protocol::Internal::Reboot),
-                    255);
-        m.setString("", 0);
-        const auto sent = m_service->engine()->send(m);
-        m_status->setText(sent ? tr("Reboot sent to node %1.").arg(m_node)
-                               : tr("Reboot not sent: %1").arg(sent.error().message()));
-        qCInfo(lcNodeDetails) << "reboot of node" << m_node << "requested by" << m_operator;
-    });
-    box->open();
+    askThenAct(this, AskTone::Question, tr("Reboot node %1?").arg(m_node),
+               tr("Node %1 restarts now: it is away for a few seconds and presents itself again.")
+                       .arg(m_node),
+               [this] {
+                   if (!m_service || !m_service->isStarted())
+                       return;
+                   Protocol::Message m;
+                   m.setHeader(0, m_node, Protocol::Command::Internal,
+                               quint8(Protocol::Internal::Reboot), 255);
+                   m.setString("", 0);
+                   const auto sent = m_service->engine()->send(m);
+                   m_status->setText(sent ? tr("Reboot sent to node %1.").arg(m_node)
+                                          : tr("Reboot not sent: %1").arg(sent.error().message()));
+                   qCInfo(lcNodeDetails)
+                           << "reboot of node" << m_node << "requested by" << m_operator;
+               });
 }
 
 void NodeDetails::openRevoke()

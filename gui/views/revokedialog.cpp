@@ -6,6 +6,7 @@
 #include <warden/inventory.h>
 #include <warden/securityservice.h>
 
+#include <QtCore/QCoreApplication>
 #include <QtCore/QLoggingCategory>
 #include <QtWidgets/QFormLayout>
 #include <QtWidgets/QHBoxLayout>
@@ -30,15 +31,15 @@ QString jobStateText(JobState state)
 {
     switch (state) {
     case JobState::Pending:
-        return RevokeDialog::tr("waiting");
+        return QCoreApplication::translate("Warden::Internal::RevokeDialog", "waiting");
     case JobState::Running:
-        return RevokeDialog::tr("sending");
+        return QCoreApplication::translate("Warden::Internal::RevokeDialog", "sending");
     case JobState::Done:
-        return RevokeDialog::tr("removed");
+        return QCoreApplication::translate("Warden::Internal::RevokeDialog", "removed");
     case JobState::Failed:
-        return RevokeDialog::tr("failed");
+        return QCoreApplication::translate("Warden::Internal::RevokeDialog", "failed");
     case JobState::Cancelled:
-        return RevokeDialog::tr("cancelled");
+        return QCoreApplication::translate("Warden::Internal::RevokeDialog", "cancelled");
     }
     return {};
 }
@@ -78,9 +79,11 @@ QString nodeLabel(const Inventory *inventory, quint8 node)
     if (inventory) {
         if (const auto record = inventory->node(node);
             record && *record && !(*record)->sketchName.isEmpty())
-            return RevokeDialog::tr("node %1 (%2)").arg(node).arg((*record)->sketchName);
+            return QCoreApplication::translate("Warden::Internal::RevokeDialog", "node %1 (%2)")
+                    .arg(node)
+                    .arg((*record)->sketchName);
     }
-    return RevokeDialog::tr("node %1").arg(node);
+    return QCoreApplication::translate("Warden::Internal::RevokeDialog", "node %1").arg(node);
 }
 
 // --- RevokeProgressModel ----------------------------------------------------------------------

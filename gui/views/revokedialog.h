@@ -38,8 +38,8 @@ class RevokeProgressModel : public QAbstractTableModel
     Q_OBJECT
 
 public:
-    enum Column : int { NodeColumn, StateColumn, DetailColumn, ColumnCount };
-    enum Role : int { NodeIdRole = Qt::UserRole + 1, JobStateRole };
+    enum Column { NodeColumn, StateColumn, DetailColumn, ColumnCount };
+    enum Role { NodeIdRole = Qt::UserRole + 1, JobStateRole };
 
     explicit RevokeProgressModel(QObject *parent = nullptr);
 

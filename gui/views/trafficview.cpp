@@ -13,6 +13,8 @@
 #include <QtWidgets/QTableView>
 #include <QtWidgets/QVBoxLayout>
 
+#include <algorithm>
+
 namespace Warden::Internal {
 
 namespace {
@@ -73,7 +75,27 @@ TrafficView::TrafficView(TrafficModel *model, QWidget *parent)
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->verticalHeader()->hide();
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 4);
+    // The reason, last, takes the width the other columns leave: it is never pushed out of the
+    // view by a long payload; what does not fit is elided, and its tooltip holds all of it.
     m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->setTextElideMode(Qt::ElideRight);
+    m_table->setWordWrap(false);
+    // Defaults sized for the usual contents (the user's widths are restored over them).
+    const QFontMetrics metrics = m_table->fontMetrics();
+    const auto width = [&metrics](const QString &sample) {
+        return metrics.horizontalAdvance(sample) + 2 * metrics.averageCharWidth();
+    };
+    const QString defaults[TrafficModel::ColumnCount - 1] = {
+            QStringLiteral("00:00:00.000"), QStringLiteral("Simulated network"),
+            QStringLiteral("out"),          QStringLiteral("255"),
+            QStringLiteral("255"),          QStringLiteral("255"),
+            QStringLiteral("C_INTERNAL"),   QStringLiteral("I_NONCE_RESPONSE"),
+            QString(kPayloadChars, u'0'),   QStringLiteral("unsigned-allowed"),
+    };
+    for (int column = 0; column < TrafficModel::ColumnCount - 1; ++column)
+        m_table->horizontalHeader()->resizeSection(
+                column, std::max(width(defaults[column]),
+                                 m_table->horizontalHeader()->sectionSizeHint(column)));
     m_table->setAccessibleName(tr("Traffic"));
     // Follow the newest frame unless the user scrolled up to read something.
     connect(m_proxy, &QAbstractItemModel::rowsInserted, this, [this] {
@@ -90,6 +112,18 @@ TrafficView::TrafficView(TrafficModel *model, QWidget *parent)
     layout->addWidget(m_bannerBox);
     layout->addLayout(bar);
     layout->addWidget(m_table);
+}
+
+void TrafficView::fitColumns()
+{
+    QHeaderView *header = m_table->horizontalHeader();
+    const int payloadMax = m_table->fontMetrics().horizontalAdvance(QString(kPayloadChars, u'0'))
+                           + 2 * m_table->fontMetrics().averageCharWidth();
+    for (int column = 0; column < TrafficModel::DetailColumn; ++column) {
+        m_table->resizeColumnToContents(column);
+        if (column == TrafficModel::PayloadColumn && header->sectionSize(column) > payloadMax)
+            header->resizeSection(column, payloadMax);
+    }
 }
 
 void TrafficView::applyNodeFilter()

@@ -45,6 +45,14 @@ public:
     /// The banner's text; empty while none is shown.
     QString alertText() const;
 
+    /// Sizes the columns to what they hold, the payload to at most kPayloadChars characters,
+    /// and leaves the rest of the width to the reason (the last column, stretched; a longer
+    /// reason is elided, its tooltip gives it whole). The user's widths from QSettings
+    /// (MainWindow) are restored over the defaults the view starts with.
+    void fitColumns();
+    /// The widest the payload column gets from fitColumns(), in characters.
+    static constexpr int kPayloadChars = 24;
+
     /// Writes the frames to @p path as CSV; the error names the file.
     Result<void> exportTo(const QString &path) const;
 

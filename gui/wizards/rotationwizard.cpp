@@ -2,6 +2,8 @@
 
 #include "rotationnodemodel.h"
 
+#include <app/askthenact.h>
+
 #include <warden/engine.h>
 #include <warden/inventory.h>
 #include <warden/jobs.h>
@@ -16,7 +18,6 @@
 #include <QtWidgets/QHBoxLayout>
 #include <QtWidgets/QHeaderView>
 #include <QtWidgets/QLabel>
-#include <QtWidgets/QMessageBox>
 #include <QtWidgets/QPushButton>
 #include <QtWidgets/QTableView>
 #include <QtWidgets/QVBoxLayout>
@@ -473,24 +474,18 @@ void RotationWizard::confirmPlanExclusion(const QModelIndex &topLeft)
     const auto entry = m_planModel->plan().value(topLeft.row());
     if (entry.included)
         return;
-    auto *box = new QMessageBox(
-            QMessageBox::Question, tr("Leave node %1 out?").arg(entry.node),
-            tr("Node %1 will keep the old key and will be cut off when that key retires. Leave "
-               "it out of the rotation?")
-                    .arg(entry.node),
-            QMessageBox::Yes | QMessageBox::No, this);
-    box->setDefaultButton(QMessageBox::No);
-    box->setAttribute(Qt::WA_DeleteOnClose);
     const int row = topLeft.row();
-    connect(box, &QMessageBox::finished, this, [this, row](int result) {
-        if (result == QMessageBox::Yes)
-            return;
-        m_restoringCheck = true;
-        m_planModel->setData(m_planModel->index(row, RotationNodeModel::NodeColumn), Qt::Checked,
-                             Qt::CheckStateRole);
-        m_restoringCheck = false;
-    });
-    box->open();
+    // No (or closing the box) puts the tick back.
+    askThenAct(this, AskTone::Question, tr("Leave node %1 out?").arg(entry.node),
+               tr("Node %1 will keep the old key and will be cut off when that key retires. Leave "
+                  "it out of the rotation?")
+                       .arg(entry.node),
+               {}, [this, row] {
+                   m_restoringCheck = true;
+                   m_planModel->setData(m_planModel->index(row, RotationNodeModel::NodeColumn),
+                                        Qt::Checked, Qt::CheckStateRole);
+                   m_restoringCheck = false;
+               });
 }
 
 QList<quint8> RotationWizard::selectedNodes() const
@@ -515,28 +510,23 @@ void RotationWizard::selectedAction(int kind)
     }
     KeyRotation *rotation = m_service->rotation();
     if (kind == Exclude) {
-        auto *box = new QMessageBox(
-                QMessageBox::Warning, tr("Exclude from the rotation?"),
-                tr("Node(s) %1 will keep the old key and will be cut off when it retires; they "
-                   "need a USB re-personalization to join again. Exclude them?")
-                        .arg(nodeList(nodes)),
-                QMessageBox::Yes | QMessageBox::No, this);
-        box->setDefaultButton(QMessageBox::No);
-        box->setAttribute(Qt::WA_DeleteOnClose);
-        connect(box, &QMessageBox::finished, this, [this, nodes](int result) {
-            if (result != QMessageBox::Yes || !m_service || !m_service->isStarted())
-                return;
-            QStringList errors;
-            for (const quint8 n : nodes) {
-                if (const auto ok = m_service->rotation()->exclude(
-                            n, m_operator, tr("excluded in the rotation wizard"));
-                    !ok)
-                    errors << ok.error().message();
-            }
-            m_status->setText(errors.join(u'\n'));
-            refresh();
-        });
-        box->open();
+        askThenAct(this, AskTone::Warning, tr("Exclude from the rotation?"),
+                   tr("Node(s) %1 will keep the old key and will be cut off when it retires; "
+                      "they need a USB re-personalization to join again. Exclude them?")
+                           .arg(nodeList(nodes)),
+                   [this, nodes] {
+                       if (!m_service || !m_service->isStarted())
+                           return;
+                       QStringList errors;
+                       for (const quint8 n : nodes) {
+                           if (const auto ok = m_service->rotation()->exclude(
+                                       n, m_operator, tr("excluded in the rotation wizard"));
+                               !ok)
+                               errors << ok.error().message();
+                       }
+                       m_status->setText(errors.join(u'\n'));
+                       refresh();
+                   });
         return;
     }
     QStringList errors;
@@ -552,23 +542,21 @@ void RotationWizard::selectedAction(int kind)
 
 void RotationWizard::askGiveUp()
 {
-    auto *box = new QMessageBox(
-            QMessageBox::Warning, tr("Give up the rotation?"),
+    askThenAct(
+            this, AskTone::Warning, tr("Give up the rotation?"),
             tr("The network keeps the old key (epoch %1), which stays exposed to whoever holds "
                "it. The new key is never used. Give the rotation up?")
                     .arg(m_oldEpoch),
-            QMessageBox::Yes | QMessageBox::No, this);
-    box->setDefaultButton(QMessageBox::No);
-    box->setAttribute(Qt::WA_DeleteOnClose);
-    connect(box, &QMessageBox::finished, this, [this](int result) {
-        if (result != QMessageBox::Yes || !m_service || !m_service->isStarted())
-            return;
-        const auto ok = m_service->rotation()->cancel(m_operator, tr("given up in the wizard"));
-        m_status->setText(ok ? QString()
-                             : tr("The rotation cannot be given up: %1").arg(ok.error().message()));
-        refresh();
-    });
-    box->open();
+            [this] {
+                if (!m_service || !m_service->isStarted())
+                    return;
+                const auto ok
+                        = m_service->rotation()->cancel(m_operator, tr("given up in the wizard"));
+                m_status->setText(
+                        ok ? QString()
+                           : tr("The rotation cannot be given up: %1").arg(ok.error().message()));
+                refresh();
+            });
 }
 
 void RotationWizard::refresh()

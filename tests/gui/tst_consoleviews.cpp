@@ -1,10 +1,12 @@
 // The console's inventory and traffic views as a user drives them (offscreen): typing in the
 // search, choosing a state, activating a node; pausing, filtering, the failed-verification
 // banner and CSV export.
+#include <app/askthenact.h>
 #include <views/inventoryview.h>
 #include <views/trafficview.h>
 
 #include <QtCore/QFile>
+#include <QtCore/QPointer>
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
@@ -12,8 +14,11 @@
 #include "guifixtures.h"
 #include <QtWidgets/QCheckBox>
 #include <QtWidgets/QComboBox>
+#include <QtWidgets/QHeaderView>
 #include <QtWidgets/QLineEdit>
+#include <QtWidgets/QMessageBox>
 #include <QtWidgets/QPushButton>
+#include <QtWidgets/QScrollBar>
 #include <QtWidgets/QTableView>
 
 using namespace Warden;
@@ -30,6 +35,10 @@ private slots:
     void trafficPauseAndFilters();
     void burstOfFailuresRaisesTheBanner();
     void exportWritesCsv();
+    void trafficReasonStaysInView();
+    void askThenActAnswers_data();
+    void askThenActAnswers();
+    void askThenActDropsTheAnswerOfAClosedWindow();
 };
 
 void tst_ConsoleViews::inventorySearchStateAndActivation()
@@ -145,6 +154,112 @@ void tst_ConsoleViews::exportWritesCsv()
     const auto refused = view.exportTo(dir.filePath(u"missing/dir/traffic.csv"_s));
     QVERIFY(!refused.has_value());
     QVERIFY(refused.error().message().contains(u"missing/dir/traffic.csv"_s));
+}
+
+void tst_ConsoleViews::trafficReasonStaysInView()
+{
+    TrafficModel model;
+    TrafficView view(&model);
+    view.resize(1200, 400);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    const QString reason = u"the signature does not match the frame: forged, a wrong key, a "
+                           "wrong serial or tampered on the way; the node is counted towards "
+                           "its lock (3 of 5), and the frame is dropped before the controller"_s;
+    TrafficRecord rejected = frame(7, FrameVerdict::BadSignature, 1000);
+    rejected.detail = reason;
+    view.addFrame(u"Simulated network"_s, rejected);
+    // A malformed frame shows its bytes: a payload far wider than the view.
+    TrafficRecord malformed;
+    malformed.timestampMs = 1001;
+    malformed.raw = QByteArray(100, '\xab');
+    malformed.detail = u"the frame does not parse"_s;
+    view.addFrame(u"Simulated network"_s, malformed);
+    model.publishNow();
+    QCOMPARE(view.proxy()->rowCount(), 2);
+
+    QTableView *table = view.table();
+    QHeaderView *header = table->horizontalHeader();
+    const auto reasonInView = [&] {
+        // No horizontal scrolling, and the reason column starts well inside the view.
+        return table->horizontalScrollBar()->maximum() == 0
+               && header->sectionViewportPosition(TrafficModel::DetailColumn) + 150
+                          <= table->viewport()->width();
+    };
+    QVERIFY2(reasonInView(), "default widths");
+    view.fitColumns(); // as the screenshots do
+    QCoreApplication::processEvents();
+    QVERIFY2(reasonInView(), "fitted to the contents");
+    QVERIFY(header->sectionSize(TrafficModel::PayloadColumn)
+            < table->fontMetrics().horizontalAdvance(
+                    QString(TrafficView::kPayloadChars + 6, u'0')));
+    QVERIFY(header->stretchLastSection());
+    QCOMPARE(table->textElideMode(), Qt::ElideRight);
+
+    // The whole reason is there to read: in the cell's tooltip (and the cell's data).
+    const QModelIndex cell = view.proxy()->index(0, TrafficModel::DetailColumn);
+    QCOMPARE(cell.data(Qt::ToolTipRole).toString(), reason);
+    QCOMPARE(cell.data(Qt::DisplayRole).toString(), reason);
+    QCOMPARE(view.proxy()->index(0, TrafficModel::VerdictColumn).data(Qt::ToolTipRole).toString(),
+             reason);
+
+    // What the check above tells apart: every column sized to its contents (as the screenshots
+    // once did) pushes the reason out of a 1200 px view.
+    table->resizeColumnsToContents();
+    QCoreApplication::processEvents();
+    QVERIFY(!reasonInView());
+}
+
+void tst_ConsoleViews::askThenActAnswers_data()
+{
+    QTest::addColumn<QMessageBox::StandardButton>("answer");
+    QTest::addColumn<bool>("withNo");
+    QTest::addColumn<QString>("acted");
+
+    QTest::newRow("yes") << QMessageBox::Yes << true << u"yes"_s;
+    QTest::newRow("no") << QMessageBox::No << true << u"no"_s;
+    QTest::newRow("no, nothing to do on no") << QMessageBox::No << false << QString();
+}
+
+void tst_ConsoleViews::askThenActAnswers()
+{
+    QFETCH(QMessageBox::StandardButton, answer);
+    QFETCH(bool, withNo);
+    QFETCH(QString, acted);
+
+    QWidget window;
+    window.show();
+    QString done;
+    std::function<void()> onNo;
+    if (withNo)
+        onNo = [&done] { done += u"no"_s; };
+    QMessageBox *box = askThenAct(
+            &window, AskTone::Warning, u"Give up?"_s, u"It cannot be undone."_s,
+            [&done] { done += u"yes"_s; }, onNo);
+    QPointer<QMessageBox> alive(box);
+    // Not blocking: the call returned with the box up, nothing done yet.
+    QVERIFY(box->isVisible());
+    QCOMPARE(box->parent(), &window);
+    QCOMPARE(box->icon(), QMessageBox::Warning);
+    QCOMPARE(box->windowTitle(), u"Give up?"_s);
+    QCOMPARE(box->defaultButton(), box->button(QMessageBox::No));
+    QVERIFY(done.isEmpty());
+    QTest::mouseClick(box->button(answer), Qt::LeftButton);
+    QCOMPARE(done, acted);
+    QTRY_VERIFY(!alive); // deleted once closed
+}
+
+void tst_ConsoleViews::askThenActDropsTheAnswerOfAClosedWindow()
+{
+    auto *window = new QWidget;
+    window->show();
+    bool acted = false;
+    QPointer<QMessageBox> box = askThenAct(window, AskTone::Question, u"Reboot?"_s, u"Now."_s,
+                                           [&acted] { acted = true; });
+    QCOMPARE(box->icon(), QMessageBox::Question);
+    delete window; // takes the box with it, unanswered
+    QVERIFY(!box);
+    QVERIFY(!acted);
 }
 
 QTEST_MAIN(tst_ConsoleViews)

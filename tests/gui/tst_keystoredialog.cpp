@@ -24,6 +24,7 @@
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 #include <QtWidgets/QCheckBox>
+#include <QtWidgets/QFileDialog>
 #include <QtWidgets/QLabel>
 #include <QtWidgets/QLineEdit>
 #include <QtWidgets/QPushButton>
@@ -332,7 +333,21 @@ void tst_KeyStoreDialog::backupAndRestoreRoundTrip()
 
     // Different passphrases: nothing is written.
     QVERIFY(!dialog.exportButton()->isEnabled());
-    type(dialog.exportPathField(), backup);
+    // The file is chosen in the picker Browse opens (Qt's own dialog offscreen).
+    QVERIFY(!dialog.fileDialog());
+    QTest::mouseClick(dialog.exportBrowseButton(), Qt::LeftButton);
+    QFileDialog *picker = dialog.fileDialog();
+    QVERIFY(picker);
+    QVERIFY(picker->isVisible());
+    QCOMPARE(picker->acceptMode(), QFileDialog::AcceptSave);
+    // As the user does: a name typed in the picker's file name field, then Return.
+    picker->setDirectory(dir.path());
+    auto *fileName = picker->findChild<QLineEdit *>(u"fileNameEdit"_s);
+    QVERIFY(fileName);
+    fileName->setText(u"backup"_s); // the suffix comes from the picker
+    QTest::keyClick(fileName, Qt::Key_Return);
+    QTRY_VERIFY(!dialog.fileDialog()); // deleted once closed
+    QCOMPARE(QDir::fromNativeSeparators(dialog.exportPathField()->text()), backup);
     type(dialog.exportPassphraseField(), u"backup passphrase 1"_s);
     type(dialog.exportConfirmField(), u"backup passphrase 2"_s);
     QTest::mouseClick(dialog.exportButton(), Qt::LeftButton);
@@ -363,7 +378,20 @@ void tst_KeyStoreDialog::backupAndRestoreRoundTrip()
     const qsizetype backupsBefore = store->backups().size();
 
     // Restore: only once the user confirmed; a wrong passphrase changes nothing.
-    type(dialog.restorePathField(), backup);
+    QTest::mouseClick(dialog.restoreBrowseButton(), Qt::LeftButton);
+    picker = dialog.fileDialog();
+    QVERIFY(picker);
+    QCOMPARE(picker->acceptMode(), QFileDialog::AcceptOpen);
+    QCOMPARE(picker->fileMode(), QFileDialog::ExistingFile);
+    // It opens in the store's automatic backups; the user goes to the backup made above.
+    QCOMPARE(QDir(picker->directory()).absolutePath(),
+             QDir(store->backupDirectory()).absolutePath());
+    fileName = picker->findChild<QLineEdit *>(u"fileNameEdit"_s);
+    QVERIFY(fileName);
+    fileName->setText(backup);
+    QTest::keyClick(fileName, Qt::Key_Return);
+    QTRY_VERIFY(!dialog.fileDialog());
+    QCOMPARE(QDir::fromNativeSeparators(dialog.restorePathField()->text()), backup);
     type(dialog.restorePassphraseField(), u"backup passphrase 2"_s);
     QVERIFY(!dialog.restoreButton()->isEnabled());
     dialog.restoreConfirmBox()->setChecked(true);

@@ -92,6 +92,8 @@ void tst_MainWindow::geometryAndColumnsAreRestored()
         window.resize(900, 640);
         window.inventoryView()->table()->horizontalHeader()->resizeSection(
                 NodeInventoryModel::NameColumn, 222);
+        window.trafficView()->table()->horizontalHeader()->resizeSection(
+                TrafficModel::PayloadColumn, 177);
         window.trafficDock()->hide();
         QCOMPARE(window.size(), QSize(900, 640));
         window.close(); // saves, as the user closing the window does
@@ -103,6 +105,9 @@ void tst_MainWindow::geometryAndColumnsAreRestored()
     QCOMPARE(window.inventoryView()->table()->horizontalHeader()->sectionSize(
                      NodeInventoryModel::NameColumn),
              222);
+    QCOMPARE(window.trafficView()->table()->horizontalHeader()->sectionSize(
+                     TrafficModel::PayloadColumn),
+             177);
     QVERIFY(window.trafficDock()->isHidden());
     QAction *showTraffic = window.findChild<QAction *>(u"actionShowTraffic"_s);
     QVERIFY(showTraffic);

@@ -3,7 +3,8 @@
 // and sealed key store: assess, plan (the checklist; leaving a node out asks first), start,
 // deliver, the USB step marked done, activate, the report exported; and the wizard and the
 // whole daemon destroyed mid-rotation, rebuilt over the same files, the new wizard opening on
-// the step the persisted rotation is in and finishing it. Waits are bounded in simulated time.
+// the step the persisted rotation is in and finishing it; a failed node retried from the
+// wizard. Waits are bounded in simulated time.
 #include <wizards/rotationnodemodel.h>
 #include <wizards/rotationwizard.h>
 
@@ -83,6 +84,7 @@ private slots:
     void silentNodeWaitsAndExcludingAsksFirst();
     void fromARevocationsPlan();
     void givingUpAsksFirstAndKeepsTheOldKey();
+    void retryAFailedNode();
     void nothingRunningNoService();
 };
 
@@ -318,6 +320,66 @@ void tst_RotationWizard::givingUpAsksFirstAndKeepsTheOldKey()
     QCOMPARE(net.engine()->activeEpoch(), std::optional<quint32>(1));
     QCOMPARE(net.network().stored(1).activeEpoch, quint16(1));
     QCOMPARE(verdictText(net.nodeToGateway(1)), u"verified"_s);
+}
+
+void tst_RotationWizard::retryAFailedNode()
+{
+    SecurityNetwork net(3, 61);
+    QVERIFY(net.joinAll());
+    // Node 3 is away while its delivery is under way; then its delivery job is cancelled, as a
+    // job the runner gave up on: the node fails.
+    net.network().uplinkFilter = [](const Message &m) { return m.sender() != 3; };
+    auto wizard = std::make_unique<RotationWizard>(net.service());
+    QAbstractItemModelTester nodeTester(wizard->nodeModel(),
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+    wizard->show();
+    click(wizard->button(QWizard::NextButton));
+    click(wizard->button(QWizard::CommitButton));
+    qint64 job = 0;
+    QVERIFY(net.runUntil(60000, [&] {
+        const auto s = net.service()->rotation()->status();
+        for (const NodeRotationStatus &n : s->nodes) {
+            if (n.node == 3 && n.state == NodeRotationState::Delivering && n.deliveryJob > 0)
+                job = n.deliveryJob;
+        }
+        return job > 0;
+    }));
+    QVERIFY(net.service()->jobs()->cancel(job));
+    QVERIFY(net.runUntil(30000, [&] { return stateOf(net, 3) == NodeRotationState::Failed; }));
+    const auto stateText = [&] {
+        return wizard->nodeModel()
+                ->data(wizard->nodeModel()->index(wizard->nodeModel()->rowOf(3),
+                                                  RotationNodeModel::StateColumn))
+                .toString();
+    };
+    QVERIFY(net.runUntil(1000, [&] { return stateText() == u"failed"_s; }));
+    QVERIFY(net.service()->rotation()->isRunning());
+
+    // Retry without a selection says what is missing; with node 3 selected, it goes again.
+    wizard->nodeTable()->selectionModel()->clear();
+    wizard->nodeTable()->setCurrentIndex({});
+    click(wizard->retryButton());
+    QCOMPARE(stateOf(net, 3), std::optional(NodeRotationState::Failed));
+    QVERIFY(wizard->statusLabel()->text().contains(u"Select a node"_s));
+    selectNode(*wizard, 3);
+    net.network().uplinkFilter = nullptr; // back in range
+    click(wizard->retryButton());
+    QVERIFY2(wizard->statusLabel()->text().isEmpty(), qPrintable(wizard->statusLabel()->text()));
+    QVERIFY(stateOf(net, 3) != NodeRotationState::Failed);
+    // Retrying a node that did not fail is refused in plain words.
+    selectNode(*wizard, 1);
+    click(wizard->retryButton());
+    QVERIFY(!wizard->statusLabel()->text().isEmpty());
+
+    QVERIFY(net.runUntil(200000,
+                         [&] { return wizard->currentId() == int(RotationWizard::ReportPage); }));
+    const auto done = net.service()->rotation()->status();
+    QCOMPARE(done->step, RotationStep::Completed);
+    QCOMPARE(done->activated, 3);
+    for (const quint8 id : {1, 2, 3}) {
+        QCOMPARE(net.network().stored(id).activeEpoch, quint16(2));
+        QCOMPARE(verdictText(net.nodeToGateway(id)), u"verified"_s);
+    }
 }
 
 void tst_RotationWizard::nothingRunningNoService()
