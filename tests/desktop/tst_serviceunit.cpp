@@ -5,6 +5,7 @@
 
 #include <QtCore/QFile>
 #include <QtCore/QMultiHash>
+#include <QtCore/QProcess>
 #include <QtCore/QRegularExpression>
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QtTest>
@@ -57,6 +58,7 @@ private slots:
     void setting();
     void allowsTheSerialPorts();
     void wardendTakesTheCommandLine();
+    void wardendNeedsNoWritableExecutableMemory();
 };
 
 void tst_ServiceUnit::systemdAnalyzeVerifies()
@@ -168,6 +170,44 @@ void tst_ServiceUnit::wardendTakesTheCommandLine()
                       {u"XDG_DATA_HOME="_s + dir.path(), u"XDG_CONFIG_HOME="_s + dir.path()});
     QVERIFY2(run.finished && run.exitCode == 0, run.describe().constData());
     QVERIFY2(run.out.contains("configuration OK"), run.describe().constData());
+}
+
+void tst_ServiceUnit::wardendNeedsNoWritableExecutableMemory()
+{
+    // MemoryDenyWriteExecute=yes refuses memory that is writable and executable (as a JIT
+    // makes). Without systemd running here, the next best thing: a wardend with its transports
+    // loaded and traffic flowing on the simulated network has no such mapping.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QFile config(dir.filePath(u"wardend.conf"_s));
+    QVERIFY(config.open(QIODevice::WriteOnly));
+    config.write("[controller]\nlisten = 127.0.0.1:0\n[api]\nlisten = 127.0.0.1:0\n");
+    config.close();
+    QProcess wardend;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(u"XDG_DATA_HOME"_s, dir.path());
+    wardend.setProcessEnvironment(env);
+    wardend.setProcessChannelMode(QProcess::MergedChannels); // the log is on stderr
+    wardend.start(QStringLiteral(WARDEND_PATH),
+                  {u"--config"_s, config.fileName(), u"--exit-after"_s, u"60"_s});
+    QVERIFY(wardend.waitForStarted(5000));
+    QByteArray log;
+    while (!log.contains("verified - ") && wardend.state() == QProcess::Running
+           && wardend.waitForReadyRead(20000))
+        log += wardend.readAll();
+    QVERIFY2(log.contains("verified - "), log.constData());
+
+    QFile maps(u"/proc/%1/maps"_s.arg(wardend.processId()));
+    QVERIFY(maps.open(QIODevice::ReadOnly | QIODevice::Text));
+    const QList<QByteArray> lines = maps.readAll().split('\n');
+    QVERIFY(lines.size() > 10);
+    for (const QByteArray &line : lines) {
+        const QByteArray permissions = line.split(' ').value(1);
+        QVERIFY2(!(permissions.contains('w') && permissions.contains('x')), line.constData());
+    }
+    wardend.terminate();
+    QVERIFY(wardend.waitForFinished(10000));
+    QCOMPARE(wardend.exitCode(), 0);
 }
 
 QTEST_GUILESS_MAIN(tst_ServiceUnit)
