@@ -71,6 +71,7 @@ struct ManPage
     QString section; ///< .TH's second argument
     QMap<QString, Names> options;
     QStringList subcommands; ///< the .SS names under SUBCOMMANDS, in their order
+    Names exitCodes; ///< the tags under EXIT STATUS
 
     static ManPage read(const QString &path)
     {
@@ -95,6 +96,8 @@ struct ManPage
                 page.subcommands += name;
                 current = u"SUBCOMMANDS/"_s + name;
                 page.options[current]; // a subcommand without options has an empty set
+            } else if (line == u".TP"_s && i + 1 < lines.size() && current == u"EXIT STATUS"_s) {
+                page.exitCodes.insert(lines.at(i + 1).section(u' ', 1));
             } else if (line == u".TP"_s && i + 1 < lines.size()) {
                 for (auto it = kName.globalMatch(lines.at(i + 1)); it.hasNext();)
                     page.options[current].insert(it.next().captured().replace(u"\\-"_s, u"-"_s));
@@ -142,6 +145,8 @@ private slots:
     void subcommandsAgree();
     void subcommandOptionsAgree_data();
     void subcommandOptionsAgree();
+    void exitCodesAgree_data();
+    void exitCodesAgree();
     void versionIsTheProjects_data();
     void versionIsTheProjects();
     void parsersSeeWhatIsThere();
@@ -294,6 +299,31 @@ void tst_ManPages::subcommandOptionsAgree()
     QVERIFY2(missing(documented, listed).isEmpty(),
              qPrintable(u"wardenctl.1 documents for %1 options its --help does not list: %2"_s.arg(
                      subcommand, missing(documented, listed))));
+}
+
+void tst_ManPages::exitCodesAgree_data()
+{
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QString>("page");
+    QTest::newRow("wardend") << u"wardend"_s << u"wardend.8"_s;
+    QTest::newRow("wardenctl") << u"wardenctl"_s << u"wardenctl.1"_s;
+}
+
+void tst_ManPages::exitCodesAgree()
+{
+    QFETCH(QString, name);
+    QFETCH(QString, page);
+    const auto help = runTool(program(name), {u"--help"_s});
+    QVERIFY2(help.finished && help.exitCode == 0, help.describe().constData());
+    // wardend: "Exit codes: 0 clean ...; 1 --check-config ...", wardenctl: "  0  success" lines.
+    static const QRegularExpression kCode(u"(?:Exit codes: |; |\n  )(\\d+) "_s);
+    Names listed;
+    for (auto it = kCode.globalMatch(QString::fromUtf8(help.out)); it.hasNext();)
+        listed.insert(it.next().captured(1));
+    QVERIFY2(listed.contains(u"0"_s), help.out.constData());
+    const Names documented = ManPage::read(manSource(page)).exitCodes;
+    QCOMPARE(missing(listed, documented), QString());
+    QCOMPARE(missing(documented, listed), QString());
 }
 
 void tst_ManPages::versionIsTheProjects_data()
