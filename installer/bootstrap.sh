@@ -16,6 +16,11 @@ set -euo pipefail
 # Every Debian package the build, the tests and the tools need. The only list.
 readonly PACKAGES=(
     build-essential cmake ninja-build pkg-config
+    librsvg2-bin
+    appstream
+    groff-base
+    man-db
+    systemd
     qt6-base-dev qt6-base-dev-tools qt6-serialport-dev libqt6sql6-sqlite qt6-websockets-dev
     libbotan-2-dev libexpected-dev
     gcc-avr avr-libc binutils-avr simavr libsimavr-dev arduino-builder arduino-core-avr
@@ -25,11 +30,6 @@ readonly PACKAGES=(
     qtkeychain-qt6-dev gnome-keyring
     libqt6svg6 qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools desktop-file-utils
     xvfb
-    librsvg2-bin
-    appstream
-    groff-base
-    man-db
-    systemd
 )
 readonly STAGES=(format ci asan avr fuzz)
 # Each is tests/fuzz/fuzz_<name>.cpp with its seeds in tests/fuzz/corpus/<name>/.
