@@ -5,6 +5,9 @@
 #include <app/screenshots.h>
 #include <app/translations.h>
 
+#include <warden/version.h>
+
+#include <QtCore/QCommandLineParser>
 #include <QtCore/QDir>
 #include <QtCore/QLocale>
 #include <QtCore/QSettings>
@@ -13,14 +16,72 @@
 
 using namespace Qt::StringLiterals;
 
+namespace {
+
+/// The console's options; the man page (installer/man/warden.1) lists the same, and
+/// tst_manpages checks that they agree.
+struct Options
+{
+    QCommandLineParser parser;
+    QCommandLineOption screenshots {
+            u"screenshots"_s,
+            u"Take the documentation's screenshots into <folder> on a simulated network of "
+            "their own, then exit."_s,
+            u"folder"_s};
+
+    Options()
+    {
+        parser.setApplicationDescription(
+                u"Warden's desktop console: the inventory and live traffic of a MySensors "
+                "network, node details, revocation, key rotation, the key store, node "
+                "personalization and the whitelist editor. Connections and window state are "
+                "kept in the user's settings; the toolkit's own options (-platform, -style, "
+                "...) are accepted too."_s);
+        parser.addHelpOption();
+        parser.addVersionOption();
+        parser.addOption(screenshots);
+    }
+};
+
+void describeApplication()
+{
+    QCoreApplication::setOrganizationName(u"Warden"_s);
+    QCoreApplication::setApplicationName(u"warden"_s);
+    QCoreApplication::setApplicationVersion(QStringLiteral(WARDEN_VERSION_STRING));
+}
+
+/// --help and --version answer without a display (over SSH, in a package test): a
+/// QCoreApplication of their own, before the QApplication that needs one.
+void answerHelpOrVersion(int argc, char *argv[])
+{
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray arg(argv[i]);
+        if (arg != "-h" && arg != "--help" && arg != "-?" && arg != "--help-all" && arg != "-v"
+            && arg != "--version")
+            continue;
+        QCoreApplication app(argc, argv);
+        describeApplication();
+        Options options;
+        // The toolkit's options (-platform ...) are unknown to a QCoreApplication: with one of
+        // them, answer without the parser's complaint.
+        if (options.parser.parse(QCoreApplication::arguments()))
+            options.parser.process(app); // prints and exits
+        if (options.parser.isSet(u"version"_s))
+            options.parser.showVersion();
+        options.parser.showHelp(0);
+    }
+}
+
+} // namespace
+
 int main(int argc, char *argv[])
 {
+    answerHelpOrVersion(argc, argv);
     QApplication app(argc, argv);
-    QApplication::setOrganizationName(u"Warden"_s);
-    QApplication::setApplicationName(u"warden"_s);
+    describeApplication();
     QApplication::setApplicationDisplayName(u"Warden"_s);
-    QApplication::setApplicationVersion(QStringLiteral(WARDEN_CONSOLE_VERSION));
-    QApplication::setDesktopFileName(u"warden"_s);
+    // The desktop entry's name (Wayland's app id), as installed: org.warden.Warden.desktop.
+    QApplication::setDesktopFileName(u"org.warden.Warden"_s);
     QApplication::setWindowIcon(Warden::Internal::consoleIcon(Warden::Internal::ConsoleIcon::App));
 
     // The console's language: --lang, else LANGUAGE, else the system's (app/translations.h).
@@ -30,15 +91,12 @@ int main(int argc, char *argv[])
     QLocale::setDefault(locale);
     Warden::Internal::installConsoleTranslators(locale);
 
+    // Unknown options and a missing folder end here, with the parser's message (exit code 1).
+    Options options;
+    options.parser.process(app);
     // --screenshots DIR: the documentation's pictures, on a simulation of its own.
-    const QStringList arguments = QApplication::arguments();
-    if (const qsizetype at = arguments.indexOf(u"--screenshots"_s); at >= 0) {
-        if (at + 1 >= arguments.size()) {
-            qWarning("--screenshots needs a folder");
-            return 1;
-        }
-        return Warden::Internal::takeScreenshots(arguments.at(at + 1));
-    }
+    if (options.parser.isSet(options.screenshots))
+        return Warden::Internal::takeScreenshots(options.parser.value(options.screenshots));
     QSettings settings;
     Warden::Internal::ConsoleSession session(&settings);
     // The installed layout keeps the transports in <prefix>/<libdir>/warden/links.

@@ -16,6 +16,11 @@ set -euo pipefail
 # Every Debian package the build, the tests and the tools need. The only list.
 readonly PACKAGES=(
     build-essential cmake ninja-build pkg-config
+    librsvg2-bin
+    appstream
+    groff-base
+    man-db
+    systemd
     qt6-base-dev qt6-base-dev-tools qt6-serialport-dev libqt6sql6-sqlite qt6-websockets-dev
     libbotan-2-dev libexpected-dev
     gcc-avr avr-libc binutils-avr simavr libsimavr-dev arduino-builder arduino-core-avr

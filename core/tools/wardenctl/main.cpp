@@ -2,6 +2,8 @@
 // each with its own options; global --json, --help, --version; documented exit codes.
 #include "commands.h"
 
+#include <warden/version.h>
+
 #include <QtCore/QCoreApplication>
 
 #include <functional>
@@ -161,7 +163,7 @@ QString overview()
             "exchange with attacks (wardenctl demo).\n\n"
             "Subcommands:\n");
     for (const Subcommand &s : subcommands())
-        text += QStringLiteral("  %1 %2\n").arg(s.name.leftJustified(10), s.summary);
+        text += QStringLiteral("  %1 %2\n").arg(s.name.leftJustified(14), s.summary);
     text += QStringLiteral("\nRun 'wardenctl <subcommand> --help' for its options.\n\n"
                            "Global options:\n"
                            "  --json      Print one JSON object on stdout.\n"
@@ -281,6 +283,6 @@ int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("wardenctl"));
-    QCoreApplication::setApplicationVersion(QStringLiteral(WARDEN_VERSION));
+    QCoreApplication::setApplicationVersion(QStringLiteral(WARDEN_VERSION_STRING));
     return Warden::Tools::run(QCoreApplication::arguments());
 }

@@ -6,6 +6,7 @@
 #include "daemon.h"
 
 #include <warden/linkplugin.h>
+#include <warden/version.h>
 
 #include <QtCore/QCommandLineParser>
 #include <QtCore/QCoreApplication>
@@ -125,7 +126,7 @@ int run(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(u"wardend"_s);
-    QCoreApplication::setApplicationVersion(QStringLiteral(WARDEN_VERSION));
+    QCoreApplication::setApplicationVersion(QStringLiteral(WARDEN_VERSION_STRING));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(
