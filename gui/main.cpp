@@ -28,6 +28,11 @@ struct Options
             u"Take the documentation's screenshots into <folder> on a simulated network of "
             "their own, then exit."_s,
             u"folder"_s};
+    QCommandLineOption language {
+            u"lang"_s,
+            u"Show the console in <language> (a locale name such as de or en_GB) instead of "
+            "the one LANGUAGE or the system names."_s,
+            u"language"_s};
 
     Options()
     {
@@ -40,6 +45,7 @@ struct Options
         parser.addHelpOption();
         parser.addVersionOption();
         parser.addOption(screenshots);
+        parser.addOption(language);
     }
 };
 
