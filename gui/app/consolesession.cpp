@@ -386,10 +386,33 @@ Result<void> ConsoleSession::startConnection(Connection &c)
         auto key = SecretBytes::random(32);
         if (!key)
             return tl::unexpected(key.error());
+        // Personalized as the station personalizes a Warden node: each node gets a management
+        // key of its own, made here for the session. The nodes receive theirs with their
+        // EEPROM (in memory, like the network key), the engine from the session's store, so
+        // rotations and pushes go over the air. Only possible when the ids are known before
+        // the nodes join (firstNodeId).
+        std::map<quint8, SecretBytes> managementKeys;
+        const int count = configuration.settings.value(u"nodes"_s).toInt();
+        const int first = configuration.settings.value(u"firstNodeId"_s).toInt();
+        if (count > 0 && first > 0 && first + count - 1 <= 254) {
+            QStringList keysHex;
+            for (int i = 0; i < count; ++i) {
+                auto managementKey = SecretBytes::random(32);
+                if (!managementKey)
+                    return tl::unexpected(managementKey.error());
+                QByteArray hex = QByteArray(reinterpret_cast<const char *>(managementKey->data()),
+                                            qsizetype(managementKey->size()))
+                                         .toHex();
+                keysHex << QString::fromLatin1(hex);
+                hex.fill('\0');
+                managementKeys.emplace(quint8(first + i), std::move(*managementKey));
+            }
+            configuration.settings.insert(u"managementKeysHex"_s, keysHex);
+        }
         // The session's key store holds it as the active epoch, so that revocation, pushes and
         // rotation can be tried out on the simulation; the security service gives the engine
         // its keys from there (engine-only when the store cannot be made).
-        if (auto store = makeSessionStore(c, *key); !store) {
+        if (auto store = makeSessionStore(c, *key, managementKeys); !store) {
             qCWarning(lcSession).noquote()
                     << name << "no session key store:" << store.error().message();
             if (auto r = c.engine->setNetworkKey(1, *key); !r)
@@ -410,6 +433,11 @@ Result<void> ConsoleSession::startConnection(Connection &c)
     c.link = std::move(*link);
     if (auto r = c.engine->addLink(c.link.get()); !r)
         return r;
+    if (isSimulated(c.settings) && c.sessionStoreDir) {
+        if (auto r = recordSimulatedNodes(c); !r)
+            qCWarning(lcSession).noquote()
+                    << name << "simulated nodes not recorded:" << r.error().message();
+    }
 
     if (c.keyStore) {
         // Like wardend: after the links are attached, before they open.
@@ -579,7 +607,8 @@ void ConsoleSession::lockKeyStore(const QString &name)
         (void)connectTo(name);
 }
 
-Result<void> ConsoleSession::makeSessionStore(Connection &c, const SecretBytes &networkKey)
+Result<void> ConsoleSession::makeSessionStore(Connection &c, const SecretBytes &networkKey,
+                                              const std::map<quint8, SecretBytes> &managementKeys)
 {
     auto dir = std::make_unique<QTemporaryDir>();
     if (!dir->isValid())
@@ -597,11 +626,57 @@ Result<void> ConsoleSession::makeSessionStore(Connection &c, const SecretBytes &
         return tl::unexpected(store.error());
     if (auto r = store->setNetworkKey(1, networkKey, NetworkKeyState::Active); !r)
         return r;
+    for (const auto &[node, key] : managementKeys) {
+        if (auto r = store->setManagementKey(node, key); !r)
+            return r;
+    }
     if (auto r = store->save(); !r)
         return r;
     c.sessionStoreDir = std::move(dir);
     c.keyStore = std::make_unique<KeyStore>(std::move(*store));
     return {};
+}
+
+Result<void> ConsoleSession::recordSimulatedNodes(Connection &c)
+{
+    // The serials are the nodes' (the simulated transport is a module: asked through Qt's
+    // meta-object system); with the management keys already in the store, the security
+    // service then sees Warden nodes: in the store by serial, in the inventory by serial and
+    // management key fingerprint (never the key).
+    QStringList serials;
+    QString gatewayHex;
+    if (!QMetaObject::invokeMethod(c.link.get(), "serialsHex", Qt::DirectConnection,
+                                   Q_RETURN_ARG(QStringList, serials))
+        || !QMetaObject::invokeMethod(c.link.get(), "gatewaySerialHex", Qt::DirectConnection,
+                                      Q_RETURN_ARG(QString, gatewayHex)))
+        return fail(ErrorCode::Refused, tr("the simulated transport does not tell its serials"));
+    const auto toSerial = [](const QString &hex) -> std::optional<Serial> {
+        const QByteArray bytes = QByteArray::fromHex(hex.toLatin1());
+        if (bytes.size() != qsizetype(Serial().size()))
+            return std::nullopt;
+        Serial serial {};
+        std::copy(bytes.cbegin(), bytes.cend(), serial.begin());
+        return serial;
+    };
+    if (const auto gateway = toSerial(gatewayHex))
+        c.keyStore->setGatewaySerial(*gateway);
+    const int first = c.link->configuration().settings.value(u"firstNodeId"_s).toInt();
+    for (const NodeKeyInfo &info : c.keyStore->nodes()) {
+        const int index = int(info.nodeId) - first;
+        if (info.managementKeyFingerprint.isEmpty() || index < 0 || index >= serials.size())
+            continue;
+        const auto serial = toSerial(serials.at(index));
+        if (!serial)
+            return fail(ErrorCode::Refused, tr("node %1 has no serial").arg(info.nodeId));
+        if (auto r = c.keyStore->setSerial(info.nodeId, *serial); !r)
+            return r;
+        NodeSecurity security;
+        security.serialHex = serials.at(index);
+        security.managementKeyFingerprint = info.managementKeyFingerprint;
+        if (auto r = c.inventory->setNodeSecurity(info.nodeId, security); !r)
+            return tl::unexpected(r.error());
+    }
+    return c.keyStore->save();
 }
 
 void ConsoleSession::stopConnection(Connection &c)

@@ -7,6 +7,7 @@
 #include <eepromlayout.h>
 #include <hostclock.h>
 #include <hosteeprom.h>
+#include <managementhandler.h>
 #include <securenode.h>
 #include <simbus.h>
 #include <wardenstore.h>
@@ -146,9 +147,12 @@ struct SimulatedNode
     Host::SeededEntropy entropy;
     Host::HostBoard board;
     std::unique_ptr<Host::SimBusEndpoint> radio;
+    // Before the node: the node keeps a pointer to it, and goes first.
+    std::unique_ptr<Fw::ManagementChannelHandler> managementHandler;
     std::unique_ptr<Fw::SecureNode> node;
     QByteArray serial;
     SecretBytes linkKey;
+    bool management = false; ///< personalized with a management key: a Warden node
     quint32 bootAt = 0;
     quint32 nextReportAt = 0;
     quint8 announcedId = Protocol::kAutoAddress;
@@ -223,8 +227,8 @@ void SimulatedNetwork::createNode(int index)
                               : 0;
     n->config.requireWhitelisting = settings.whitelisting;
 
-    // Personalize the EEPROM as the console's personalization would: key, serial, policy, and
-    // the gateway's serial in the whitelist.
+    // Personalize the EEPROM as the console's personalization would: key, serial, policy, the
+    // gateway's serial in the whitelist, and the management key if the node was given one.
     Fw::WardenState state;
     state.flags = Fw::SlotFlag::kSerial | Fw::SlotFlag::kPolicy;
     std::memcpy(state.serial, n->serial.constData(), Protocol::kSerialSize);
@@ -238,6 +242,12 @@ void SimulatedNetwork::createNode(int index)
         state.flags |= Fw::SlotFlag::kNetworkKey;
         state.activeEpoch = 1;
         std::memcpy(state.key(Fw::KeySlot::Network), settings.networkKey.data(),
+                    Protocol::kSigningKeySize);
+    }
+    if (index < settings.managementKeys.size()) {
+        n->management = true;
+        state.flags |= Fw::SlotFlag::kManagementKey;
+        std::memcpy(state.key(Fw::KeySlot::Management), settings.managementKeys.at(index).data(),
                     Protocol::kSigningKeySize);
     }
     state.whitelistCount = 1;
@@ -277,6 +287,11 @@ void SimulatedNetwork::bootDue()
         const Fw::Hal hal {n->eeprom, clock, n->entropy, *n->radio, nullptr, n->board};
         n->node = std::make_unique<Fw::SecureNode>(hal, Signer::hostSha256(), n->config);
         n->node->setReceiveHandler(&SimulatedNetwork::onReceive, n.get());
+        if (n->management) {
+            n->managementHandler
+                    = std::make_unique<Fw::ManagementChannelHandler>(Signer::hostSha256());
+            n->node->setManagementHandler(n->managementHandler.get());
+        }
         n->node->begin();
     }
 }
@@ -403,6 +418,7 @@ SimulatedNodeInfo SimulatedNetwork::info(const SimulatedNode &n) const
     i.sketch = QString::fromLatin1(n.sketch->type);
     i.serial = n.serial;
     i.linkKey = n.linkKey;
+    i.management = n.management;
     i.stolen = n.stolen;
     i.taken = n.taken;
     i.ready = n.node && n.node->isReady();
@@ -433,6 +449,7 @@ QVariantMap SimulatedLink::defaultSettings()
             {u"timeScale"_s, 1.0},
             {u"keyMode"_s, u"network"_s},
             {u"networkKeyHex"_s, QString()},
+            {u"managementKeysHex"_s, QStringList()},
             {u"whitelisting"_s, false},
             {u"sketches"_s, QStringList {u"temperature"_s, u"humidity"_s, u"switch"_s}},
             {u"reportIntervalMs"_s, 5000},
@@ -498,6 +515,42 @@ Result<SimulatedSettings> SimulatedLink::parseSettings(const QString &linkName,
             return tl::unexpected(reader.error(
                     u"networkKeyHex"_s, u"is not a 32-byte key: "_s + key.error().message()));
         s.networkKey = std::move(*key);
+    }
+
+    // One key per node, in node order: a list, or one comma-separated string. Errors name the
+    // entry, never its text.
+    if (reader.contains(u"managementKeysHex"_s)) {
+        const QVariant keys = reader.value(u"managementKeysHex"_s);
+        QStringList texts;
+        if (keys.typeId() == QMetaType::QString)
+            texts = keys.toString().split(u',', Qt::SkipEmptyParts);
+        else if (keys.typeId() == QMetaType::QStringList)
+            texts = keys.toStringList();
+        else if (keys.typeId() == QMetaType::QVariantList) {
+            for (const QVariant &v : keys.toList()) {
+                if (v.typeId() != QMetaType::QString)
+                    return tl::unexpected(reader.error(
+                            u"managementKeysHex"_s,
+                            u"must list keys as hex text, not %1"_s.arg(linkSettingTypeName(v))));
+                texts << v.toString();
+            }
+        } else {
+            return tl::unexpected(reader.error(u"managementKeysHex"_s,
+                                               u"must be a list of keys as hex text, not %1"_s.arg(
+                                                       linkSettingTypeName(keys))));
+        }
+        if (texts.size() > s.nodes)
+            return tl::unexpected(
+                    reader.error(u"managementKeysHex"_s,
+                                 u"lists %1 keys for %2 nodes"_s.arg(texts.size()).arg(s.nodes)));
+        for (qsizetype i = 0; i < texts.size(); ++i) {
+            auto key = SecretBytes::fromHex(texts.at(i).trimmed(), Protocol::kSigningKeySize);
+            texts[i].fill(u'0'); // not left in this copy at least
+            if (!key)
+                return tl::unexpected(reader.error(u"managementKeysHex"_s,
+                                                   u"entry %1 is not a 32-byte key"_s.arg(i + 1)));
+            s.managementKeys << std::move(*key);
+        }
     }
 
     // A list, or one string of comma-separated names (command lines, INI files).
@@ -596,6 +649,21 @@ QByteArray SimulatedLink::gatewaySerial() const
     return d->gatewaySerial;
 }
 
+QString SimulatedLink::gatewaySerialHex() const
+{
+    return QString::fromLatin1(d->gatewaySerial.toHex());
+}
+
+QStringList SimulatedLink::serialsHex() const
+{
+    QStringList out;
+    for (const auto &n : d->nodes) {
+        if (!n->stolen)
+            out << QString::fromLatin1(n->serial.toHex());
+    }
+    return out;
+}
+
 QList<SimulatedNodeInfo> SimulatedLink::nodes() const
 {
     QList<SimulatedNodeInfo> out;
@@ -692,6 +760,7 @@ Result<int> SimulatedLink::stealNode(quint8 nodeId, bool forgeKey)
     auto clone = std::make_unique<SimulatedNode>(d.get(), index, victim->sketch,
                                                  d->settings.seed * 7919u + quint64(index));
     clone->stolen = true;
+    clone->management = victim->management;
     clone->config.requireWhitelisting = victim->config.requireWhitelisting;
     clone->eeprom.image() = victim->eeprom.image(); // the EEPROM read out of the stolen node
     clone->serial = victim->serial;
