@@ -204,6 +204,7 @@ Result<void> ConsoleSession::check(const ConnectionSettings &settings,
     if (isSimulated(settings)) {
         // The session key is made when connecting; a stand-in lets the factory check the rest.
         configuration.settings.insert(u"networkKeyHex"_s, QString(64, u'0'));
+        configuration.settings.remove(u"managementKeysHex"_s); // made per session too
     }
     auto link = factory->create(configuration);
     if (!link)
@@ -233,6 +234,7 @@ Result<void> ConsoleSession::addConnection(const ConnectionSettings &settings)
     if (isSimulated(settings)) {
         connection->settings.mode = GatewayMode::HostGateway;
         connection->settings.settings.remove(u"networkKeyHex"_s); // never stored: per session
+        connection->settings.settings.remove(u"managementKeysHex"_s);
     }
     // The inventory is fixed when the connection is made, so that a network keeps its file
     // whatever happens to the others.
@@ -261,6 +263,7 @@ Result<void> ConsoleSession::updateConnection(const QString &name,
     if (isSimulated(settings)) {
         c->settings.mode = GatewayMode::HostGateway;
         c->settings.settings.remove(u"networkKeyHex"_s); // never stored: per session
+        c->settings.settings.remove(u"managementKeysHex"_s);
     }
     if (c->settings.inventoryFile.isEmpty())
         c->settings.inventoryFile = oldFile;
@@ -383,14 +386,17 @@ Result<void> ConsoleSession::startConnection(Connection &c)
             if (!configuration.settings.contains(it.key()))
                 configuration.settings.insert(it.key(), it.value());
         }
+        // The nodes start with their ids (never 0: asking the gateway), so that each can be
+        // personalized for its id before it joins; then no node is ever a USB step here.
+        if (configuration.settings.value(u"firstNodeId"_s).toInt() <= 0)
+            configuration.settings.insert(u"firstNodeId"_s, 1);
         auto key = SecretBytes::random(32);
         if (!key)
             return tl::unexpected(key.error());
         // Personalized as the station personalizes a Warden node: each node gets a management
         // key of its own, made here for the session. The nodes receive theirs with their
         // EEPROM (in memory, like the network key), the engine from the session's store, so
-        // rotations and pushes go over the air. Only possible when the ids are known before
-        // the nodes join (firstNodeId).
+        // rotations and pushes go over the air.
         std::map<quint8, SecretBytes> managementKeys;
         const int count = configuration.settings.value(u"nodes"_s).toInt();
         const int first = configuration.settings.value(u"firstNodeId"_s).toInt();
@@ -676,6 +682,7 @@ Result<void> ConsoleSession::recordSimulatedNodes(Connection &c)
         if (auto r = c.inventory->setNodeSecurity(info.nodeId, security); !r)
             return tl::unexpected(r.error());
     }
+    c.inventory->commitSoon();
     return c.keyStore->save();
 }
 

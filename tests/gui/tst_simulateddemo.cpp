@@ -141,8 +141,11 @@ void tst_SimulatedDemo::nodesArePersonalizedWardenNodes()
         QVERIFY(n.serial.has_value());
         QVERIFY(!n.managementKeyFingerprint.isEmpty());
         fingerprints.insert(n.managementKeyFingerprint);
-        const auto record = demo.session.inventory(demo.network)->node(n.nodeId);
-        QVERIFY(record.has_value() && record->has_value());
+        // The inventory commits in the background.
+        Inventory *inventory = demo.session.inventory(demo.network);
+        QTRY_VERIFY_WITH_TIMEOUT(inventory->node(n.nodeId).value_or(std::nullopt).has_value(),
+                                 5000);
+        const auto record = inventory->node(n.nodeId);
         QCOMPARE((*record)->managementKeyFingerprint, n.managementKeyFingerprint);
         QCOMPARE(QByteArray::fromHex((*record)->serialHex.toLatin1()),
                  QByteArray(reinterpret_cast<const char *>(n.serial->data()), 9));
