@@ -1,6 +1,7 @@
 #include "consolesession.h"
 
 #include <warden/keystore.h>
+#include <warden/rotation.h>
 #include <warden/securityservice.h>
 
 #include <QtCore/QCoreApplication>
@@ -449,6 +450,18 @@ Result<void> ConsoleSession::startConnection(Connection &c)
         // Like wardend: after the links are attached, before they open.
         if (auto r = startSecurity(c); !r)
             return r;
+        // A rotation an earlier session left unfinished on the simulated network cannot go on:
+        // its new key went with that session's store, and the nodes start on epoch 1 again.
+        KeyRotation *rotation = c.security->rotation();
+        if (c.sessionStoreDir && rotation && rotation->isRunning()) {
+            if (auto r = rotation->cancel(u"console"_s,
+                                          u"the simulated network's keys of an earlier session "
+                                          u"are gone"_s);
+                !r)
+                qCWarning(lcSession).noquote()
+                        << name
+                        << "an earlier session's rotation stays unfinished:" << r.error().message();
+        }
     }
 
     Link *l = c.link.get();
