@@ -206,6 +206,7 @@ Result<void> ConsoleSession::check(const ConnectionSettings &settings,
         // The session key is made when connecting; a stand-in lets the factory check the rest.
         configuration.settings.insert(u"networkKeyHex"_s, QString(64, u'0'));
         configuration.settings.remove(u"managementKeysHex"_s); // made per session too
+        configuration.settings.remove(u"linkKeysHex"_s);
     }
     auto link = factory->create(configuration);
     if (!link)
@@ -236,6 +237,7 @@ Result<void> ConsoleSession::addConnection(const ConnectionSettings &settings)
         connection->settings.mode = GatewayMode::HostGateway;
         connection->settings.settings.remove(u"networkKeyHex"_s); // never stored: per session
         connection->settings.settings.remove(u"managementKeysHex"_s);
+        connection->settings.settings.remove(u"linkKeysHex"_s);
     }
     // The inventory is fixed when the connection is made, so that a network keeps its file
     // whatever happens to the others.
@@ -265,6 +267,7 @@ Result<void> ConsoleSession::updateConnection(const QString &name,
         c->settings.mode = GatewayMode::HostGateway;
         c->settings.settings.remove(u"networkKeyHex"_s); // never stored: per session
         c->settings.settings.remove(u"managementKeysHex"_s);
+        c->settings.settings.remove(u"linkKeysHex"_s);
     }
     if (c->settings.inventoryFile.isEmpty())
         c->settings.inventoryFile = oldFile;
@@ -395,31 +398,42 @@ Result<void> ConsoleSession::startConnection(Connection &c)
         if (!key)
             return tl::unexpected(key.error());
         // Personalized as the station personalizes a Warden node: each node gets a management
-        // key of its own, made here for the session. The nodes receive theirs with their
-        // EEPROM (in memory, like the network key), the engine from the session's store, so
-        // rotations and pushes go over the air.
+        // key of its own (and a link key of its own in per-node key mode), made here for the
+        // session. The nodes receive theirs with their EEPROM (in memory, like the network
+        // key), the engine from the session's store, so rotations and pushes go over the air.
         std::map<quint8, SecretBytes> managementKeys;
+        std::map<quint8, SecretBytes> linkKeys;
         const int count = configuration.settings.value(u"nodes"_s).toInt();
         const int first = configuration.settings.value(u"firstNodeId"_s).toInt();
-        if (count > 0 && first > 0 && first + count - 1 <= 254) {
+        const auto makeKeys
+                = [&](const QString &setting, std::map<quint8, SecretBytes> &keys) -> Result<void> {
             QStringList keysHex;
             for (int i = 0; i < count; ++i) {
-                auto managementKey = SecretBytes::random(32);
-                if (!managementKey)
-                    return tl::unexpected(managementKey.error());
-                QByteArray hex = QByteArray(reinterpret_cast<const char *>(managementKey->data()),
-                                            qsizetype(managementKey->size()))
+                auto nodeKey = SecretBytes::random(32);
+                if (!nodeKey)
+                    return tl::unexpected(nodeKey.error());
+                QByteArray hex = QByteArray(reinterpret_cast<const char *>(nodeKey->data()),
+                                            qsizetype(nodeKey->size()))
                                          .toHex();
                 keysHex << QString::fromLatin1(hex);
                 hex.fill('\0');
-                managementKeys.emplace(quint8(first + i), std::move(*managementKey));
+                keys.emplace(quint8(first + i), std::move(*nodeKey));
             }
-            configuration.settings.insert(u"managementKeysHex"_s, keysHex);
+            configuration.settings.insert(setting, keysHex);
+            return {};
+        };
+        if (count > 0 && first > 0 && first + count - 1 <= 254) {
+            if (auto r = makeKeys(u"managementKeysHex"_s, managementKeys); !r)
+                return r;
+            if (configuration.settings.value(u"keyMode"_s).toString() == u"per-node"_s) {
+                if (auto r = makeKeys(u"linkKeysHex"_s, linkKeys); !r)
+                    return r;
+            }
         }
         // The session's key store holds it as the active epoch, so that revocation, pushes and
         // rotation can be tried out on the simulation; the security service gives the engine
         // its keys from there (engine-only when the store cannot be made).
-        if (auto store = makeSessionStore(c, *key, managementKeys); !store) {
+        if (auto store = makeSessionStore(c, *key, managementKeys, linkKeys); !store) {
             qCWarning(lcSession).noquote()
                     << name << "no session key store:" << store.error().message();
             if (auto r = c.engine->setNetworkKey(1, *key); !r)
@@ -627,7 +641,8 @@ void ConsoleSession::lockKeyStore(const QString &name)
 }
 
 Result<void> ConsoleSession::makeSessionStore(Connection &c, const SecretBytes &networkKey,
-                                              const std::map<quint8, SecretBytes> &managementKeys)
+                                              const std::map<quint8, SecretBytes> &managementKeys,
+                                              const std::map<quint8, SecretBytes> &linkKeys)
 {
     auto dir = std::make_unique<QTemporaryDir>();
     if (!dir->isValid())
@@ -647,6 +662,10 @@ Result<void> ConsoleSession::makeSessionStore(Connection &c, const SecretBytes &
         return r;
     for (const auto &[node, key] : managementKeys) {
         if (auto r = store->setManagementKey(node, key); !r)
+            return r;
+    }
+    for (const auto &[node, key] : linkKeys) {
+        if (auto r = store->setLinkKey(node, key); !r)
             return r;
     }
     if (auto r = store->save(); !r)
@@ -692,6 +711,7 @@ Result<void> ConsoleSession::recordSimulatedNodes(Connection &c)
         NodeSecurity security;
         security.serialHex = serials.at(index);
         security.managementKeyFingerprint = info.managementKeyFingerprint;
+        security.linkKeyFingerprint = info.linkKeyFingerprint;
         if (auto r = c.inventory->setNodeSecurity(info.nodeId, security); !r)
             return tl::unexpected(r.error());
     }

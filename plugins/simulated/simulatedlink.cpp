@@ -112,6 +112,43 @@ QByteArray deriveSerial(quint64 seed, quint32 index)
     return QByteArray(reinterpret_cast<const char *>(serial), sizeof serial);
 }
 
+/// The setting @p key: one 32-byte key per node in node order, as a list or one
+/// comma-separated string, at most @p nodes. Errors name the entry, never its text.
+Result<QList<SecretBytes>> keyList(const LinkSettingsReader &reader, const QString &key, int nodes)
+{
+    QList<SecretBytes> out;
+    if (!reader.contains(key))
+        return out;
+    const QVariant keys = reader.value(key);
+    QStringList texts;
+    if (keys.typeId() == QMetaType::QString) {
+        texts = keys.toString().split(u',', Qt::SkipEmptyParts);
+    } else if (keys.typeId() == QMetaType::QStringList) {
+        texts = keys.toStringList();
+    } else if (keys.typeId() == QMetaType::QVariantList) {
+        for (const QVariant &v : keys.toList()) {
+            if (v.typeId() != QMetaType::QString)
+                return tl::unexpected(reader.error(
+                        key, u"must list keys as hex text, not %1"_s.arg(linkSettingTypeName(v))));
+            texts << v.toString();
+        }
+    } else {
+        return tl::unexpected(reader.error(key, u"must be a list of keys as hex text, not %1"_s.arg(
+                                                        linkSettingTypeName(keys))));
+    }
+    if (texts.size() > nodes)
+        return tl::unexpected(
+                reader.error(key, u"lists %1 keys for %2 nodes"_s.arg(texts.size()).arg(nodes)));
+    for (qsizetype i = 0; i < texts.size(); ++i) {
+        auto parsed = SecretBytes::fromHex(texts.at(i).trimmed(), Protocol::kSigningKeySize);
+        texts[i].fill(u'0'); // not left in this copy at least
+        if (!parsed)
+            return tl::unexpected(reader.error(key, u"entry %1 is not a 32-byte key"_s.arg(i + 1)));
+        out << std::move(*parsed);
+    }
+    return out;
+}
+
 class SimClock final : public Fw::Clock
 {
 public:
@@ -235,7 +272,9 @@ void SimulatedNetwork::createNode(int index)
     state.policy = Fw::PolicyFlag::kRequireSignatures
                    | (settings.whitelisting ? Fw::PolicyFlag::kRequireWhitelisting : 0);
     if (settings.keyMode == SimulatedSettings::KeyMode::PerNode) {
-        n->linkKey = deriveKey("link-key", settings.seed, quint32(index));
+        n->linkKey = index < settings.linkKeys.size()
+                             ? settings.linkKeys.at(index)
+                             : deriveKey("link-key", settings.seed, quint32(index));
         state.flags |= Fw::SlotFlag::kLinkKey;
         std::memcpy(state.key(Fw::KeySlot::Link), n->linkKey.data(), Protocol::kSigningKeySize);
     } else {
@@ -450,6 +489,7 @@ QVariantMap SimulatedLink::defaultSettings()
             {u"keyMode"_s, u"network"_s},
             {u"networkKeyHex"_s, QString()},
             {u"managementKeysHex"_s, QStringList()},
+            {u"linkKeysHex"_s, QStringList()},
             {u"whitelisting"_s, false},
             {u"sketches"_s, QStringList {u"temperature"_s, u"humidity"_s, u"switch"_s}},
             {u"reportIntervalMs"_s, 5000},
@@ -517,41 +557,18 @@ Result<SimulatedSettings> SimulatedLink::parseSettings(const QString &linkName,
         s.networkKey = std::move(*key);
     }
 
-    // One key per node, in node order: a list, or one comma-separated string. Errors name the
-    // entry, never its text.
-    if (reader.contains(u"managementKeysHex"_s)) {
-        const QVariant keys = reader.value(u"managementKeysHex"_s);
-        QStringList texts;
-        if (keys.typeId() == QMetaType::QString)
-            texts = keys.toString().split(u',', Qt::SkipEmptyParts);
-        else if (keys.typeId() == QMetaType::QStringList)
-            texts = keys.toStringList();
-        else if (keys.typeId() == QMetaType::QVariantList) {
-            for (const QVariant &v : keys.toList()) {
-                if (v.typeId() != QMetaType::QString)
-                    return tl::unexpected(reader.error(
-                            u"managementKeysHex"_s,
-                            u"must list keys as hex text, not %1"_s.arg(linkSettingTypeName(v))));
-                texts << v.toString();
-            }
-        } else {
-            return tl::unexpected(reader.error(u"managementKeysHex"_s,
-                                               u"must be a list of keys as hex text, not %1"_s.arg(
-                                                       linkSettingTypeName(keys))));
-        }
-        if (texts.size() > s.nodes)
-            return tl::unexpected(
-                    reader.error(u"managementKeysHex"_s,
-                                 u"lists %1 keys for %2 nodes"_s.arg(texts.size()).arg(s.nodes)));
-        for (qsizetype i = 0; i < texts.size(); ++i) {
-            auto key = SecretBytes::fromHex(texts.at(i).trimmed(), Protocol::kSigningKeySize);
-            texts[i].fill(u'0'); // not left in this copy at least
-            if (!key)
-                return tl::unexpected(reader.error(u"managementKeysHex"_s,
-                                                   u"entry %1 is not a 32-byte key"_s.arg(i + 1)));
-            s.managementKeys << std::move(*key);
-        }
-    }
+    if (Result<QList<SecretBytes>> keys = keyList(reader, u"managementKeysHex"_s, s.nodes); keys)
+        s.managementKeys = std::move(*keys);
+    else
+        return tl::unexpected(keys.error());
+    if (Result<QList<SecretBytes>> keys = keyList(reader, u"linkKeysHex"_s, s.nodes); keys)
+        s.linkKeys = std::move(*keys);
+    else
+        return tl::unexpected(keys.error());
+    if (!s.linkKeys.isEmpty() && s.keyMode != SimulatedSettings::KeyMode::PerNode)
+        return tl::unexpected(reader.error(u"linkKeysHex"_s,
+                                           u"needs keyMode per-node (the nodes sign with the "
+                                           u"network key otherwise)"_s));
 
     // A list, or one string of comma-separated names (command lines, INI files).
     const QVariant sketches = reader.contains(u"sketches"_s) ? reader.value(u"sketches"_s)

@@ -54,6 +54,9 @@ struct SimulatedSettings
     /// From managementKeysHex: node index i gets entry i as its management key (and runs the
     /// management channel); nodes past the end have none (stock-like: re-keyed only by hand).
     QList<SecretBytes> managementKeys;
+    /// From linkKeysHex (per-node key mode only): node index i signs with entry i; nodes past
+    /// the end with a link key derived from the seed.
+    QList<SecretBytes> linkKeys;
     bool whitelisting = false; ///< nodes require salted signatures from the gateway
     QStringList sketches; ///< assigned to the nodes in turn
     int reportIntervalMs = 5000; ///< each node reports its value this often; 0 = only reportNow()

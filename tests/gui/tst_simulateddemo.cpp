@@ -17,6 +17,7 @@
 #include <warden/rotation.h>
 #include <warden/securityservice.h>
 
+#include <QtCore/QFile>
 #include <QtCore/QSet>
 #include <QtCore/QSettings>
 #include <QtCore/QStandardPaths>
@@ -154,6 +155,7 @@ private slots:
     void rotationRunsOverTheAir();
     void whitelistPushReachesEveryNode();
     void nextSessionStartsAfresh();
+    void perNodeKeyMode();
 };
 
 void tst_SimulatedDemo::rotationRunsOverTheAir()
@@ -290,6 +292,49 @@ void tst_SimulatedDemo::nextSessionStartsAfresh()
     QVERIFY(!session.security(network)->rotation()->isRunning());
     VerifiedSenders senders(session, network);
     QTRY_VERIFY2_WITH_TIMEOUT(senders.allOf(kAllNodes), qPrintable(ids(senders.verified)), 15000);
+}
+
+void tst_SimulatedDemo::perNodeKeyMode()
+{
+    // A simulated network the user configured in per-node key mode: each node also gets a
+    // link key of its own from the session, which the gateway side holds too.
+    QTemporaryDir dir;
+    const QString name = u"Per-node demo"_s;
+    {
+        QSettings ini(dir.filePath(u"console.ini"_s), QSettings::IniFormat);
+        ini.beginWriteArray(u"connections"_s);
+        ini.setArrayIndex(0);
+        ini.setValue(u"name"_s, name);
+        ini.setValue(u"type"_s, u"simulated"_s);
+        ini.setValue(u"mode"_s, u"host-gateway"_s);
+        ini.setValue(u"settings"_s, QVariantMap {{u"nodes"_s, 3},
+                                                 {u"keyMode"_s, u"per-node"_s},
+                                                 {u"reportIntervalMs"_s, 1000}});
+        ini.setValue(u"autoConnect"_s, true);
+        ini.endArray();
+    }
+    QSettings settings(dir.filePath(u"console.ini"_s), QSettings::IniFormat);
+    ConsoleSession session(&settings, dir.path());
+    VerifiedSenders senders(session, name);
+    QVERIFY(session.start());
+    QCOMPARE(session.connectionNames(), QStringList {name});
+    KeyStore *store = session.keyStore(name);
+    QVERIFY(store);
+    QSet<QString> linkKeys;
+    for (const NodeKeyInfo &n : store->nodes()) {
+        QVERIFY(!n.linkKeyFingerprint.isEmpty());
+        QVERIFY(!n.managementKeyFingerprint.isEmpty());
+        linkKeys.insert(n.linkKeyFingerprint);
+    }
+    QCOMPARE(linkKeys.size(), 3);
+    QTRY_VERIFY2_WITH_TIMEOUT(senders.allOf({1, 2, 3}), qPrintable(ids(senders.verified)), 10000);
+    QVERIFY2(senders.refused.isEmpty(), qPrintable(ids(senders.refused)));
+    // Never stored: the keys are the session's.
+    settings.sync();
+    QFile file(dir.filePath(u"console.ini"_s));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray ini = file.readAll();
+    QVERIFY(!ini.contains("KeysHex"));
 }
 
 QTEST_MAIN(tst_SimulatedDemo)

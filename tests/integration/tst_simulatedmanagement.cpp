@@ -55,6 +55,11 @@ std::unique_ptr<SimulatedLink> makeLink(const QVariantMap &s)
     return std::unique_ptr<SimulatedLink>(qobject_cast<SimulatedLink *>(created->release()));
 }
 
+QByteArray bytesOf(const SecretBytes &key)
+{
+    return QByteArray(reinterpret_cast<const char *>(key.data()), qsizetype(key.size()));
+}
+
 Serial toSerial(const QString &hex)
 {
     const QByteArray bytes = QByteArray::fromHex(hex.toLatin1());
@@ -74,6 +79,7 @@ private slots:
     void badManagementKeys_data();
     void badManagementKeys();
     void whitelistPushOverTheAir();
+    void givenLinkKeys();
 };
 
 void tst_SimulatedManagement::nodesAndSerials()
@@ -117,6 +123,35 @@ void tst_SimulatedManagement::badManagementKeys_data()
                               << u"4 keys for 3 nodes"_s;
     QTest::newRow("a number") << QVariant(42) << u"list"_s;
     QTest::newRow("a list of numbers") << QVariant(QVariantList {1, 2}) << u"hex text"_s;
+}
+
+void tst_SimulatedManagement::givenLinkKeys()
+{
+    // Per-node key mode: the nodes sign with the link keys given (the station's), the rest
+    // with derived ones; given in network key mode they are refused, naming the setting.
+    QVariantMap s = settings();
+    s[u"keyMode"_s] = u"per-node"_s;
+    s[u"linkKeysHex"_s] = QStringList {keyHex(0x20), keyHex(0x60)};
+    auto link = makeLink(s);
+    QVERIFY(link && link->perNodeKeys());
+    QCOMPARE(bytesOf(link->node(0).linkKey).toHex(), keyHex(0x20).toLatin1());
+    QCOMPARE(bytesOf(link->node(1).linkKey).toHex(), keyHex(0x60).toLatin1());
+    QCOMPARE(link->node(2).linkKey.size(), size_t(32)); // derived
+    QVERIFY(bytesOf(link->node(2).linkKey).toHex() != keyHex(0x20).toLatin1());
+
+    s[u"keyMode"_s] = u"network"_s;
+    const auto refused = SimulatedLink::parseSettings(u"sim"_s, s);
+    QVERIFY(!refused);
+    QVERIFY2(refused.error().message().contains(u"linkKeysHex"_s)
+                     && !refused.error().message().contains(keyHex(0x20)),
+             qPrintable(refused.error().message()));
+    s[u"keyMode"_s] = u"per-node"_s;
+    s[u"linkKeysHex"_s] = QStringList {keyHex(0x20), u"beef"_s};
+    const auto bad = SimulatedLink::parseSettings(u"sim"_s, s);
+    QVERIFY(!bad);
+    QVERIFY2(bad.error().message().contains(u"linkKeysHex"_s)
+                     && bad.error().message().contains(u"entry 2"_s),
+             qPrintable(bad.error().message()));
 }
 
 void tst_SimulatedManagement::badManagementKeys()
