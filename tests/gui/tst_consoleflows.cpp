@@ -188,7 +188,9 @@ void tst_ConsoleFlows::revokeRotateAndResume()
     QTRY_VERIFY2_WITH_TIMEOUT(wizard->currentId() == int(RotationWizard::ReportPage),
                               qPrintable(wizard->statusLabel()->text()), 20000);
     QCOMPARE(rotation->status()->step, RotationStep::Completed);
-    for (const auto &n : rotation->status()->nodes) {
+    const auto finished = rotation->status();
+    QVERIFY(finished);
+    for (const auto &n : finished->nodes) {
         QCOMPARE(n.channel, RotationChannel::OverTheAir);
         QCOMPARE(n.state, NodeRotationState::Activated);
     }
@@ -197,7 +199,8 @@ void tst_ConsoleFlows::revokeRotateAndResume()
     // The others follow: their next values verify under the new key; node 3 stays refused.
     QSet<quint8> verified;
     QSet<quint8> refused;
-    connect(&session, &ConsoleSession::traffic, wizard,
+    QObject receiver; // gone before the sets are
+    connect(&session, &ConsoleSession::traffic, &receiver,
             [&](const QString &, const TrafficRecord &r) {
                 if (r.outgoing || r.message.command() != Protocol::Command::Set)
                     return;
