@@ -1,6 +1,7 @@
 #include "consolesession.h"
 
 #include <warden/keystore.h>
+#include <warden/rotation.h>
 #include <warden/securityservice.h>
 
 #include <QtCore/QCoreApplication>
@@ -204,6 +205,8 @@ Result<void> ConsoleSession::check(const ConnectionSettings &settings,
     if (isSimulated(settings)) {
         // The session key is made when connecting; a stand-in lets the factory check the rest.
         configuration.settings.insert(u"networkKeyHex"_s, QString(64, u'0'));
+        configuration.settings.remove(u"managementKeysHex"_s); // made per session too
+        configuration.settings.remove(u"linkKeysHex"_s);
     }
     auto link = factory->create(configuration);
     if (!link)
@@ -233,6 +236,8 @@ Result<void> ConsoleSession::addConnection(const ConnectionSettings &settings)
     if (isSimulated(settings)) {
         connection->settings.mode = GatewayMode::HostGateway;
         connection->settings.settings.remove(u"networkKeyHex"_s); // never stored: per session
+        connection->settings.settings.remove(u"managementKeysHex"_s);
+        connection->settings.settings.remove(u"linkKeysHex"_s);
     }
     // The inventory is fixed when the connection is made, so that a network keeps its file
     // whatever happens to the others.
@@ -261,6 +266,8 @@ Result<void> ConsoleSession::updateConnection(const QString &name,
     if (isSimulated(settings)) {
         c->settings.mode = GatewayMode::HostGateway;
         c->settings.settings.remove(u"networkKeyHex"_s); // never stored: per session
+        c->settings.settings.remove(u"managementKeysHex"_s);
+        c->settings.settings.remove(u"linkKeysHex"_s);
     }
     if (c->settings.inventoryFile.isEmpty())
         c->settings.inventoryFile = oldFile;
@@ -383,13 +390,50 @@ Result<void> ConsoleSession::startConnection(Connection &c)
             if (!configuration.settings.contains(it.key()))
                 configuration.settings.insert(it.key(), it.value());
         }
+        // The nodes start with their ids (never 0: asking the gateway), so that each can be
+        // personalized for its id before it joins; then no node is ever a USB step here.
+        if (configuration.settings.value(u"firstNodeId"_s).toInt() <= 0)
+            configuration.settings.insert(u"firstNodeId"_s, 1);
         auto key = SecretBytes::random(32);
         if (!key)
             return tl::unexpected(key.error());
+        // Personalized as the station personalizes a Warden node: each node gets a management
+        // key of its own (and a link key of its own in per-node key mode), made here for the
+        // session. The nodes receive theirs with their EEPROM (in memory, like the network
+        // key), the engine from the session's store, so rotations and pushes go over the air.
+        std::map<quint8, SecretBytes> managementKeys;
+        std::map<quint8, SecretBytes> linkKeys;
+        const int count = configuration.settings.value(u"nodes"_s).toInt();
+        const int first = configuration.settings.value(u"firstNodeId"_s).toInt();
+        const auto makeKeys
+                = [&](const QString &setting, std::map<quint8, SecretBytes> &keys) -> Result<void> {
+            QStringList keysHex;
+            for (int i = 0; i < count; ++i) {
+                auto nodeKey = SecretBytes::random(32);
+                if (!nodeKey)
+                    return tl::unexpected(nodeKey.error());
+                QByteArray hex = QByteArray(reinterpret_cast<const char *>(nodeKey->data()),
+                                            qsizetype(nodeKey->size()))
+                                         .toHex();
+                keysHex << QString::fromLatin1(hex);
+                hex.fill('\0');
+                keys.emplace(quint8(first + i), std::move(*nodeKey));
+            }
+            configuration.settings.insert(setting, keysHex);
+            return {};
+        };
+        if (count > 0 && first > 0 && first + count - 1 <= 254) {
+            if (auto r = makeKeys(u"managementKeysHex"_s, managementKeys); !r)
+                return r;
+            if (configuration.settings.value(u"keyMode"_s).toString() == u"per-node"_s) {
+                if (auto r = makeKeys(u"linkKeysHex"_s, linkKeys); !r)
+                    return r;
+            }
+        }
         // The session's key store holds it as the active epoch, so that revocation, pushes and
         // rotation can be tried out on the simulation; the security service gives the engine
         // its keys from there (engine-only when the store cannot be made).
-        if (auto store = makeSessionStore(c, *key); !store) {
+        if (auto store = makeSessionStore(c, *key, managementKeys, linkKeys); !store) {
             qCWarning(lcSession).noquote()
                     << name << "no session key store:" << store.error().message();
             if (auto r = c.engine->setNetworkKey(1, *key); !r)
@@ -410,11 +454,28 @@ Result<void> ConsoleSession::startConnection(Connection &c)
     c.link = std::move(*link);
     if (auto r = c.engine->addLink(c.link.get()); !r)
         return r;
+    if (isSimulated(c.settings) && c.sessionStoreDir) {
+        if (auto r = recordSimulatedNodes(c); !r)
+            qCWarning(lcSession).noquote()
+                    << name << "simulated nodes not recorded:" << r.error().message();
+    }
 
     if (c.keyStore) {
         // Like wardend: after the links are attached, before they open.
         if (auto r = startSecurity(c); !r)
             return r;
+        // A rotation an earlier session left unfinished on the simulated network cannot go on:
+        // its new key went with that session's store, and the nodes start on epoch 1 again.
+        KeyRotation *rotation = c.security->rotation();
+        if (c.sessionStoreDir && rotation && rotation->isRunning()) {
+            if (auto r = rotation->cancel(u"console"_s,
+                                          u"the simulated network's keys of an earlier session "
+                                          u"are gone"_s);
+                !r)
+                qCWarning(lcSession).noquote()
+                        << name
+                        << "an earlier session's rotation stays unfinished:" << r.error().message();
+        }
     }
 
     Link *l = c.link.get();
@@ -579,7 +640,9 @@ void ConsoleSession::lockKeyStore(const QString &name)
         (void)connectTo(name);
 }
 
-Result<void> ConsoleSession::makeSessionStore(Connection &c, const SecretBytes &networkKey)
+Result<void> ConsoleSession::makeSessionStore(Connection &c, const SecretBytes &networkKey,
+                                              const std::map<quint8, SecretBytes> &managementKeys,
+                                              const std::map<quint8, SecretBytes> &linkKeys)
 {
     auto dir = std::make_unique<QTemporaryDir>();
     if (!dir->isValid())
@@ -597,11 +660,63 @@ Result<void> ConsoleSession::makeSessionStore(Connection &c, const SecretBytes &
         return tl::unexpected(store.error());
     if (auto r = store->setNetworkKey(1, networkKey, NetworkKeyState::Active); !r)
         return r;
+    for (const auto &[node, key] : managementKeys) {
+        if (auto r = store->setManagementKey(node, key); !r)
+            return r;
+    }
+    for (const auto &[node, key] : linkKeys) {
+        if (auto r = store->setLinkKey(node, key); !r)
+            return r;
+    }
     if (auto r = store->save(); !r)
         return r;
     c.sessionStoreDir = std::move(dir);
     c.keyStore = std::make_unique<KeyStore>(std::move(*store));
     return {};
+}
+
+Result<void> ConsoleSession::recordSimulatedNodes(Connection &c)
+{
+    // The serials are the nodes' (the simulated transport is a module: asked through Qt's
+    // meta-object system); with the management keys already in the store, the security
+    // service then sees Warden nodes: in the store by serial, in the inventory by serial and
+    // management key fingerprint (never the key).
+    QStringList serials;
+    QString gatewayHex;
+    if (!QMetaObject::invokeMethod(c.link.get(), "serialsHex", Qt::DirectConnection,
+                                   Q_RETURN_ARG(QStringList, serials))
+        || !QMetaObject::invokeMethod(c.link.get(), "gatewaySerialHex", Qt::DirectConnection,
+                                      Q_RETURN_ARG(QString, gatewayHex)))
+        return fail(ErrorCode::Refused, tr("the simulated transport does not tell its serials"));
+    const auto toSerial = [](const QString &hex) -> std::optional<Serial> {
+        const QByteArray bytes = QByteArray::fromHex(hex.toLatin1());
+        if (bytes.size() != qsizetype(Serial().size()))
+            return std::nullopt;
+        Serial serial {};
+        std::copy(bytes.cbegin(), bytes.cend(), serial.begin());
+        return serial;
+    };
+    if (const auto gateway = toSerial(gatewayHex))
+        c.keyStore->setGatewaySerial(*gateway);
+    const int first = c.link->configuration().settings.value(u"firstNodeId"_s).toInt();
+    for (const NodeKeyInfo &info : c.keyStore->nodes()) {
+        const int index = int(info.nodeId) - first;
+        if (info.managementKeyFingerprint.isEmpty() || index < 0 || index >= serials.size())
+            continue;
+        const auto serial = toSerial(serials.at(index));
+        if (!serial)
+            return fail(ErrorCode::Refused, tr("node %1 has no serial").arg(info.nodeId));
+        if (auto r = c.keyStore->setSerial(info.nodeId, *serial); !r)
+            return r;
+        NodeSecurity security;
+        security.serialHex = serials.at(index);
+        security.managementKeyFingerprint = info.managementKeyFingerprint;
+        security.linkKeyFingerprint = info.linkKeyFingerprint;
+        if (auto r = c.inventory->setNodeSecurity(info.nodeId, security); !r)
+            return tl::unexpected(r.error());
+    }
+    c.inventory->commitSoon();
+    return c.keyStore->save();
 }
 
 void ConsoleSession::stopConnection(Connection &c)

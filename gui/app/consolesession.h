@@ -163,7 +163,12 @@ private:
 
     Result<void> startConnection(Connection &connection);
     Result<void> startSecurity(Connection &connection);
-    Result<void> makeSessionStore(Connection &connection, const SecretBytes &networkKey);
+    Result<void> makeSessionStore(Connection &connection, const SecretBytes &networkKey,
+                                  const std::map<quint8, SecretBytes> &managementKeys,
+                                  const std::map<quint8, SecretBytes> &linkKeys);
+    /// The simulated nodes' serials in the session store and the inventory (after the link
+    /// is made, before the security service starts).
+    Result<void> recordSimulatedNodes(Connection &connection);
     void stopConnection(Connection &connection);
     void setStatus(Connection &connection, ConnectionState state, const QString &text,
                    const QString &error = {});

@@ -27,10 +27,13 @@
 #include <QtCore/QTemporaryDir>
 #include <QtCore/QThread>
 #include <QtWidgets/QApplication>
+#include <QtWidgets/QCheckBox>
 #include <QtWidgets/QLabel>
 #include <QtWidgets/QLineEdit>
 #include <QtWidgets/QPushButton>
+#include <QtWidgets/QSpinBox>
 #include <QtWidgets/QTableView>
+#include <QtWidgets/QTableWidget>
 
 #include <functional>
 
@@ -170,6 +173,7 @@ int takeScreenshots(const QString &directory)
         shooter.shoot(revoke, u"revoke-confirmation"_s);
         revoke->revokeButton()->click();
         waitFor([&] { return revoke->stage() == RevokeDialog::Stage::Done; }, 20000);
+        revoke->resize(720, 600); // the jobs' table and the next step, whole
         shooter.shoot(revoke, u"revoke-done"_s);
     } else {
         shooter.fail(u"revoke-confirmation"_s, u"the dialog did not open"_s);
@@ -192,26 +196,9 @@ int takeScreenshots(const QString &directory)
         waitFor([&] { return wizard->currentId() >= int(RotationWizard::DeliverPage); }, 10000);
         wizard->nodeTable()->resizeColumnsToContents();
         shooter.shoot(wizard, u"rotation-3-deliver"_s);
-        // The simulated nodes take the new key by USB: each step marked done, as the user
-        // does after re-flashing each one.
-        for (int round = 0; round < 3 * ConsoleSession::kSimulatedNodes; ++round) {
-            RotationNodeModel *nodes = wizard->nodeModel();
-            bool marked = false;
-            for (int row = 0; row < nodes->rowCount() && !marked; ++row) {
-                const QModelIndex index = nodes->index(row, 0);
-                if (NodeRotationState(index.data(RotationNodeModel::StateRole).toInt())
-                    == NodeRotationState::AwaitingUsb) {
-                    wizard->nodeTable()->selectionModel()->select(
-                            index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
-                    wizard->usbDoneButton()->click();
-                    marked = true;
-                }
-            }
-            if (!marked && !waitFor([&] { return !rotation->isRunning(); }, 500))
-                continue;
-            if (!rotation->isRunning())
-                break;
-        }
+        // The simulated nodes are Warden nodes (management keys from the session's store): the
+        // new key goes over the air, nothing to do by hand.
+        waitFor([&] { return !rotation->isRunning(); }, 30000);
         waitFor([&] { return wizard->currentId() == int(RotationWizard::ReportPage); }, 20000);
         shooter.shoot(wizard, u"rotation-4-report"_s);
         wizard->close();
@@ -234,28 +221,43 @@ int takeScreenshots(const QString &directory)
     window.openWhitelistEditor(network, 1);
     if (WhitelistEditor *editor = window.whitelistEditor()) {
         editor->resize(1000, 640);
-        const QList<quint8> nodes = editor->wardenNodes();
-        if (!nodes.isEmpty()) {
-            const quint8 target = nodes.first();
-            editor->setCurrentNode(target);
-            QList<WhitelistItem> wanted = editor->desiredWhitelist(target);
-            for (const quint8 peer : nodes) {
-                if (peer == target)
-                    continue;
-                WhitelistItem item;
-                item.node = peer;
-                item.serial = editor->knownSerial(peer);
-                if (item.serial.size() == 9)
-                    wanted.append(item);
-            }
-            editor->setDesiredWhitelist(target, wanted);
+        // Every node (node 3 revoked and left out) is to list node 1 too: the diff before the
+        // push, then the push's per-node progress to its final state.
+        QList<quint8> targets;
+        for (const quint8 node : editor->wardenNodes()) {
+            if (node != 3)
+                targets << node;
+        }
+        if (!targets.isEmpty()) {
+            for (const quint8 node : std::as_const(targets))
+                editor->setChecked(node, true);
+            editor->setCurrentNode(targets.last());
+            editor->networkWideBox()->setChecked(true);
+            editor->entryIdBox()->setValue(1);
+            editor->addButton()->click();
         }
         shooter.shoot(editor, u"whitelist-editor"_s);
+        if (editor->pushButton()->isEnabled()) {
+            editor->pushButton()->click();
+            waitFor(
+                    [&] {
+                        for (const quint8 node : std::as_const(targets)) {
+                            if (editor->pushState(node) != WhitelistEditor::PushState::Applied)
+                                return false;
+                        }
+                        return true;
+                    },
+                    20000);
+            editor->resize(1000, 720); // every node's final state in the picture
+            editor->progressTable()->resizeColumnsToContents();
+            shooter.shoot(editor, u"whitelist-pushed"_s);
+        } else {
+            shooter.fail(u"whitelist-pushed"_s, u"nothing to push"_s);
+        }
         editor->close();
     }
-    // After the rotation: node 3 revoked, and the other nodes' frames refused (bad-signature)
-    // because the USB steps were marked done without re-keying them: the simulation shows
-    // what happens when someone marks a step done that was not.
+    // After the rotation: node 3 revoked (its frames refused), the other nodes verified under
+    // the new key.
     settle(ConsoleSession::kSimulatedReportIntervalMs + 1000); // a report of every node
     window.inventoryView()->table()->resizeColumnsToContents();
     selectNode(window, 3);

@@ -7,6 +7,7 @@
 #include <eepromlayout.h>
 #include <hostclock.h>
 #include <hosteeprom.h>
+#include <managementhandler.h>
 #include <securenode.h>
 #include <simbus.h>
 #include <wardenstore.h>
@@ -111,6 +112,43 @@ QByteArray deriveSerial(quint64 seed, quint32 index)
     return QByteArray(reinterpret_cast<const char *>(serial), sizeof serial);
 }
 
+/// The setting @p key: one 32-byte key per node in node order, as a list or one
+/// comma-separated string, at most @p nodes. Errors name the entry, never its text.
+Result<QList<SecretBytes>> keyList(const LinkSettingsReader &reader, const QString &key, int nodes)
+{
+    QList<SecretBytes> out;
+    if (!reader.contains(key))
+        return out;
+    const QVariant keys = reader.value(key);
+    QStringList texts;
+    if (keys.typeId() == QMetaType::QString) {
+        texts = keys.toString().split(u',', Qt::SkipEmptyParts);
+    } else if (keys.typeId() == QMetaType::QStringList) {
+        texts = keys.toStringList();
+    } else if (keys.typeId() == QMetaType::QVariantList) {
+        for (const QVariant &v : keys.toList()) {
+            if (v.typeId() != QMetaType::QString)
+                return tl::unexpected(reader.error(
+                        key, u"must list keys as hex text, not %1"_s.arg(linkSettingTypeName(v))));
+            texts << v.toString();
+        }
+    } else {
+        return tl::unexpected(reader.error(key, u"must be a list of keys as hex text, not %1"_s.arg(
+                                                        linkSettingTypeName(keys))));
+    }
+    if (texts.size() > nodes)
+        return tl::unexpected(
+                reader.error(key, u"lists %1 keys for %2 nodes"_s.arg(texts.size()).arg(nodes)));
+    for (qsizetype i = 0; i < texts.size(); ++i) {
+        auto parsed = SecretBytes::fromHex(texts.at(i).trimmed(), Protocol::kSigningKeySize);
+        texts[i].fill(u'0'); // not left in this copy at least
+        if (!parsed)
+            return tl::unexpected(reader.error(key, u"entry %1 is not a 32-byte key"_s.arg(i + 1)));
+        out << std::move(*parsed);
+    }
+    return out;
+}
+
 class SimClock final : public Fw::Clock
 {
 public:
@@ -146,9 +184,12 @@ struct SimulatedNode
     Host::SeededEntropy entropy;
     Host::HostBoard board;
     std::unique_ptr<Host::SimBusEndpoint> radio;
+    // Before the node: the node keeps a pointer to it, and goes first.
+    std::unique_ptr<Fw::ManagementChannelHandler> managementHandler;
     std::unique_ptr<Fw::SecureNode> node;
     QByteArray serial;
     SecretBytes linkKey;
+    bool management = false; ///< personalized with a management key: a Warden node
     quint32 bootAt = 0;
     quint32 nextReportAt = 0;
     quint8 announcedId = Protocol::kAutoAddress;
@@ -223,21 +264,29 @@ void SimulatedNetwork::createNode(int index)
                               : 0;
     n->config.requireWhitelisting = settings.whitelisting;
 
-    // Personalize the EEPROM as the console's personalization would: key, serial, policy, and
-    // the gateway's serial in the whitelist.
+    // Personalize the EEPROM as the console's personalization would: key, serial, policy, the
+    // gateway's serial in the whitelist, and the management key if the node was given one.
     Fw::WardenState state;
     state.flags = Fw::SlotFlag::kSerial | Fw::SlotFlag::kPolicy;
     std::memcpy(state.serial, n->serial.constData(), Protocol::kSerialSize);
     state.policy = Fw::PolicyFlag::kRequireSignatures
                    | (settings.whitelisting ? Fw::PolicyFlag::kRequireWhitelisting : 0);
     if (settings.keyMode == SimulatedSettings::KeyMode::PerNode) {
-        n->linkKey = deriveKey("link-key", settings.seed, quint32(index));
+        n->linkKey = index < settings.linkKeys.size()
+                             ? settings.linkKeys.at(index)
+                             : deriveKey("link-key", settings.seed, quint32(index));
         state.flags |= Fw::SlotFlag::kLinkKey;
         std::memcpy(state.key(Fw::KeySlot::Link), n->linkKey.data(), Protocol::kSigningKeySize);
     } else {
         state.flags |= Fw::SlotFlag::kNetworkKey;
         state.activeEpoch = 1;
         std::memcpy(state.key(Fw::KeySlot::Network), settings.networkKey.data(),
+                    Protocol::kSigningKeySize);
+    }
+    if (index < settings.managementKeys.size()) {
+        n->management = true;
+        state.flags |= Fw::SlotFlag::kManagementKey;
+        std::memcpy(state.key(Fw::KeySlot::Management), settings.managementKeys.at(index).data(),
                     Protocol::kSigningKeySize);
     }
     state.whitelistCount = 1;
@@ -277,6 +326,11 @@ void SimulatedNetwork::bootDue()
         const Fw::Hal hal {n->eeprom, clock, n->entropy, *n->radio, nullptr, n->board};
         n->node = std::make_unique<Fw::SecureNode>(hal, Signer::hostSha256(), n->config);
         n->node->setReceiveHandler(&SimulatedNetwork::onReceive, n.get());
+        if (n->management) {
+            n->managementHandler
+                    = std::make_unique<Fw::ManagementChannelHandler>(Signer::hostSha256());
+            n->node->setManagementHandler(n->managementHandler.get());
+        }
         n->node->begin();
     }
 }
@@ -403,6 +457,7 @@ SimulatedNodeInfo SimulatedNetwork::info(const SimulatedNode &n) const
     i.sketch = QString::fromLatin1(n.sketch->type);
     i.serial = n.serial;
     i.linkKey = n.linkKey;
+    i.management = n.management;
     i.stolen = n.stolen;
     i.taken = n.taken;
     i.ready = n.node && n.node->isReady();
@@ -433,6 +488,8 @@ QVariantMap SimulatedLink::defaultSettings()
             {u"timeScale"_s, 1.0},
             {u"keyMode"_s, u"network"_s},
             {u"networkKeyHex"_s, QString()},
+            {u"managementKeysHex"_s, QStringList()},
+            {u"linkKeysHex"_s, QStringList()},
             {u"whitelisting"_s, false},
             {u"sketches"_s, QStringList {u"temperature"_s, u"humidity"_s, u"switch"_s}},
             {u"reportIntervalMs"_s, 5000},
@@ -499,6 +556,19 @@ Result<SimulatedSettings> SimulatedLink::parseSettings(const QString &linkName,
                     u"networkKeyHex"_s, u"is not a 32-byte key: "_s + key.error().message()));
         s.networkKey = std::move(*key);
     }
+
+    if (Result<QList<SecretBytes>> keys = keyList(reader, u"managementKeysHex"_s, s.nodes); keys)
+        s.managementKeys = std::move(*keys);
+    else
+        return tl::unexpected(keys.error());
+    if (Result<QList<SecretBytes>> keys = keyList(reader, u"linkKeysHex"_s, s.nodes); keys)
+        s.linkKeys = std::move(*keys);
+    else
+        return tl::unexpected(keys.error());
+    if (!s.linkKeys.isEmpty() && s.keyMode != SimulatedSettings::KeyMode::PerNode)
+        return tl::unexpected(reader.error(u"linkKeysHex"_s,
+                                           u"needs keyMode per-node (the nodes sign with the "
+                                           u"network key otherwise)"_s));
 
     // A list, or one string of comma-separated names (command lines, INI files).
     const QVariant sketches = reader.contains(u"sketches"_s) ? reader.value(u"sketches"_s)
@@ -594,6 +664,21 @@ bool SimulatedLink::perNodeKeys() const
 QByteArray SimulatedLink::gatewaySerial() const
 {
     return d->gatewaySerial;
+}
+
+QString SimulatedLink::gatewaySerialHex() const
+{
+    return QString::fromLatin1(d->gatewaySerial.toHex());
+}
+
+QStringList SimulatedLink::serialsHex() const
+{
+    QStringList out;
+    for (const auto &n : d->nodes) {
+        if (!n->stolen)
+            out << QString::fromLatin1(n->serial.toHex());
+    }
+    return out;
 }
 
 QList<SimulatedNodeInfo> SimulatedLink::nodes() const
@@ -692,6 +777,7 @@ Result<int> SimulatedLink::stealNode(quint8 nodeId, bool forgeKey)
     auto clone = std::make_unique<SimulatedNode>(d.get(), index, victim->sketch,
                                                  d->settings.seed * 7919u + quint64(index));
     clone->stolen = true;
+    clone->management = victim->management;
     clone->config.requireWhitelisting = victim->config.requireWhitelisting;
     clone->eeprom.image() = victim->eeprom.image(); // the EEPROM read out of the stolen node
     clone->serial = victim->serial;

@@ -9,8 +9,11 @@
 // same time as the nodes'.
 //
 // The keys are derived from the seed (or networkKeyHex): a demonstration network, not a place
-// for real secrets. Everything lives in the link object; several simulated links in one process
-// are independent.
+// for real secrets. A node given a management key (managementKeysHex, as a personalization
+// station would write it) is a Warden node: it runs the management channel, so a gateway that
+// holds the same key and the node's serial (serialsHex()) re-keys and configures it over the
+// air. Everything lives in the link object; several simulated links in one process are
+// independent.
 #pragma once
 
 #include <warden/link.h>
@@ -48,6 +51,12 @@ struct SimulatedSettings
     double timeScale = 1.0; ///< 0: the clock moves only through advance()
     KeyMode keyMode = KeyMode::Network;
     SecretBytes networkKey; ///< from networkKeyHex, else derived from the seed
+    /// From managementKeysHex: node index i gets entry i as its management key (and runs the
+    /// management channel); nodes past the end have none (stock-like: re-keyed only by hand).
+    QList<SecretBytes> managementKeys;
+    /// From linkKeysHex (per-node key mode only): node index i signs with entry i; nodes past
+    /// the end with a link key derived from the seed.
+    QList<SecretBytes> linkKeys;
     bool whitelisting = false; ///< nodes require salted signatures from the gateway
     QStringList sketches; ///< assigned to the nodes in turn
     int reportIntervalMs = 5000; ///< each node reports its value this often; 0 = only reportNow()
@@ -65,6 +74,7 @@ struct SimulatedNodeInfo
     QString sketch;
     QByteArray serial; ///< 9 bytes
     SecretBytes linkKey; ///< per-node key mode only; empty otherwise
+    bool management = false; ///< runs the management channel (has a management key)
     bool stolen = false; ///< a clone made by stealNode()
     bool taken = false; ///< the original of a stolen node: off the network since
     bool ready = false;
@@ -94,6 +104,12 @@ public:
     bool perNodeKeys() const;
     /// The gateway serial the nodes whitelist when whitelisting is on (9 bytes).
     QByteArray gatewaySerial() const;
+    /// The same as 18 hex digits, for callers that reach the link through Qt's meta-object
+    /// system only (the console loads this transport as a module): not a secret.
+    Q_INVOKABLE QString gatewaySerialHex() const;
+    /// The serials of the network's nodes (not clones) as 18 hex digits, by node index: what
+    /// a gateway records when it takes the nodes over (key store, inventory). Not secret.
+    Q_INVOKABLE QStringList serialsHex() const;
     /// Every node (clones included), with its id once it has one.
     QList<SimulatedNodeInfo> nodes() const;
     SimulatedNodeInfo node(int index) const;

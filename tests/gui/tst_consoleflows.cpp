@@ -3,7 +3,9 @@
 // the session's key store). A node is selected in the inventory, "Revoke node..." is triggered
 // from the Node menu, the confirmation shows, is confirmed, the progress reaches its final
 // state, the inventory row says revoked; the rotation the revocation calls for is offered and
-// the wizard runs; the window is destroyed and made again mid-rotation and offers to resume.
+// the wizard runs over the air (the simulated nodes are Warden nodes with management keys);
+// the window is destroyed and made again mid-rotation and offers to resume; the other nodes
+// follow to the new key and keep verifying, the revoked one stays refused.
 #include <app/consolesession.h>
 #include <app/mainwindow.h>
 #include <dialogs/whitelisteditor.h>
@@ -19,6 +21,7 @@
 #include <warden/securityservice.h>
 
 #include <QtCore/QItemSelectionModel>
+#include <QtCore/QSet>
 #include <QtCore/QSettings>
 #include <QtCore/QStandardPaths>
 #include <QtCore/QTemporaryDir>
@@ -150,10 +153,17 @@ void tst_ConsoleFlows::revokeRotateAndResume()
     click(wizard->button(QWizard::NextButton));
     QCOMPARE(wizard->currentId(), int(RotationWizard::PlanPage));
     QCOMPARE(wizard->planModel()->rowCount(), ConsoleSession::kSimulatedNodes - 1);
+    for (int row = 0; row < wizard->planModel()->rowCount(); ++row) {
+        const QModelIndex index = wizard->planModel()->index(row, 0);
+        QVERIFY(index.data(RotationNodeModel::NodeIdRole).toInt() != 3);
+        QCOMPARE(RotationChannel(index.data(RotationNodeModel::ChannelRole).toInt()),
+                 RotationChannel::OverTheAir);
+    }
     click(wizard->button(QWizard::CommitButton));
     KeyRotation *rotation = session.security(network)->rotation();
     QVERIFY2(rotation->isRunning(), qPrintable(wizard->statusLabel()->text()));
     QTRY_VERIFY_WITH_TIMEOUT(wizard->currentId() >= int(RotationWizard::DeliverPage), 10000);
+    QVERIFY2(rotation->isRunning(), "the rotation ended before the window could go");
 
     // The window goes away mid-rotation (its wizard with it) and comes back: it offers to
     // resume, and the wizard reopens on the step the rotation is in.
@@ -174,24 +184,35 @@ void tst_ConsoleFlows::revokeRotateAndResume()
     QCOMPARE(wizard->currentId(), RotationWizard::pageFor(status->step));
     QVERIFY(!resume->isVisible());
 
-    // The simulated nodes take the new key by USB (the plan says so): each step marked done.
-    for (const quint8 id : {1, 2, 4, 5}) {
-        RotationNodeModel *nodes = wizard->nodeModel();
-        QTRY_VERIFY_WITH_TIMEOUT(nodes->rowOf(id) >= 0, 5000);
-        QTRY_COMPARE_WITH_TIMEOUT(NodeRotationState(nodes->data(nodes->index(nodes->rowOf(id), 0),
-                                                                RotationNodeModel::StateRole)
-                                                            .toInt()),
-                                  NodeRotationState::AwaitingUsb, 10000);
-        wizard->nodeTable()->selectionModel()->select(nodes->index(nodes->rowOf(id), 0),
-                                                      QItemSelectionModel::ClearAndSelect
-                                                              | QItemSelectionModel::Rows);
-        click(wizard->usbDoneButton());
-    }
-
     // It runs to its end on the simulated network.
     QTRY_VERIFY2_WITH_TIMEOUT(wizard->currentId() == int(RotationWizard::ReportPage),
                               qPrintable(wizard->statusLabel()->text()), 20000);
     QCOMPARE(rotation->status()->step, RotationStep::Completed);
+    const auto finished = rotation->status();
+    QVERIFY(finished);
+    for (const auto &n : finished->nodes) {
+        QCOMPARE(n.channel, RotationChannel::OverTheAir);
+        QCOMPARE(n.state, NodeRotationState::Activated);
+    }
+    QCOMPARE(session.engine(network)->activeEpoch(), std::optional<quint32>(2));
+
+    // The others follow: their next values verify under the new key; node 3 stays refused.
+    QSet<quint8> verified;
+    QSet<quint8> refused;
+    QObject receiver; // gone before the sets are
+    connect(&session, &ConsoleSession::traffic, &receiver,
+            [&](const QString &, const TrafficRecord &r) {
+                if (r.outgoing || r.message.command() != Protocol::Command::Set)
+                    return;
+                (r.verdict == FrameVerdict::Verified ? verified : refused)
+                        .insert(r.message.sender());
+            });
+    QTRY_VERIFY_WITH_TIMEOUT(verified.contains(1) && verified.contains(2) && verified.contains(4)
+                                     && verified.contains(5),
+                             15000);
+    QVERIFY(!verified.contains(3));
+    QVERIFY(!refused.contains(1) && !refused.contains(2) && !refused.contains(4)
+            && !refused.contains(5));
     wizard->close();
     QTRY_VERIFY(!window->rotationWizard());
     QTRY_VERIFY(!window->resumeRotationButton()->isVisible());
