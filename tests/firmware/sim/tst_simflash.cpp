@@ -1,0 +1,368 @@
+// Flashing Warden firmware through the Arduino bootloader, end to end: an ATmega328P in
+// warden_simavr runs optiboot from the boot section (reset vector 0x7E00, as the BOOTRST fuse
+// sets it) with its UART on a pty, in real time; Warden::FirmwareFlasher runs the real avrdude
+// (-c arduino, 115200 baud) on that pty and writes the SecureNode-rs485 image through the
+// bootloader's self-programming (SPM); avrdude reads it back and verifies it; optiboot leaves
+// through the watchdog reset and the MCU starts the new program, which answers the
+// personalization hello on the same pty. The flash the simulator saves at the end holds the
+// image byte for byte and optiboot untouched. The plain-words errors are checked on the cases
+// that need no board (no port, no avrdude, bad images) and on avrdude's own texts.
+#include <warden/firmwareflasher.h>
+
+#include <QtCore/QFile>
+#include <QtCore/QProcess>
+#include <QtCore/QTemporaryDir>
+#include <QtTest/QtTest>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <termios.h>
+#include <unistd.h>
+
+using namespace Warden;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+constexpr int kFlashBytes = 32768;
+constexpr int kBootStart = 0x7E00;
+
+/// An Intel HEX file as a flash image (erased: 0xFF); false when it is not one.
+bool loadHex(const QString &path, QByteArray &flash, int &lowest, int &highest)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return false;
+    flash = QByteArray(kFlashBytes * 2, char(0xFF)); // room to see code past the end
+    lowest = INT_MAX;
+    highest = -1;
+    quint32 base = 0;
+    for (const QByteArray &raw : file.readAll().split('\n')) {
+        const QByteArray line = raw.trimmed();
+        if (line.isEmpty())
+            continue;
+        const QByteArray r = QByteArray::fromHex(line.mid(1));
+        if (!line.startsWith(':') || r.size() < 5)
+            return false;
+        const int count = quint8(r[0]);
+        const quint32 at = base + (quint32(quint8(r[1])) << 8 | quint8(r[2]));
+        switch (quint8(r[3])) {
+        case 0:
+            if (at + count > quint32(flash.size()))
+                return false;
+            std::memcpy(flash.data() + at, r.constData() + 4, size_t(count));
+            lowest = std::min(lowest, int(at));
+            highest = std::max(highest, int(at) + count - 1);
+            break;
+        case 1:
+            return highest >= 0;
+        case 2:
+            base = (quint32(quint8(r[4])) << 8 | quint8(r[5])) << 4;
+            break;
+        case 4:
+            base = (quint32(quint8(r[4])) << 8 | quint8(r[5])) << 16;
+            break;
+        default:
+            break;
+        }
+    }
+    return false;
+}
+
+/// Says the personalization hello on @p path until "OK WARDEN PERSO 2" comes back; returns
+/// what was heard.
+QByteArray helloUntilAnswered(const QString &path, int timeoutMs)
+{
+    const int fd = ::open(QFile::encodeName(path).constData(), O_RDWR | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        return QByteArray("cannot open ") + QFile::encodeName(path);
+    termios tio {};
+    tcgetattr(fd, &tio);
+    cfmakeraw(&tio);
+    tcsetattr(fd, TCSANOW, &tio);
+    QByteArray heard;
+    QElapsedTimer clock;
+    clock.start();
+    qint64 lastHello = -1000;
+    while (clock.elapsed() < timeoutMs && !heard.contains("OK WARDEN PERSO 2")) {
+        if (clock.elapsed() - lastHello >= 300) {
+            lastHello = clock.elapsed();
+            const char hello[] = "WARDEN PERSO 2\n";
+            if (::write(fd, hello, sizeof hello - 1) < 0 && errno != EAGAIN)
+                break;
+        }
+        pollfd p {fd, POLLIN, 0};
+        if (::poll(&p, 1, 20) > 0) {
+            char buffer[256];
+            const ssize_t n = ::read(fd, buffer, sizeof buffer);
+            if (n > 0 && heard.size() < 65536)
+                heard.append(buffer, n);
+        }
+    }
+    ::close(fd);
+    return heard;
+}
+
+QString avrdudeOnPath()
+{
+    return QStandardPaths::findExecutable(u"avrdude"_s);
+}
+
+} // namespace
+
+class TestSimFlash : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void flashesSecureNodeThroughOptiboot();
+    void refusesBeforeAvrdude_data();
+    void refusesBeforeAvrdude();
+    void explainsAvrdudeFailures_data();
+    void explainsAvrdudeFailures();
+    void resolvesInstalledImages();
+
+private:
+    QString m_bootloader; ///< the optiboot hex the board runs
+    QTemporaryDir m_dir;
+};
+
+void TestSimFlash::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    // Debian's own hex first; when it does not fit the boot section, the one built from its
+    // source (see tests/firmware/sim/CMakeLists.txt).
+    QByteArray flash;
+    int lowest = 0;
+    int highest = 0;
+    const QString shipped = QStringLiteral(WARDEN_OPTIBOOT_HEX);
+    const QString fit = QStringLiteral(WARDEN_OPTIBOOT_FIT_HEX);
+    if (QFile::exists(shipped) && loadHex(shipped, flash, lowest, highest)) {
+        if (lowest >= kBootStart && highest < kFlashBytes) {
+            m_bootloader = shipped;
+        } else {
+            qInfo("%s spans 0x%04x..0x%04x, past the flash's end: it is not used",
+                  qPrintable(shipped), lowest, highest);
+        }
+    }
+    if (m_bootloader.isEmpty() && !fit.isEmpty() && QFile::exists(fit))
+        m_bootloader = fit;
+    if (m_bootloader.isEmpty())
+        QSKIP("no optiboot for the ATmega328P: install arduino-core-avr");
+    QVERIFY(loadHex(m_bootloader, flash, lowest, highest));
+    QCOMPARE(lowest, kBootStart);
+    QVERIFY2(highest < kFlashBytes, "the bootloader runs past the end of the flash");
+    qInfo("bootloader: %s (0x%04x..0x%04x)", qPrintable(m_bootloader), lowest, highest);
+}
+
+void TestSimFlash::flashesSecureNodeThroughOptiboot()
+{
+    if (avrdudeOnPath().isEmpty())
+        QSKIP("avrdude is not installed (Debian package avrdude)");
+    const QString image = QStringLiteral(WARDEN_SECURENODE_RS485_HEX);
+    QByteArray expected;
+    int lowest = 0;
+    int highest = 0;
+    QVERIFY2(loadHex(image, expected, lowest, highest), qPrintable(image));
+    QCOMPARE(lowest, 0);
+
+    // The board: optiboot, erased application flash, held in reset until the port speaks.
+    const QString flashOut = m_dir.filePath(u"flash.bin"_s);
+    QProcess sim;
+    sim.start(QStringLiteral(WARDEN_SIMAVR),
+              {u"--mcu"_s, u"atmega328p"_s, u"--freq"_s, u"16000000"_s, u"--bootloader"_s,
+               m_bootloader, u"--uart-pty"_s, u"--hold-until-input"_s, u"--realtime"_s,
+               u"--flash-out"_s, flashOut});
+    QVERIFY(sim.waitForStarted(10000));
+    QTRY_VERIFY_WITH_TIMEOUT(sim.canReadLine() || sim.state() == QProcess::NotRunning, 10000);
+    const QString pty = QString::fromLocal8Bit(sim.readLine()).trimmed();
+    QVERIFY2(pty.startsWith(u"/dev/"_s),
+             qPrintable(pty + QString::fromLocal8Bit(sim.readAllStandardError())));
+
+    FirmwareFlasher flasher;
+    QSignalSpy progress(&flasher, &FirmwareFlasher::progress);
+    QStringList lines;
+    connect(&flasher, &FirmwareFlasher::outputLine, this, [&](const QString &l) { lines << l; });
+    FlashRequest request;
+    request.port = pty;
+    request.image = image;
+    QElapsedTimer clock;
+    clock.start();
+    const auto started = flasher.start(request);
+    QVERIFY2(started, qPrintable(started ? QString() : started.error().message()));
+    const auto result = flasher.waitForFinished(60000);
+    const qint64 flashMs = clock.elapsed();
+    QVERIFY2(result, qPrintable((result ? QString() : result.error().message()) + u"\n"_s
+                                + lines.join(u'\n')));
+
+    // The new program runs: reset by optiboot's watchdog into the application, it answers the
+    // hello of the personalization protocol (and listens for it only briefly after a reset).
+    const QByteArray answer = helloUntilAnswered(pty, 15000);
+    QVERIFY2(answer.contains("OK WARDEN PERSO 2"), answer.constData());
+    QVERIFY2(answer.contains("VERSION 2 "), answer.constData());
+
+    sim.terminate();
+    QVERIFY(sim.waitForFinished(10000));
+    const QByteArray reports = sim.readAllStandardError();
+    QVERIFY2(reports.contains("released from reset"), reports.constData());
+
+    const int bytes = highest + 1;
+    QCOMPARE(result->bytes, qint64(bytes));
+    QCOMPARE(result->signature, u"0x1e950f"_s);
+    qInfo("flashed %d bytes through optiboot in %lld ms (flash, verify and avrdude's sync); "
+          "the new program answered %lld ms after the start",
+          bytes, result->elapsedMs, clock.elapsed());
+    Q_UNUSED(flashMs);
+
+    // Progress: from connecting through writing and verifying to 100, never backwards.
+    QVERIFY(progress.size() >= 3);
+    int last = -1;
+    QStringList phases;
+    for (const QList<QVariant> &args : progress) {
+        const int percent = args.at(0).toInt();
+        QVERIFY2(percent >= last,
+                 qPrintable(u"progress went from %1 to %2"_s.arg(last).arg(percent)));
+        last = percent;
+        if (!phases.contains(args.at(1).toString()))
+            phases << args.at(1).toString();
+    }
+    QCOMPARE(last, 100);
+    QCOMPARE(phases, (QStringList {u"connecting"_s, u"writing"_s, u"verifying"_s}));
+
+    // The flash as the simulator left it: the image, erased up to the bootloader, optiboot.
+    QFile dump(flashOut);
+    QVERIFY(dump.open(QIODevice::ReadOnly));
+    const QByteArray flash = dump.readAll();
+    QCOMPARE(flash.size(), kFlashBytes);
+    QVERIFY2(flash.left(bytes) == expected.left(bytes), "the flash differs from the image");
+    QByteArray boot;
+    QVERIFY(loadHex(m_bootloader, boot, lowest, highest));
+    QVERIFY2(flash.mid(kBootStart) == boot.mid(kBootStart, kFlashBytes - kBootStart),
+             "the bootloader was changed");
+}
+
+void TestSimFlash::refusesBeforeAvrdude_data()
+{
+    QTest::addColumn<QString>("port");
+    QTest::addColumn<QByteArray>("hex"); // empty: the SecureNode image
+    QTest::addColumn<QString>("avrdude");
+    QTest::addColumn<QString>("expected");
+
+    const QByteArray good = ":020000000C94", end = ":00000001FF\n";
+    QTest::newRow("no such port") << u"/dev/ttyWardenNone"_s << QByteArray() << QString()
+                                  << u"There is no serial port /dev/ttyWardenNone"_s;
+    QTest::newRow("no avrdude") << u"/dev/null"_s << QByteArray() << u"/nonexistent/avrdude"_s
+                                << u"Debian package avrdude"_s;
+    QTest::newRow("not hex") << u"/dev/null"_s << QByteArray("hello\n") << QString()
+                             << u"not a record"_s;
+    QTest::newRow("bad checksum") << u"/dev/null"_s << QByteArray(":0100000000FE\n" + end)
+                                  << QString() << u"wrong checksum"_s;
+    // One byte at 0x7E00: an image that would overwrite optiboot.
+    QTest::newRow("into the bootloader")
+            << u"/dev/null"_s << QByteArray(":017E000000" + QByteArray("81") + "\n" + end)
+            << QString() << u"into the bootloader"_s;
+    QTest::newRow("no end record")
+            << u"/dev/null"_s << QByteArray(":0100000000FF\n") << QString() << u"no end record"_s;
+    Q_UNUSED(good);
+}
+
+void TestSimFlash::refusesBeforeAvrdude()
+{
+    QFETCH(QString, port);
+    QFETCH(QByteArray, hex);
+    QFETCH(QString, avrdude);
+    QFETCH(QString, expected);
+    FlashRequest request;
+    request.port = port;
+    request.image = QStringLiteral(WARDEN_SECURENODE_RS485_HEX);
+    if (!hex.isEmpty()) {
+        request.image = m_dir.filePath(u"bad.hex"_s);
+        QFile file(request.image);
+        QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        file.write(hex);
+    }
+    FirmwareFlasher flasher;
+    if (!avrdude.isEmpty())
+        flasher.setAvrdudeProgram(avrdude);
+    QSignalSpy finished(&flasher, &FirmwareFlasher::finished);
+    const auto started = flasher.start(request);
+    QVERIFY(!started);
+    QVERIFY2(started.error().message().contains(expected), qPrintable(started.error().message()));
+    QVERIFY(!flasher.isRunning());
+    QCOMPARE(finished.size(), 0);
+}
+
+void TestSimFlash::explainsAvrdudeFailures_data()
+{
+    QTest::addColumn<QString>("output");
+    QTest::addColumn<QString>("expected");
+    // avrdude 7.1's own words (Debian 12).
+    QTest::newRow("no sync")
+            << u"avrdude error: programmer is not responding\n"
+               "avrdude warning: attempt 10 of 10: not in sync: resp=0x00\n"_s
+            << u"The bootloader did not answer on /dev/ttyUSB0 at 115200 baud. Press the board's reset"_s;
+    QTest::newRow("permission")
+            << u"avrdude OS error: cannot open port /dev/ttyUSB0: Permission denied\n"_s
+            << u"dialout group"_s;
+    QTest::newRow("busy")
+            << u"avrdude OS error: cannot open port /dev/ttyUSB0: Device or resource busy\n"_s
+            << u"is no other program"_s;
+    QTest::newRow("wrong chip")
+            << u"avrdude error: expected signature for ATmega328P is 1E 95 0F\n"_s
+            << u"is not an atmega328p"_s;
+    QTest::newRow("verify")
+            << u"avrdude error: verification mismatch, first mismatch at byte 0x0040\n"_s
+            << u"verification failed"_s;
+    QTest::newRow("other") << u"line one\nsomething odd happened\n"_s
+                           << u"avrdude failed (exit code 1): line one / something odd happened"_s;
+}
+
+void TestSimFlash::explainsAvrdudeFailures()
+{
+    QFETCH(QString, output);
+    QFETCH(QString, expected);
+    FlashRequest request;
+    request.port = u"/dev/ttyUSB0"_s;
+    const QString text = FirmwareFlasher::explainFailure(output, 1, request);
+    QVERIFY2(text.contains(expected), qPrintable(text));
+}
+
+void TestSimFlash::resolvesInstalledImages()
+{
+    // A directory laid out as share/warden/firmware.
+    const QString dir = m_dir.filePath(u"firmware"_s);
+    QVERIFY(QDir().mkpath(dir));
+    for (const char *name : {"SecureNode-nrf24.hex", "SecureNode-rs485.hex", "RadioModem.hex"})
+        QVERIFY(QFile::copy(QStringLiteral(WARDEN_SECURENODE_RS485_HEX),
+                            dir + u'/' + QLatin1String(name)));
+    const QList<FirmwareImage> images = FirmwareFlasher::installedImages(dir);
+    QCOMPARE(images.size(), 3);
+    QCOMPARE(images.at(0).name, u"radiomodem"_s);
+    QVERIFY(!images.at(0).description.isEmpty());
+
+    const auto exact = FirmwareFlasher::resolveImage(u"SecureNode-RS485"_s, dir);
+    QVERIFY(exact);
+    QVERIFY(exact->endsWith(u"/SecureNode-rs485.hex"_s));
+    const auto unique = FirmwareFlasher::resolveImage(u"nrf24"_s, dir);
+    QVERIFY(unique);
+    QVERIFY(unique->endsWith(u"/SecureNode-nrf24.hex"_s));
+    const auto ambiguous = FirmwareFlasher::resolveImage(u"securenode"_s, dir);
+    QVERIFY(!ambiguous);
+    QVERIFY2(ambiguous.error().message().contains(u"securenode-nrf24, securenode-rs485"_s),
+             qPrintable(ambiguous.error().message()));
+    const auto unknown = FirmwareFlasher::resolveImage(u"blink"_s, dir);
+    QVERIFY(!unknown);
+    QVERIFY(unknown.error().message().contains(u"radiomodem"_s));
+    const auto file
+            = FirmwareFlasher::resolveImage(QStringLiteral(WARDEN_SECURENODE_RS485_HEX), dir);
+    QVERIFY(file);
+    const auto missing = FirmwareFlasher::resolveImage(dir + u"/none.hex"_s, dir);
+    QVERIFY(!missing);
+    const auto bytes = FirmwareFlasher::checkImage(dir + u"/RadioModem.hex"_s);
+    QVERIFY(bytes);
+    QVERIFY(*bytes > 1000);
+}
+
+QTEST_GUILESS_MAIN(TestSimFlash)
+#include "tst_simflash.moc"
