@@ -1,5 +1,7 @@
 #include <warden/firmwareflasher.h>
 
+#include "security/personalizationclient.h"
+
 #include <QtCore/QCoreApplication>
 #include <QtCore/QDir>
 #include <QtCore/QElapsedTimer>
@@ -305,6 +307,23 @@ QString FirmwareFlasher::explainFailure(const QString &output, int exitCode,
     return tr("avrdude failed (exit code %1): %2")
             .arg(exitCode)
             .arg(tail.join(QLatin1String(" / ")).simplified());
+}
+
+Result<QString> FirmwareFlasher::probe(QIODevice *device, int timeoutMs)
+{
+    if (!device || !device->isOpen() || !device->isWritable())
+        return fail(ErrorCode::Refused, tr("The serial port is not open."));
+    Internal::PersonalizationClient::Timeouts timeouts;
+    timeouts.helloMs = timeoutMs;
+    // A 9600-baud RS485 node takes a quarter of a second per INFO answer.
+    timeouts.helloRepeatMs = 400;
+    Internal::PersonalizationClient client(device, timeouts);
+    auto info = client.open();
+    if (!info)
+        return fail(ErrorCode::Refused,
+                    tr("No Warden firmware answered on the port: %1").arg(info.error().message()));
+    (void)client.end(); // the node goes back to its program; what it runs is known
+    return info->firmwareVersion;
 }
 
 void FirmwareFlasher::setAvrdudeProgram(const QString &program)

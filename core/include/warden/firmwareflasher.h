@@ -15,6 +15,10 @@
 
 #include <memory>
 
+QT_BEGIN_NAMESPACE
+class QIODevice;
+QT_END_NAMESPACE
+
 namespace Warden {
 
 /// One flashable image.
@@ -72,6 +76,11 @@ public:
     static QStringList avrdudeArguments(const FlashRequest &request);
     /// The port exists and can be opened for reading and writing (the error says what to do).
     static Result<void> checkPort(const QString &port);
+    /// Asks the board on @p device (open for reading and writing) whether it runs Warden
+    /// firmware, with the personalization session's hello (firmware/docs/personalization.md),
+    /// repeated for up to @p timeoutMs, and ends the session again. Returns the firmware
+    /// version the node shows; the error says nothing answered as Warden firmware does.
+    static Result<QString> probe(QIODevice *device, int timeoutMs = 8000);
     /// avrdude's output of a failed run (exit code @p exitCode) in plain words.
     static QString explainFailure(const QString &output, int exitCode, const FlashRequest &request);
 

@@ -10,6 +10,8 @@
 #include <warden/firmwareflasher.h>
 
 #include <QtCore/QFile>
+#include <QtCore/QJsonDocument>
+#include <QtCore/QJsonObject>
 #include <QtCore/QProcess>
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QtTest>
@@ -69,38 +71,35 @@ bool loadHex(const QString &path, QByteArray &flash, int &lowest, int &highest)
     return false;
 }
 
-/// Says the personalization hello on @p path until "OK WARDEN PERSO 2" comes back; returns
-/// what was heard.
-QByteArray helloUntilAnswered(const QString &path, int timeoutMs)
+/// The pty as the personalization session reads it: raw, non-blocking, as a QFile.
+bool openPty(const QString &path, QFile &file)
 {
     const int fd = ::open(QFile::encodeName(path).constData(), O_RDWR | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
-        return QByteArray("cannot open ") + QFile::encodeName(path);
+        return false;
     termios tio {};
     tcgetattr(fd, &tio);
     cfmakeraw(&tio);
     tcsetattr(fd, TCSANOW, &tio);
-    QByteArray heard;
+    return file.open(fd, QIODevice::ReadWrite | QIODevice::Unbuffered, QFile::AutoCloseHandle);
+}
+
+/// A board: optiboot, erased application flash, held in reset until the port speaks (as a
+/// board reset by the opening of its port). Returns the pty, empty on failure.
+QString startBoard(QProcess &sim, const QString &bootloader, const QString &flashOut)
+{
+    sim.start(QStringLiteral(WARDEN_SIMAVR),
+              {u"--mcu"_s, u"atmega328p"_s, u"--freq"_s, u"16000000"_s, u"--bootloader"_s,
+               bootloader, u"--uart-pty"_s, u"--hold-until-input"_s, u"--realtime"_s,
+               u"--flash-out"_s, flashOut});
+    if (!sim.waitForStarted(10000))
+        return QString();
     QElapsedTimer clock;
     clock.start();
-    qint64 lastHello = -1000;
-    while (clock.elapsed() < timeoutMs && !heard.contains("OK WARDEN PERSO 2")) {
-        if (clock.elapsed() - lastHello >= 300) {
-            lastHello = clock.elapsed();
-            const char hello[] = "WARDEN PERSO 2\n";
-            if (::write(fd, hello, sizeof hello - 1) < 0 && errno != EAGAIN)
-                break;
-        }
-        pollfd p {fd, POLLIN, 0};
-        if (::poll(&p, 1, 20) > 0) {
-            char buffer[256];
-            const ssize_t n = ::read(fd, buffer, sizeof buffer);
-            if (n > 0 && heard.size() < 65536)
-                heard.append(buffer, n);
-        }
-    }
-    ::close(fd);
-    return heard;
+    while (!sim.canReadLine() && sim.state() == QProcess::Running && clock.elapsed() < 10000)
+        sim.waitForReadyRead(100);
+    const QString pty = QString::fromLocal8Bit(sim.readLine()).trimmed();
+    return pty.startsWith(u"/dev/"_s) ? pty : QString();
 }
 
 QString avrdudeOnPath()
@@ -122,6 +121,7 @@ private slots:
     void explainsAvrdudeFailures_data();
     void explainsAvrdudeFailures();
     void resolvesInstalledImages();
+    void wardenctlFlashes();
 
 private:
     QString m_bootloader; ///< the optiboot hex the board runs
@@ -167,18 +167,10 @@ void TestSimFlash::flashesSecureNodeThroughOptiboot()
     QVERIFY2(loadHex(image, expected, lowest, highest), qPrintable(image));
     QCOMPARE(lowest, 0);
 
-    // The board: optiboot, erased application flash, held in reset until the port speaks.
     const QString flashOut = m_dir.filePath(u"flash.bin"_s);
     QProcess sim;
-    sim.start(QStringLiteral(WARDEN_SIMAVR),
-              {u"--mcu"_s, u"atmega328p"_s, u"--freq"_s, u"16000000"_s, u"--bootloader"_s,
-               m_bootloader, u"--uart-pty"_s, u"--hold-until-input"_s, u"--realtime"_s,
-               u"--flash-out"_s, flashOut});
-    QVERIFY(sim.waitForStarted(10000));
-    QTRY_VERIFY_WITH_TIMEOUT(sim.canReadLine() || sim.state() == QProcess::NotRunning, 10000);
-    const QString pty = QString::fromLocal8Bit(sim.readLine()).trimmed();
-    QVERIFY2(pty.startsWith(u"/dev/"_s),
-             qPrintable(pty + QString::fromLocal8Bit(sim.readAllStandardError())));
+    const QString pty = startBoard(sim, m_bootloader, flashOut);
+    QVERIFY2(!pty.isEmpty(), sim.readAllStandardError().constData());
 
     FirmwareFlasher flasher;
     QSignalSpy progress(&flasher, &FirmwareFlasher::progress);
@@ -198,9 +190,12 @@ void TestSimFlash::flashesSecureNodeThroughOptiboot()
 
     // The new program runs: reset by optiboot's watchdog into the application, it answers the
     // hello of the personalization protocol (and listens for it only briefly after a reset).
-    const QByteArray answer = helloUntilAnswered(pty, 15000);
-    QVERIFY2(answer.contains("OK WARDEN PERSO 2"), answer.constData());
-    QVERIFY2(answer.contains("VERSION 2 "), answer.constData());
+    QFile port;
+    QVERIFY(openPty(pty, port));
+    const auto firmware = FirmwareFlasher::probe(&port, 15000);
+    QVERIFY2(firmware, qPrintable(firmware ? QString() : firmware.error().message()));
+    QCOMPARE(*firmware, QStringLiteral(WARDEN_FIRMWARE_VERSION));
+    port.close();
 
     sim.terminate();
     QVERIFY(sim.waitForFinished(10000));
@@ -362,6 +357,50 @@ void TestSimFlash::resolvesInstalledImages()
     const auto bytes = FirmwareFlasher::checkImage(dir + u"/RadioModem.hex"_s);
     QVERIFY(bytes);
     QVERIFY(*bytes > 1000);
+}
+
+void TestSimFlash::wardenctlFlashes()
+{
+    if (avrdudeOnPath().isEmpty())
+        QSKIP("avrdude is not installed (Debian package avrdude)");
+    // The small RadioModem image (not a Warden node, so no probe): the command line, its JSON
+    // and the flash it leaves.
+    const QString image = QFileInfo(QStringLiteral(WARDEN_SECURENODE_RS485_HEX)).absolutePath()
+                          + u"/RadioModem.hex"_s;
+    QByteArray expected;
+    int lowest = 0;
+    int highest = 0;
+    QVERIFY2(loadHex(image, expected, lowest, highest), qPrintable(image));
+    const QString flashOut = m_dir.filePath(u"modem.bin"_s);
+    QProcess sim;
+    const QString pty = startBoard(sim, m_bootloader, flashOut);
+    QVERIFY2(!pty.isEmpty(), sim.readAllStandardError().constData());
+
+    QProcess ctl;
+    ctl.start(QStringLiteral(WARDENCTL),
+              {u"--json"_s, u"flash"_s, u"--port"_s, pty, u"--image"_s, image, u"--no-probe"_s});
+    QVERIFY(ctl.waitForFinished(60000));
+    const QByteArray out = ctl.readAllStandardOutput();
+    const QByteArray err = ctl.readAllStandardError();
+    QVERIFY2(ctl.exitCode() == 0, (out + err).constData());
+    const QJsonObject json = QJsonDocument::fromJson(out).object();
+    QCOMPARE(json.value(u"bytes"_s).toInteger(), qint64(highest + 1));
+    QCOMPARE(json.value(u"signature"_s).toString(), u"0x1e950f"_s);
+    QVERIFY2(err.contains("verifying 100 %"), err.constData()); // the progress, on stderr
+
+    sim.terminate();
+    QVERIFY(sim.waitForFinished(10000));
+    QFile dump(flashOut);
+    QVERIFY(dump.open(QIODevice::ReadOnly));
+    QVERIFY(dump.readAll().left(highest + 1) == expected.left(highest + 1));
+
+    // No board on the port: the plain-words error, exit code 1, nothing run.
+    QProcess missing;
+    missing.start(QStringLiteral(WARDENCTL),
+                  {u"flash"_s, u"--port"_s, u"/dev/ttyWardenNone"_s, u"--image"_s, image});
+    QVERIFY(missing.waitForFinished(30000));
+    QCOMPARE(missing.exitCode(), 1);
+    QVERIFY(missing.readAllStandardError().contains("There is no serial port /dev/ttyWardenNone"));
 }
 
 QTEST_GUILESS_MAIN(TestSimFlash)
