@@ -7,7 +7,9 @@
 // When nothing answers as Warden firmware, the dialog offers to flash it: the image is chosen
 // among the installed ones, the user confirms, and avrdude (Warden::FirmwareFlasher) runs on the
 // port; a missing avrdude is named by its Debian package, a cancel stops it. (The flash itself
-// through a real bootloader is tests/firmware/sim's firmware_sim_flash.)
+// through a real bootloader is tests/firmware/sim's firmware_sim_flash; here the dialog
+// flashes SecureNode into an ATmega328P with optiboot in warden_simavr and detects the new
+// program.)
 #include "dialogfixtures.h"
 
 #include <dialogs/personalizationdialog.h>
@@ -20,6 +22,7 @@
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QFile>
 #include <QtCore/QLoggingCategory>
+#include <QtCore/QProcess>
 #include <QtCore/QStandardPaths>
 #include <QtCore/QTemporaryDir>
 #include <QtCore/QTimer>
@@ -93,6 +96,7 @@ private slots:
     void nothingOnThePort();
     void cancelStopsTheSession();
     void flashOffer();
+    void flashOfferOnASimulatedBoard();
     void stockSnippets();
 };
 
@@ -369,6 +373,66 @@ void tst_PersonalizationDialog::cancelStopsTheSession()
     QVERIFY(dialog.personalizeButton()->isEnabled());
     QVERIFY(!store->node(8));
     QCOMPARE(fileHash(store->path()), before);
+}
+
+void tst_PersonalizationDialog::flashOfferOnASimulatedBoard()
+{
+#ifndef WARDEN_SIMAVR
+    QSKIP("no simulator or optiboot in this build (tests/firmware/sim)");
+#else
+    if (QStandardPaths::findExecutable(u"avrdude"_s).isEmpty())
+        QSKIP("avrdude is not installed (Debian package avrdude)");
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString images = dir.filePath(u"firmware"_s);
+    QVERIFY(QDir().mkpath(images));
+    QVERIFY(QFile::copy(QStringLiteral(WARDEN_SECURENODE_RS485_HEX),
+                        images + u"/SecureNode-rs485.hex"_s));
+    // A board fresh from the shop: optiboot, no program, reset when its port speaks. (No
+    // detection first: without a DTR line to reset it, a board that ran its bootloader's
+    // timeout out cannot be brought back to it.)
+    QProcess sim;
+    sim.start(QStringLiteral(WARDEN_SIMAVR),
+              {u"--mcu"_s, u"atmega328p"_s, u"--freq"_s, u"16000000"_s, u"--bootloader"_s,
+               QStringLiteral(WARDEN_OPTIBOOT_FIT_HEX), u"--uart-pty"_s, u"--hold-until-input"_s,
+               u"--realtime"_s});
+    QVERIFY(sim.waitForStarted(10000));
+    QTRY_VERIFY_WITH_TIMEOUT(sim.canReadLine(), 10000);
+    const QString pty = QString::fromLocal8Bit(sim.readLine()).trimmed();
+    QVERIFY(pty.startsWith(u"/dev/"_s));
+
+    auto store = makeStore(dir.filePath(u"keys.wks"_s));
+    QVERIFY(store);
+    auto inventory = Inventory::open(dir.filePath(u"inventory.db"_s));
+    QVERIFY(inventory);
+    PersonalizationDialog dialog(store.get(), inventory->get());
+    // The RS485 node talks at 9600 baud: a quarter of a second per INFO answer.
+    PersonalizationTimeouts slow;
+    slow.helloMs = 15000;
+    slow.helloRepeatMs = 400;
+    slow.quietMs = 600;
+    dialog.setTimeouts(slow);
+    dialog.setImageDirectory(images);
+    dialog.show();
+    dialog.portBox()->setEditText(pty);
+    QSignalSpy progress(dialog.progress(), &QProgressBar::valueChanged);
+    const auto report = dialog.flashImage(images + u"/SecureNode-rs485.hex"_s);
+    QVERIFY2(report, qPrintable(dialog.status()->text()));
+    const auto imageBytes
+            = FirmwareFlasher::checkImage(QStringLiteral(WARDEN_SECURENODE_RS485_HEX));
+    QVERIFY(imageBytes);
+    QCOMPARE(report->bytes, *imageBytes); // written and verified, every byte
+    QVERIFY(progress.size() > 10); // the bar moved through writing and verifying
+    // Detected again: the board now runs Warden firmware, and the dialog says so.
+    QVERIFY2(dialog.firmware().has_value(), qPrintable(dialog.detectStatus()->text()));
+    QVERIFY2(dialog.status()->text().contains(u"runs Warden firmware"_s),
+             qPrintable(dialog.status()->text()));
+    QVERIFY(!dialog.flashButton()->isVisible());
+    QVERIFY(dialog.firmware()->isBlank());
+    dialog.reject();
+    sim.terminate();
+    QVERIFY(sim.waitForFinished(10000));
+#endif
 }
 
 void tst_PersonalizationDialog::stockSnippets()
