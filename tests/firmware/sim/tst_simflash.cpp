@@ -7,6 +7,8 @@
 // personalization hello on the same pty. The flash the simulator saves at the end holds the
 // image byte for byte and optiboot untouched. The plain-words errors are checked on the cases
 // that need no board (no port, no avrdude, bad images) and on avrdude's own texts.
+#include "flashboard.h"
+
 #include <warden/firmwareflasher.h>
 
 #include <QtCore/QFile>
@@ -24,90 +26,7 @@
 using namespace Warden;
 using namespace Qt::StringLiterals;
 
-namespace {
-
-constexpr int kFlashBytes = 32768;
-constexpr int kBootStart = 0x7E00;
-
-/// An Intel HEX file as a flash image (erased: 0xFF); false when it is not one.
-bool loadHex(const QString &path, QByteArray &flash, int &lowest, int &highest)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return false;
-    flash = QByteArray(kFlashBytes * 2, char(0xFF)); // room to see code past the end
-    lowest = INT_MAX;
-    highest = -1;
-    quint32 base = 0;
-    for (const QByteArray &raw : file.readAll().split('\n')) {
-        const QByteArray line = raw.trimmed();
-        if (line.isEmpty())
-            continue;
-        const QByteArray r = QByteArray::fromHex(line.mid(1));
-        if (!line.startsWith(':') || r.size() < 5)
-            return false;
-        const int count = quint8(r[0]);
-        const quint32 at = base + (quint32(quint8(r[1])) << 8 | quint8(r[2]));
-        switch (quint8(r[3])) {
-        case 0:
-            if (at + count > quint32(flash.size()))
-                return false;
-            std::memcpy(flash.data() + at, r.constData() + 4, size_t(count));
-            lowest = std::min(lowest, int(at));
-            highest = std::max(highest, int(at) + count - 1);
-            break;
-        case 1:
-            return highest >= 0;
-        case 2:
-            base = (quint32(quint8(r[4])) << 8 | quint8(r[5])) << 4;
-            break;
-        case 4:
-            base = (quint32(quint8(r[4])) << 8 | quint8(r[5])) << 16;
-            break;
-        default:
-            break;
-        }
-    }
-    return false;
-}
-
-/// The pty as the personalization session reads it: raw, non-blocking, as a QFile.
-bool openPty(const QString &path, QFile &file)
-{
-    const int fd = ::open(QFile::encodeName(path).constData(), O_RDWR | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0)
-        return false;
-    termios tio {};
-    tcgetattr(fd, &tio);
-    cfmakeraw(&tio);
-    tcsetattr(fd, TCSANOW, &tio);
-    return file.open(fd, QIODevice::ReadWrite | QIODevice::Unbuffered, QFile::AutoCloseHandle);
-}
-
-/// A board: optiboot, erased application flash, held in reset until the port speaks (as a
-/// board reset by the opening of its port). Returns the pty, empty on failure.
-QString startBoard(QProcess &sim, const QString &bootloader, const QString &flashOut)
-{
-    sim.start(QStringLiteral(WARDEN_SIMAVR),
-              {u"--mcu"_s, u"atmega328p"_s, u"--freq"_s, u"16000000"_s, u"--bootloader"_s,
-               bootloader, u"--uart-pty"_s, u"--hold-until-input"_s, u"--realtime"_s,
-               u"--flash-out"_s, flashOut});
-    if (!sim.waitForStarted(10000))
-        return QString();
-    QElapsedTimer clock;
-    clock.start();
-    while (!sim.canReadLine() && sim.state() == QProcess::Running && clock.elapsed() < 10000)
-        sim.waitForReadyRead(100);
-    const QString pty = QString::fromLocal8Bit(sim.readLine()).trimmed();
-    return pty.startsWith(u"/dev/"_s) ? pty : QString();
-}
-
-QString avrdudeOnPath()
-{
-    return QStandardPaths::findExecutable(u"avrdude"_s);
-}
-
-} // namespace
+using namespace WardenFlashSim;
 
 class TestSimFlash : public QObject
 {
@@ -121,7 +40,6 @@ private slots:
     void explainsAvrdudeFailures_data();
     void explainsAvrdudeFailures();
     void resolvesInstalledImages();
-    void wardenctlFlashes();
 
 private:
     QString m_bootloader; ///< the optiboot hex the board runs
@@ -133,23 +51,16 @@ void TestSimFlash::initTestCase()
     QVERIFY(m_dir.isValid());
     // Debian's own hex first; when it does not fit the boot section, the one built from its
     // source (see tests/firmware/sim/CMakeLists.txt).
+    QString note;
+    m_bootloader = chooseBootloader(QStringLiteral(WARDEN_OPTIBOOT_HEX),
+                                    QStringLiteral(WARDEN_OPTIBOOT_FIT_HEX), note);
+    if (!note.isEmpty())
+        qInfo("%s", qPrintable(note));
+    if (m_bootloader.isEmpty())
+        QSKIP("no optiboot for the ATmega328P: install arduino-core-avr");
     QByteArray flash;
     int lowest = 0;
     int highest = 0;
-    const QString shipped = QStringLiteral(WARDEN_OPTIBOOT_HEX);
-    const QString fit = QStringLiteral(WARDEN_OPTIBOOT_FIT_HEX);
-    if (QFile::exists(shipped) && loadHex(shipped, flash, lowest, highest)) {
-        if (lowest >= kBootStart && highest < kFlashBytes) {
-            m_bootloader = shipped;
-        } else {
-            qInfo("%s spans 0x%04x..0x%04x, past the flash's end: it is not used",
-                  qPrintable(shipped), lowest, highest);
-        }
-    }
-    if (m_bootloader.isEmpty() && !fit.isEmpty() && QFile::exists(fit))
-        m_bootloader = fit;
-    if (m_bootloader.isEmpty())
-        QSKIP("no optiboot for the ATmega328P: install arduino-core-avr");
     QVERIFY(loadHex(m_bootloader, flash, lowest, highest));
     QCOMPARE(lowest, kBootStart);
     QVERIFY2(highest < kFlashBytes, "the bootloader runs past the end of the flash");
@@ -357,50 +268,6 @@ void TestSimFlash::resolvesInstalledImages()
     const auto bytes = FirmwareFlasher::checkImage(dir + u"/RadioModem.hex"_s);
     QVERIFY(bytes);
     QVERIFY(*bytes > 1000);
-}
-
-void TestSimFlash::wardenctlFlashes()
-{
-    if (avrdudeOnPath().isEmpty())
-        QSKIP("avrdude is not installed (Debian package avrdude)");
-    // The small RadioModem image (not a Warden node, so no probe): the command line, its JSON
-    // and the flash it leaves.
-    const QString image = QFileInfo(QStringLiteral(WARDEN_SECURENODE_RS485_HEX)).absolutePath()
-                          + u"/RadioModem.hex"_s;
-    QByteArray expected;
-    int lowest = 0;
-    int highest = 0;
-    QVERIFY2(loadHex(image, expected, lowest, highest), qPrintable(image));
-    const QString flashOut = m_dir.filePath(u"modem.bin"_s);
-    QProcess sim;
-    const QString pty = startBoard(sim, m_bootloader, flashOut);
-    QVERIFY2(!pty.isEmpty(), sim.readAllStandardError().constData());
-
-    QProcess ctl;
-    ctl.start(QStringLiteral(WARDENCTL),
-              {u"--json"_s, u"flash"_s, u"--port"_s, pty, u"--image"_s, image, u"--no-probe"_s});
-    QVERIFY(ctl.waitForFinished(60000));
-    const QByteArray out = ctl.readAllStandardOutput();
-    const QByteArray err = ctl.readAllStandardError();
-    QVERIFY2(ctl.exitCode() == 0, (out + err).constData());
-    const QJsonObject json = QJsonDocument::fromJson(out).object();
-    QCOMPARE(json.value(u"bytes"_s).toInteger(), qint64(highest + 1));
-    QCOMPARE(json.value(u"signature"_s).toString(), u"0x1e950f"_s);
-    QVERIFY2(err.contains("verifying 100 %"), err.constData()); // the progress, on stderr
-
-    sim.terminate();
-    QVERIFY(sim.waitForFinished(10000));
-    QFile dump(flashOut);
-    QVERIFY(dump.open(QIODevice::ReadOnly));
-    QVERIFY(dump.readAll().left(highest + 1) == expected.left(highest + 1));
-
-    // No board on the port: the plain-words error, exit code 1, nothing run.
-    QProcess missing;
-    missing.start(QStringLiteral(WARDENCTL),
-                  {u"flash"_s, u"--port"_s, u"/dev/ttyWardenNone"_s, u"--image"_s, image});
-    QVERIFY(missing.waitForFinished(30000));
-    QCOMPARE(missing.exitCode(), 1);
-    QVERIFY(missing.readAllStandardError().contains("There is no serial port /dev/ttyWardenNone"));
 }
 
 QTEST_GUILESS_MAIN(TestSimFlash)
