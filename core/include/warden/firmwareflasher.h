@@ -64,11 +64,13 @@ public:
     static QStringList imageDirectories();
     /// The .hex files of @p directory (empty: the first of imageDirectories() that has any).
     static QList<FirmwareImage> installedImages(const QString &directory = {});
-    /// An image name ("securenode-nrf24", case-insensitive) or a path to a .hex file, to the
-    /// file. The error lists the images there are.
+    /// An image name ("securenode-nrf24", case-insensitive; a part of it that names one image
+    /// only, like "nrf24", will do) or a path to a .hex file, to the file. The error lists the
+    /// images there are.
     static Result<QString> resolveImage(const QString &nameOrFile, const QString &directory = {});
-    /// Reads @p path as Intel HEX for @p request's part and returns the bytes it writes;
-    /// refuses what is not Intel HEX or reaches into the bootloader.
+    /// Reads @p path as an ATmega328P image (Intel HEX, checksums checked) and returns the
+    /// bytes it writes; refuses what is not Intel HEX or reaches into the bootloader (at or
+    /// above kMaxImageBytes).
     static Result<qint64> checkImage(const QString &path);
     /// avrdude on PATH (or @p program); the error names the Debian package.
     static Result<QString> findAvrdude(const QString &program = {});
@@ -91,7 +93,7 @@ public:
     Result<void> start(const FlashRequest &request);
     bool isRunning() const;
     /// Stops avrdude; finished() reports the cancellation. The board keeps a partly written
-    /// image and stays in its bootloader until reset: flash again.
+    /// image (its bootloader is untouched): flash it again.
     void cancel();
     /// Runs a nested event loop until the flash started by start() ends (or @p timeoutMs,
     /// then cancels) and returns its result.
