@@ -30,6 +30,7 @@ readonly PACKAGES=(
     qtkeychain-qt6-dev gnome-keyring
     libqt6svg6 qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools desktop-file-utils
     xvfb
+    avrdude
 )
 readonly STAGES=(format ci asan avr fuzz)
 # Each is tests/fuzz/fuzz_<name>.cpp with its seeds in tests/fuzz/corpus/<name>/.

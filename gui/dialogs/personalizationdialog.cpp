@@ -20,8 +20,10 @@
 #include <QtWidgets/QGridLayout>
 #include <QtWidgets/QGroupBox>
 #include <QtWidgets/QHBoxLayout>
+#include <QtWidgets/QInputDialog>
 #include <QtWidgets/QLabel>
 #include <QtWidgets/QLineEdit>
+#include <QtWidgets/QMessageBox>
 #include <QtWidgets/QPlainTextEdit>
 #include <QtWidgets/QProgressBar>
 #include <QtWidgets/QPushButton>
@@ -149,6 +151,12 @@ QWidget *PersonalizationDialog::buildWardenTab()
     m_detectStatus
             = new QLabel(tr("Plug the node in over USB, pick its port and detect it."), page);
     m_detectStatus->setWordWrap(true);
+    // Offered when no Warden firmware answers: a fresh board, or one with another program.
+    m_flash = new QPushButton(tr("&Flash Warden firmware..."), page);
+    m_flash->setToolTip(tr("Writes a Warden firmware image into the board through its Arduino "
+                           "bootloader (avrdude), replacing the program it runs."));
+    m_flash->setVisible(false);
+    connect(m_flash, &QPushButton::clicked, this, &PersonalizationDialog::offerFlash);
     auto *portLabel = new QLabel(tr("&Port:"), page);
     portLabel->setBuddy(m_ports);
     auto *portRow = new QHBoxLayout;
@@ -261,7 +269,10 @@ QWidget *PersonalizationDialog::buildWardenTab()
 
     auto *layout = new QVBoxLayout(page);
     layout->addLayout(portRow);
-    layout->addWidget(m_detectStatus);
+    auto *detectRow = new QHBoxLayout;
+    detectRow->addWidget(m_detectStatus, 1);
+    detectRow->addWidget(m_flash, 0, Qt::AlignTop);
+    layout->addLayout(detectRow);
     layout->addWidget(options);
     layout->addLayout(actionRow);
     layout->addWidget(m_status);
@@ -439,12 +450,13 @@ void PersonalizationDialog::closePort()
 void PersonalizationDialog::setBusy(bool busy)
 {
     m_busy = busy;
-    for (QWidget *w : {static_cast<QWidget *>(m_ports), static_cast<QWidget *>(m_refresh),
-                       static_cast<QWidget *>(m_detect), static_cast<QWidget *>(m_personalize),
-                       static_cast<QWidget *>(m_nodeId), static_cast<QWidget *>(m_epoch),
-                       static_cast<QWidget *>(m_policy), static_cast<QWidget *>(m_linkKey),
-                       static_cast<QWidget *>(m_whitelistGateway),
-                       static_cast<QWidget *>(m_replace), static_cast<QWidget *>(m_readmit)})
+    for (QWidget *w :
+         {static_cast<QWidget *>(m_ports), static_cast<QWidget *>(m_refresh),
+          static_cast<QWidget *>(m_detect), static_cast<QWidget *>(m_flash),
+          static_cast<QWidget *>(m_personalize), static_cast<QWidget *>(m_nodeId),
+          static_cast<QWidget *>(m_epoch), static_cast<QWidget *>(m_policy),
+          static_cast<QWidget *>(m_linkKey), static_cast<QWidget *>(m_whitelistGateway),
+          static_cast<QWidget *>(m_replace), static_cast<QWidget *>(m_readmit)})
         w->setEnabled(!busy);
     m_cancel->setEnabled(busy);
     if (busy) {
@@ -461,6 +473,7 @@ void PersonalizationDialog::detect()
     closePort(); // a fresh session: the board may have been swapped
     if (!openPort(&error)) {
         m_detectStatus->setText(error);
+        m_flash->setVisible(false);
         return;
     }
     setBusy(true);
@@ -471,8 +484,11 @@ void PersonalizationDialog::detect()
     if (!info) {
         m_detectStatus->setText(info.error().message());
         closePort();
+        // The port opened but nothing answered as Warden firmware does: offer to flash it.
+        m_flash->setVisible(true);
         return;
     }
+    m_flash->setVisible(false);
     m_info = *info;
     m_detectStatus->setText(info->text());
     // A node that already has an id keeps it unless the user picks another.
@@ -537,10 +553,120 @@ void PersonalizationDialog::personalize()
 
 void PersonalizationDialog::cancel()
 {
+    if (m_busy && m_flasher) {
+        m_cancelled = true;
+        m_flasher->cancel();
+        return;
+    }
     if (!m_busy || !m_port)
         return;
     m_cancelled = true;
     m_port->close(); // the station sees the line gone and leaves what it documents
+}
+
+void PersonalizationDialog::setFlashPrompts(ImageChooser chooser, FlashConfirmer confirmer)
+{
+    m_chooseImage = std::move(chooser);
+    m_confirmFlash = std::move(confirmer);
+}
+
+void PersonalizationDialog::offerFlash()
+{
+    if (m_busy)
+        return;
+    const QList<FirmwareImage> images = FirmwareFlasher::installedImages(m_imageDirectory);
+    QString image;
+    if (m_chooseImage) {
+        image = m_chooseImage(images);
+    } else {
+        QStringList items;
+        for (const FirmwareImage &i : images)
+            items << (i.description.isEmpty() ? i.name : tr("%1: %2").arg(i.name, i.description));
+        const QString other = tr("Another .hex file...");
+        items << other;
+        bool ok = false;
+        const QString picked = QInputDialog::getItem(
+                this, tr("Flash Warden firmware"),
+                tr("Image for the board on %1:").arg(selectedPort()), items, 0, false, &ok);
+        if (!ok)
+            return;
+        if (picked == other) {
+            image = QFileDialog::getOpenFileName(this, tr("Firmware image"), QDir::homePath(),
+                                                 tr("Intel HEX images (*.hex)"));
+        } else {
+            image = images.value(int(items.indexOf(picked))).path;
+        }
+    }
+    if (image.isEmpty())
+        return;
+    const bool confirmed
+            = m_confirmFlash
+                      ? m_confirmFlash(selectedPort(), image)
+                      : QMessageBox::question(
+                                this, tr("Replace the board's program?"),
+                                tr("The program the board on %1 runs now is replaced by %2. "
+                                   "This cannot be undone here (keep the old program's .hex if "
+                                   "you want it back). The board's EEPROM is kept.\n\nFlash "
+                                   "it?")
+                                        .arg(selectedPort(), QFileInfo(image).fileName()),
+                                QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel)
+                                == QMessageBox::Yes;
+    if (!confirmed)
+        return;
+    (void)flashImage(image);
+}
+
+Result<FlashReport> PersonalizationDialog::flashImage(const QString &image)
+{
+    if (m_busy)
+        return fail(ErrorCode::Refused, tr("Busy with the board."));
+    closePort(); // avrdude needs the port to itself
+    FlashRequest request;
+    request.port = selectedPort();
+    request.image = image;
+    FirmwareFlasher flasher;
+    if (!m_avrdude.isEmpty())
+        flasher.setAvrdudeProgram(m_avrdude);
+    connect(&flasher, &FirmwareFlasher::progress, this, [this](int percent, const QString &phase) {
+        m_progress->setRange(0, 100);
+        m_progress->setValue(percent);
+        m_status->setText(
+                phase == QLatin1String("connecting") ? tr("Waiting for the board's bootloader...")
+                : phase == QLatin1String("writing")
+                        ? tr("Writing the firmware (%1 %)...").arg(percent * 2)
+                        : tr("Verifying what was written (%1 %)...").arg((percent - 50) * 2));
+    });
+    m_cancelled = false;
+    auto started = flasher.start(request);
+    if (!started) {
+        m_status->setText(tr("Not flashed: %1").arg(started.error().message()));
+        return tl::unexpected(started.error());
+    }
+    m_flasher = &flasher;
+    setBusy(true);
+    m_progress->setRange(0, 100);
+    m_progress->setValue(0);
+    auto result = flasher.waitForFinished();
+    m_flasher = nullptr;
+    setBusy(false);
+    if (!result) {
+        qCInfo(lcPersonalizationDialog, "flashing failed");
+        m_status->setText(tr("Not flashed: %1").arg(result.error().message()));
+        return result;
+    }
+    m_status->setText(
+            tr("Flashed and verified (%1 bytes). Asking the board again...").arg(result->bytes));
+    detect();
+    if (m_info)
+        m_status->setText(tr("Flashed and verified (%1 bytes); the board runs Warden firmware "
+                             "%2.")
+                                  .arg(result->bytes)
+                                  .arg(m_info->firmwareVersion));
+    else
+        m_status->setText(tr("Flashed and verified (%1 bytes), but no Warden firmware answers "
+                             "yet: see above.")
+                                  .arg(result->bytes));
+    return result;
 }
 
 void PersonalizationDialog::showReport(const PersonalizationReport &report)

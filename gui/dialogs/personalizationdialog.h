@@ -10,12 +10,14 @@
 
 #include "firmwareprobe.h"
 
+#include <warden/firmwareflasher.h>
 #include <warden/keystore.h>
 #include <warden/personalizationstation.h>
 #include <warden/qrlabel.h>
 
 #include <QtWidgets/QDialog>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -74,6 +76,8 @@ public:
     QComboBox *portBox() const { return m_ports; }
     QPushButton *refreshButton() const { return m_refresh; }
     QPushButton *detectButton() const { return m_detect; }
+    /// "Flash Warden firmware...": shown when detection found no Warden firmware on the port.
+    QPushButton *flashButton() const { return m_flash; }
     QLabel *detectStatus() const { return m_detectStatus; }
     QSpinBox *nodeIdBox() const { return m_nodeId; }
     QComboBox *epochBox() const { return m_epoch; }
@@ -120,6 +124,23 @@ public Q_SLOTS:
     /// Prepares the stock node snippets for the node id shown; a node without a serial in
     /// the key store gets a fresh random one, saved there (the gateway needs it).
     void prepareStockSnippets();
+    /// The offer of flashButton(): asks for the image and a confirmation, then flashImage().
+    void offerFlash();
+
+public:
+    /// Picks the image to flash among the installed ones (or a file); empty: not at all. The
+    /// default asks the user; tests replace it.
+    using ImageChooser = std::function<QString(const QList<FirmwareImage> &images)>;
+    /// Confirms replacing the board's program on @p port by @p image; the default asks.
+    using FlashConfirmer = std::function<bool(const QString &port, const QString &image)>;
+    void setFlashPrompts(ImageChooser chooser, FlashConfirmer confirmer);
+    /// Runs avrdude instead of the one on PATH (tests).
+    void setAvrdudeProgram(const QString &program) { m_avrdude = program; }
+    /// Where the installed images are looked for (empty: FirmwareFlasher's directories).
+    void setImageDirectory(const QString &directory) { m_imageDirectory = directory; }
+    /// Flashes @p image into the board on the selected port through Warden::FirmwareFlasher
+    /// (progress in progress(), the result in status()), then detects again.
+    Result<FlashReport> flashImage(const QString &image);
 
 Q_SIGNALS:
     /// A node was personalized (and recorded in the key store and the inventory).
@@ -151,12 +172,18 @@ private:
     std::optional<QrLabel> m_label;
     bool m_busy = false;
     bool m_cancelled = false;
+    FirmwareFlasher *m_flasher = nullptr; ///< while a flash runs
+    QString m_avrdude;
+    QString m_imageDirectory;
+    ImageChooser m_chooseImage;
+    FlashConfirmer m_confirmFlash;
 
     QTabWidget *m_tabs;
     QComboBox *m_ports = nullptr;
     QPushButton *m_refresh = nullptr;
     QPushButton *m_detect = nullptr;
     QLabel *m_detectStatus = nullptr;
+    QPushButton *m_flash = nullptr;
     QSpinBox *m_nodeId = nullptr;
     QComboBox *m_epoch = nullptr;
     QCheckBox *m_linkKey = nullptr;

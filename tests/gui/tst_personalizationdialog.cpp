@@ -4,6 +4,12 @@
 // inventory's; the QR label saved as PNG (read back by QImage) and as SVG. A port with nothing
 // on it: detection says so and nothing changes. The stock node snippets are exactly
 // StockFormats' output for the store's keys, the copy buttons copy them, closing clears them.
+// When nothing answers as Warden firmware, the dialog offers to flash it: the image is chosen
+// among the installed ones, the user confirms, and avrdude (Warden::FirmwareFlasher) runs on the
+// port; a missing avrdude is named by its Debian package, a cancel stops it. (The flash itself
+// through a real bootloader is tests/firmware/sim's firmware_sim_flash; here the dialog
+// flashes SecureNode into an ATmega328P with optiboot in warden_simavr and detects the new
+// program.)
 #include "dialogfixtures.h"
 
 #include <dialogs/personalizationdialog.h>
@@ -12,8 +18,12 @@
 #include <warden/stockformats.h>
 
 #include <QtCore/QCryptographicHash>
+#include <QtCore/QDir>
 #include <QtCore/QElapsedTimer>
+#include <QtCore/QFile>
 #include <QtCore/QLoggingCategory>
+#include <QtCore/QProcess>
+#include <QtCore/QStandardPaths>
 #include <QtCore/QTemporaryDir>
 #include <QtCore/QTimer>
 #include <QtGui/QClipboard>
@@ -85,6 +95,8 @@ private slots:
     void personalizeOverPty();
     void nothingOnThePort();
     void cancelStopsTheSession();
+    void flashOffer();
+    void flashOfferOnASimulatedBoard();
     void stockSnippets();
 };
 
@@ -227,11 +239,99 @@ void tst_PersonalizationDialog::nothingOnThePort()
              qPrintable(dialog.status()->text()));
     QVERIFY(!store->node(7));
     QCOMPARE(fileHash(store->path()), before);
-    // A port that does not exist: said in words.
+    // Nothing answered on a port that opened: flashing Warden firmware is offered.
+    QVERIFY(dialog.flashButton()->isVisible());
+    QVERIFY(dialog.flashButton()->isEnabled());
+    // A port that does not exist: said in words, and nothing to flash.
     dialog.portBox()->setEditText(dir.filePath(u"no-such-port"_s));
     QTest::mouseClick(dialog.detectButton(), Qt::LeftButton);
     QVERIFY2(dialog.detectStatus()->text().contains(u"does not open"_s),
              qPrintable(dialog.detectStatus()->text()));
+    QVERIFY(!dialog.flashButton()->isVisible());
+}
+
+void tst_PersonalizationDialog::flashOffer()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    PtyPair pty(dir.path(), u"blank"_s);
+    QVERIFY(pty.start());
+    // An installed-images directory with one image (a two-instruction program: rjmp .-2).
+    const QString images = dir.filePath(u"firmware"_s);
+    QVERIFY(QDir().mkpath(images));
+    {
+        QFile hex(images + u"/SecureNode-nrf24.hex"_s);
+        QVERIFY(hex.open(QIODevice::WriteOnly));
+        hex.write(":02000000FFCF30\n:00000001FF\n");
+    }
+    auto store = makeStore(dir.filePath(u"keys.wks"_s));
+    QVERIFY(store);
+    auto inventory = Inventory::open(dir.filePath(u"inventory.db"_s));
+    QVERIFY(inventory);
+    PersonalizationDialog dialog(store.get(), inventory->get());
+    PersonalizationTimeouts quick;
+    quick.helloMs = 700;
+    dialog.setTimeouts(quick);
+    dialog.setImageDirectory(images);
+    QStringList offered;
+    QString confirmedPort;
+    bool confirm = false;
+    dialog.setFlashPrompts(
+            [&](const QList<FirmwareImage> &list) {
+                for (const FirmwareImage &image : list)
+                    offered << image.name;
+                return list.value(0).path;
+            },
+            [&](const QString &port, const QString &image) {
+                confirmedPort = port;
+                return confirm && image.endsWith(u"SecureNode-nrf24.hex"_s);
+            });
+    dialog.show();
+    dialog.portBox()->setEditText(pty.linkPath);
+    QTest::mouseClick(dialog.detectButton(), Qt::LeftButton);
+    QVERIFY(dialog.flashButton()->isVisible());
+
+    // Not confirmed: nothing runs, nothing is said.
+    const QString before = dialog.status()->text();
+    QTest::mouseClick(dialog.flashButton(), Qt::LeftButton);
+    QCOMPARE(offered, QStringList {u"securenode-nrf24"_s});
+    QCOMPARE(confirmedPort, pty.linkPath);
+    QCOMPARE(dialog.status()->text(), before);
+
+    // Confirmed, but no avrdude: the Debian package is named.
+    confirm = true;
+    dialog.setAvrdudeProgram(dir.filePath(u"no-avrdude"_s));
+    QTest::mouseClick(dialog.flashButton(), Qt::LeftButton);
+    QVERIFY2(dialog.status()->text().contains(u"Debian package avrdude"_s),
+             qPrintable(dialog.status()->text()));
+
+    // The real avrdude on a board whose bootloader never answers: waiting for it, then
+    // cancelled from the dialog (avrdude alone would try for most of a minute).
+    const QString avrdude = QStandardPaths::findExecutable(u"avrdude"_s);
+    if (avrdude.isEmpty())
+        QSKIP("avrdude is not installed (Debian package avrdude)");
+    dialog.setAvrdudeProgram(avrdude);
+    QStringList seen;
+    int ticks = 0;
+    QTimer poll;
+    connect(&poll, &QTimer::timeout, &dialog, [&] {
+        if (!seen.contains(dialog.status()->text()))
+            seen << dialog.status()->text();
+        // A second of avrdude trying to get in sync, then the user gives up.
+        if (dialog.cancelButton()->isEnabled() && ++ticks == 4)
+            QTest::mouseClick(dialog.cancelButton(), Qt::LeftButton);
+    });
+    poll.start(300);
+    QElapsedTimer clock;
+    clock.start();
+    QTest::mouseClick(dialog.flashButton(), Qt::LeftButton);
+    poll.stop();
+    QVERIFY2(seen.join(u'|').contains(u"Waiting for the board's bootloader"_s),
+             qPrintable(seen.join(u'|')));
+    QVERIFY2(dialog.status()->text().contains(u"cancelled"_s), qPrintable(dialog.status()->text()));
+    QVERIFY(clock.elapsed() < 30000);
+    QVERIFY(dialog.detectButton()->isEnabled());
+    QVERIFY(!dialog.cancelButton()->isEnabled());
 }
 
 void tst_PersonalizationDialog::cancelStopsTheSession()
@@ -273,6 +373,66 @@ void tst_PersonalizationDialog::cancelStopsTheSession()
     QVERIFY(dialog.personalizeButton()->isEnabled());
     QVERIFY(!store->node(8));
     QCOMPARE(fileHash(store->path()), before);
+}
+
+void tst_PersonalizationDialog::flashOfferOnASimulatedBoard()
+{
+#ifndef WARDEN_SIMAVR
+    QSKIP("no simulator or optiboot in this build (tests/firmware/sim)");
+#else
+    if (QStandardPaths::findExecutable(u"avrdude"_s).isEmpty())
+        QSKIP("avrdude is not installed (Debian package avrdude)");
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString images = dir.filePath(u"firmware"_s);
+    QVERIFY(QDir().mkpath(images));
+    QVERIFY(QFile::copy(QStringLiteral(WARDEN_SECURENODE_RS485_HEX),
+                        images + u"/SecureNode-rs485.hex"_s));
+    // A board fresh from the shop: optiboot, no program, reset when its port speaks. (No
+    // detection first: without a DTR line to reset it, a board that ran its bootloader's
+    // timeout out cannot be brought back to it.)
+    QProcess sim;
+    sim.start(QStringLiteral(WARDEN_SIMAVR),
+              {u"--mcu"_s, u"atmega328p"_s, u"--freq"_s, u"16000000"_s, u"--bootloader"_s,
+               QStringLiteral(WARDEN_OPTIBOOT_FIT_HEX), u"--uart-pty"_s, u"--hold-until-input"_s,
+               u"--realtime"_s});
+    QVERIFY(sim.waitForStarted(10000));
+    QTRY_VERIFY_WITH_TIMEOUT(sim.canReadLine(), 10000);
+    const QString pty = QString::fromLocal8Bit(sim.readLine()).trimmed();
+    QVERIFY(pty.startsWith(u"/dev/"_s));
+
+    auto store = makeStore(dir.filePath(u"keys.wks"_s));
+    QVERIFY(store);
+    auto inventory = Inventory::open(dir.filePath(u"inventory.db"_s));
+    QVERIFY(inventory);
+    PersonalizationDialog dialog(store.get(), inventory->get());
+    // The RS485 node talks at 9600 baud: a quarter of a second per INFO answer.
+    PersonalizationTimeouts slow;
+    slow.helloMs = 15000;
+    slow.helloRepeatMs = 400;
+    slow.quietMs = 600;
+    dialog.setTimeouts(slow);
+    dialog.setImageDirectory(images);
+    dialog.show();
+    dialog.portBox()->setEditText(pty);
+    QSignalSpy progress(dialog.progress(), &QProgressBar::valueChanged);
+    const auto report = dialog.flashImage(images + u"/SecureNode-rs485.hex"_s);
+    QVERIFY2(report, qPrintable(dialog.status()->text()));
+    const auto imageBytes
+            = FirmwareFlasher::checkImage(QStringLiteral(WARDEN_SECURENODE_RS485_HEX));
+    QVERIFY(imageBytes);
+    QCOMPARE(report->bytes, *imageBytes); // written and verified, every byte
+    QVERIFY(progress.size() > 10); // the bar moved through writing and verifying
+    // Detected again: the board now runs Warden firmware, and the dialog says so.
+    QVERIFY2(dialog.firmware().has_value(), qPrintable(dialog.detectStatus()->text()));
+    QVERIFY2(dialog.status()->text().contains(u"runs Warden firmware"_s),
+             qPrintable(dialog.status()->text()));
+    QVERIFY(!dialog.flashButton()->isVisible());
+    QVERIFY(dialog.firmware()->isBlank());
+    dialog.reject();
+    sim.terminate();
+    QVERIFY(sim.waitForFinished(10000));
+#endif
 }
 
 void tst_PersonalizationDialog::stockSnippets()

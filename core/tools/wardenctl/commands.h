@@ -40,6 +40,9 @@ struct StoreAndInventory
 /// Opens both; on failure reports it (naming the option) and sets @p exitCode.
 std::optional<StoreAndInventory> openStoreAndInventory(Cli &cli, const QCommandLineParser &parser,
                                                        int &exitCode);
+/// flash.cpp: Warden firmware into a board through its Arduino bootloader (avrdude).
+QList<QCommandLineOption> flashOptions();
+int runFlash(Cli &cli, const QCommandLineParser &parser, const QStringList &args);
 /// importgateway.cpp: a Linux gateway's mysensors.conf (and EEPROM image) into the key store.
 QList<QCommandLineOption> importGatewayOptions();
 int runImportGateway(Cli &cli, const QCommandLineParser &parser, const QStringList &args);

@@ -119,6 +119,16 @@ const QList<Subcommand> &subcommands()
                             "fingerprints are printed. Passphrase: WARDEN_PASSPHRASE, else "
                             "typed. Exit code 1 when the node or a file refused."),
              personalizeOptions, runPersonalize},
+            {QStringLiteral("flash"), QString(),
+             QStringLiteral("Flash Warden firmware into a board (avrdude, Arduino bootloader)."),
+             QStringLiteral("Writes --image (an installed image such as securenode-nrf24, see "
+                            "--list, or a .hex file) into the ATmega328P board on --port "
+                            "through its Arduino bootloader: avrdude -p atmega328p -c arduino "
+                            "-b 115200 -D -U flash:w:<image>:i (Debian package avrdude), which "
+                            "verifies what it wrote. The board's program is replaced. Then the "
+                            "port is asked whether Warden firmware answers (--no-probe: not). "
+                            "Exit code 1 when flashing failed, with the reason in plain words."),
+             flashOptions, runFlash},
             {QStringLiteral("import-gateway"), QString(),
              QStringLiteral("Import a Linux gateway's mysensors.conf into the key store."),
              QStringLiteral("Takes a running stock network over: the shared HMAC key of --conf "

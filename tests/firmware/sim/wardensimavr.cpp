@@ -15,6 +15,13 @@
 // firmware/tests/simharness.h), sleeps with interrupts off, crashes, or reaches --max-cycles,
 // or on SIGINT/SIGTERM. The EEPROM image (--eeprom) is loaded at start and saved atomically
 // whenever the firmware changed it, so a killed run keeps what the node had written.
+//
+// A board with a bootloader: --bootloader loads an Intel HEX (optiboot) into the flash where it
+// says and starts there, as the BOOTRST fuse does, with the external-reset flag set (the reset
+// a serial port's DTR gives); the watchdog reset the bootloader ends with starts there again.
+// The image is then optional (--mcu and --freq name the part). --hold-until-input keeps the
+// MCU in reset until the first byte arrives on UART0, as a board reset by the opening of its
+// port; --flash-out writes the whole flash to a file when the run ends.
 #include "simharness.h" // firmware/tests: the marker and done registers
 
 extern "C" {
@@ -89,6 +96,9 @@ struct Options
     bool stackReport = false;
     bool stackTrace = false;
     bool realtime = false;
+    std::string bootloader;
+    bool holdUntilInput = false;
+    std::string flashOut;
     uint16_t markerAddress = WARDEN_SIM_MARKER_ADDRESS;
     uint16_t doneAddress = WARDEN_SIM_DONE_ADDRESS;
 };
@@ -109,6 +119,10 @@ void usage(FILE *to)
                "  --stack-trace       also the pc and the stack bytes at the lowest point, to\n"
                "                      find the return addresses of the deepest call chain\n"
                "  --realtime          never run ahead of the wall clock\n"
+               "  --bootloader HEX    load HEX (Intel HEX) and start at its first address with\n"
+               "                      the external-reset flag set; the image is optional\n"
+               "  --hold-until-input  hold the MCU in reset until UART0 receives a byte\n"
+               "  --flash-out FILE    write the flash to FILE when the run ends\n"
                "  --marker-address A  data address of the marker register (default 0x4a, GPIOR1)\n"
                "  --done-address A    data address of the done register (default 0x4b, GPIOR2)\n"
                "  --verbose           simavr's own log messages\n",
@@ -151,6 +165,16 @@ std::optional<std::string> parseOptions(int argc, char **argv, Options &options)
             options.stackTrace = true;
         } else if (arg == "--realtime") {
             options.realtime = true;
+        } else if (arg == "--hold-until-input") {
+            options.holdUntilInput = true;
+        } else if (arg == "--bootloader") {
+            if (!value(v) || v.empty())
+                return "--bootloader needs an Intel HEX file";
+            options.bootloader = v;
+        } else if (arg == "--flash-out") {
+            if (!value(v) || v.empty())
+                return "--flash-out needs a file name";
+            options.flashOut = v;
         } else if (arg == "--verbose") {
             g_logLevel = LOG_TRACE;
         } else if (arg == "--help" || arg == "-h") {
@@ -189,8 +213,12 @@ std::optional<std::string> parseOptions(int argc, char **argv, Options &options)
             return "more than one image: " + options.image + " and " + std::string(arg);
         }
     }
-    if (options.image.empty())
+    if (options.image.empty() && options.bootloader.empty())
         return "no image given";
+    if (options.image.empty() && (options.mcu.empty() || !options.frequency))
+        return "a bootloader without an image needs --mcu and --freq";
+    if (options.holdUntilInput && options.uart == UartMode::StdoutOnly)
+        return "--hold-until-input needs --uart-pty or --uart-stdio";
     return std::nullopt;
 }
 
@@ -305,6 +333,8 @@ public:
 
 private:
     int load();
+    int loadBootloader();
+    void saveFlash();
     int setUpUart();
     int loadEeprom();
     void saveEepromIfChanged();
@@ -370,11 +400,12 @@ private:
 
 int Simulation::load()
 {
-    if (auto error = readElf(m_options.image, m_elf)) {
+    if (m_options.image.empty()) {
+        // A bare board: erased flash, the bootloader comes next.
+    } else if (auto error = readElf(m_options.image, m_elf)) {
         std::fprintf(stderr, "warden_simavr: %s\n", error->c_str());
         return kExitNoInput;
-    }
-    if (elf_read_firmware(m_options.image.c_str(), &m_firmware) != 0) {
+    } else if (elf_read_firmware(m_options.image.c_str(), &m_firmware) != 0) {
         std::fprintf(stderr, "warden_simavr: simavr cannot load %s\n", m_options.image.c_str());
         return kExitNoInput;
     }
@@ -405,7 +436,12 @@ int Simulation::load()
     m_avr->log = uint8_t(g_logLevel);
     // A crash ends the run with a report; simavr would otherwise wait for gdb.
     m_avr->gdb_port = 0;
-    avr_load_firmware(m_avr, &m_firmware);
+    if (!m_options.image.empty())
+        avr_load_firmware(m_avr, &m_firmware);
+    else
+        m_avr->frequency = m_firmware.frequency; // what avr_load_firmware would set
+    if (int status = loadBootloader())
+        return status;
 
     const uint16_t ioEnd = m_avr->ioend;
     for (uint16_t address : {m_options.markerAddress, m_options.doneAddress}) {
@@ -420,6 +456,112 @@ int Simulation::load()
     avr_register_io_write(m_avr, m_options.doneAddress, onDone, this);
     std::fprintf(stderr, "run mcu %s freq %u\n", m_firmware.mmcu, unsigned(m_avr->frequency));
     return 0;
+}
+
+// Intel HEX into the flash (libsimavr's reader refuses the start-address records optiboot's
+// file has): data records at their address (with the extended segment and linear address
+// records), checksums checked, nothing written outside the flash. Returns the lowest address.
+std::optional<std::string> readIntelHex(const std::string &path, uint8_t *flash, uint32_t size,
+                                        uint32_t &lowest)
+{
+    std::ifstream file(path);
+    if (!file)
+        return "cannot open " + path + ": " + std::strerror(errno);
+    lowest = UINT32_MAX;
+    uint32_t base = 0;
+    std::string line;
+    int number = 0;
+    bool ended = false;
+    while (!ended && std::getline(file, line)) {
+        ++number;
+        while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
+            line.pop_back();
+        if (line.empty())
+            continue;
+        const std::string where = path + " line " + std::to_string(number);
+        if (line[0] != ':' || line.size() < 11 || line.size() % 2 == 0 || line.size() > 1 + 2 * 260)
+            return where + " is not an Intel HEX record";
+        std::vector<uint8_t> bytes;
+        for (size_t i = 1; i < line.size(); i += 2) {
+            uint8_t byte = 0;
+            const auto [end, ec] = std::from_chars(line.data() + i, line.data() + i + 2, byte, 16);
+            if (ec != std::errc() || end != line.data() + i + 2)
+                return where + " has a character that is not hexadecimal";
+            bytes.push_back(byte);
+        }
+        uint8_t sum = 0;
+        for (uint8_t byte : bytes)
+            sum = uint8_t(sum + byte);
+        if (sum != 0 || bytes.size() != size_t(bytes[0]) + 5)
+            return where + ": wrong checksum or length";
+        const uint32_t offset = uint32_t(bytes[1] << 8 | bytes[2]);
+        const uint8_t *data = bytes.data() + 4;
+        switch (bytes[3]) {
+        case 0x00: {
+            const uint32_t at = base + offset;
+            if (uint64_t(at) + bytes[0] > size)
+                return where + " writes past the flash";
+            std::memcpy(flash + at, data, bytes[0]);
+            if (bytes[0])
+                lowest = std::min(lowest, at);
+            break;
+        }
+        case 0x01:
+            ended = true;
+            break;
+        case 0x02:
+            base = uint32_t(data[0] << 8 | data[1]) << 4;
+            break;
+        case 0x04:
+            base = uint32_t(data[0] << 8 | data[1]) << 16;
+            break;
+        case 0x03:
+        case 0x05:
+            break; // start addresses: the reset vector decides
+        default:
+            return where + " has an unknown record type";
+        }
+    }
+    if (!ended)
+        return path + " has no end-of-file record";
+    if (lowest == UINT32_MAX)
+        return path + " holds no data";
+    return std::nullopt;
+}
+
+int Simulation::loadBootloader()
+{
+    if (m_options.bootloader.empty())
+        return 0;
+    uint32_t start = 0;
+    if (auto error = readIntelHex(m_options.bootloader, m_avr->flash, m_avr->flashend + 1, start)) {
+        std::fprintf(stderr, "warden_simavr: %s\n", error->c_str());
+        return kExitNoInput;
+    }
+    // The code may run anywhere now (the application comes through the bootloader).
+    m_avr->codeend = m_avr->flashend;
+    m_avr->reset_pc = start;
+    m_avr->pc = start;
+    avr_regbit_set(m_avr, m_avr->reset_flags.extrf);
+    std::fprintf(stderr, "bootloader at 0x%04x\n", unsigned(start));
+    return 0;
+}
+
+void Simulation::saveFlash()
+{
+    if (m_options.flashOut.empty())
+        return;
+    const std::string temporary = m_options.flashOut + ".tmp";
+    FILE *f = std::fopen(temporary.c_str(), "wb");
+    const size_t size = size_t(m_avr->flashend) + 1;
+    bool ok = f && std::fwrite(m_avr->flash, 1, size, f) == size;
+    if (f)
+        ok = std::fclose(f) == 0 && ok;
+    if (!ok || std::rename(temporary.c_str(), m_options.flashOut.c_str()) != 0) {
+        std::fprintf(stderr, "warden_simavr: cannot write the flash to %s: %s\n",
+                     m_options.flashOut.c_str(), std::strerror(errno));
+        std::remove(temporary.c_str());
+    }
 }
 
 int Simulation::setUpUart()
@@ -684,6 +826,7 @@ int Simulation::finish(const char *reason, int status)
     if (m_outFd == STDOUT_FILENO)
         std::fflush(stdout);
     saveEepromIfChanged();
+    saveFlash();
     if (m_options.stackReport) {
         // The end of .data/.bss/.noinit: avr-libc's linker scripts give it three names, and
         // the linker keeps only those something refers to (_end always).
@@ -722,6 +865,18 @@ int Simulation::run()
     if (int status = loadEeprom())
         return status;
 
+    if (m_options.holdUntilInput) {
+        // In reset until the host says something (the receiver takes it once the bootloader
+        // turns it on): the bootloader's timeout runs from the port's opening, as on a board.
+        while (m_toAvr.empty() && !m_inputClosed && !g_stopSignal) {
+            pollfd p {m_inFd, POLLIN, 0};
+            poll(&p, 1, 20);
+            pollHost();
+        }
+        if (g_stopSignal)
+            return finish("signal", 128 + int(g_stopSignal));
+        std::fprintf(stderr, "released from reset\n");
+    }
     m_wallStart = nowNs();
     uint32_t untilPoll = kPollInterval;
     for (;;) {
