@@ -126,6 +126,25 @@ dpkg-deb -f "$OLD_DIR"/libwarden-dev_*.deb Depends | grep -qF "warden (= $OLD)" 
 dpkg-deb -f "$BUILD_DIR"/libwarden-dev_*.deb Depends | grep -qF "warden (= $CURRENT)" \
     || die "libwarden-dev does not depend on warden (= $CURRENT)"
 say "warden depends on: $(dpkg-deb -f "$BUILD_DIR"/warden_*.deb Depends)"
+# Each file in the package it belongs to (an install() rule without COMPONENT development
+# puts a header into warden).
+dpkg-deb -c "$BUILD_DIR"/warden_*.deb | awk '{ print $6 }' >"$WORK/warden.files"
+dpkg-deb -c "$BUILD_DIR"/libwarden-dev_*.deb | awk '{ print $6 }' >"$WORK/dev.files"
+if grep -E '^\./usr/include/|/cmake/|/libwarden-core\.so$' "$WORK/warden.files"; then
+    die "development files in the warden package (above): give their install() COMPONENT development"
+fi
+if grep -vE '^\./usr/(include/|lib/[^/]+/cmake/|lib/[^/]+/libwarden-core\.so$|share/doc/libwarden-dev/)|/$' \
+    "$WORK/dev.files"; then
+    die "files in libwarden-dev that are not development files (above)"
+fi
+for path in ./usr/bin/warden ./usr/bin/wardend ./usr/bin/wardenctl ./etc/warden/wardend.conf \
+    ./lib/systemd/system/wardend.service ./usr/share/doc/warden/copyright; do
+    grep -qxF "$path" "$WORK/warden.files" || die "the warden package has no $path"
+done
+for path in ./usr/include/warden/engine.h ./usr/share/doc/libwarden-dev/copyright; do
+    grep -qxF "$path" "$WORK/dev.files" || die "libwarden-dev has no $path"
+done
+grep -q '/cmake/Warden/WardenConfig.cmake$' "$WORK/dev.files" || die "libwarden-dev has no WardenConfig.cmake"
 
 # --- 2. lintian --------------------------------------------------------------------------------
 
