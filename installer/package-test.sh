@@ -24,7 +24,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 readonly SOURCE_DIR=$PWD
 BUILD_DIR=${1:-${WARDEN_PACKAGE_BUILD_DIR:-build/ci}}
-BUILD_DIR=$(cd "$BUILD_DIR" 2>/dev/null && pwd) || {
+BUILD_DIR=$(cd "$BUILD_DIR" 2>/dev/null && pwd -P) || {
     printf 'package-test: no build folder %s\n' "${1:-${WARDEN_PACKAGE_BUILD_DIR:-build/ci}}" >&2
     exit 1
 }
