@@ -223,6 +223,16 @@ check_version() {
     [[ "$(dpkg-query -W -f='${Version}' warden)" == "$1" ]] || die "warden $1 is not installed"
 }
 
+readonly WANTS=/etc/systemd/system/multi-user.target.wants/wardend.service
+# What an administrator does (systemctl need not talk to a running systemd for this).
+enable_service() {
+    if command -v systemctl >/dev/null; then
+        systemctl enable wardend.service >/dev/null 2>&1
+    else
+        mkdir -p "$(dirname "$WANTS")" && ln -s "$UNIT" "$WANTS"
+    fi
+}
+
 sql() { python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$INVENTORY" "$1"; }
 
 # --- 3. fresh install --------------------------------------------------------------------------
@@ -235,6 +245,10 @@ id -nG warden | tr ' ' '\n' | grep -qx dialout || die "warden is not in the dial
     || die "warden's home and shell: $(getent passwd warden)"
 [[ "$(stat -c '%U:%G %a' "$STATE")" == "warden:warden 700" ]] || die "$STATE: $(stat -c '%U:%G %a' "$STATE")"
 [[ -f $CONF && -f $UNIT ]] || die "$CONF or $UNIT is missing"
+[[ ! -e $WANTS ]] || die "the service was enabled on install: the packaged configuration has no gateway"
+# (deb-systemd-helper itself only answers dpkg's maintainer scripts.)
+[[ -f /var/lib/systemd/deb-systemd-helper-enabled/wardend.service.dsh-also ]] \
+    || die "postinst did not record the unit's state (deb-systemd-helper update-state)"
 libdir=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
 for plugin in serial tcp mqtt simulated; do
     [[ -f /usr/lib/$libdir/warden/links/libwarden_link_$plugin.so ]] \
@@ -318,6 +332,8 @@ runuser -u warden -- wardend --config "$CONF" --check-config >"$WORK/check-old.l
     || { cat "$WORK/check-old.log"; die "the older wardend refuses the configuration"; }
 grep -qF "network key: $FINGERPRINT" "$WORK/check-old.log" \
     || { cat "$WORK/check-old.log"; die "the older wardend does not read the network key"; }
+enable_service
+[[ -L $WANTS ]] || die "could not enable wardend.service"
 KEY_SUM=$(sha256sum "$STATE/network.key")
 CONF_SUM=$(sha256sum "$CONF")
 
@@ -326,6 +342,7 @@ check_version "$CURRENT"
 [[ "$(sha256sum "$STATE/network.key")" == "$KEY_SUM" ]] || die "the upgrade changed the network key file"
 [[ "$(sha256sum "$CONF")" == "$CONF_SUM" ]] || die "the upgrade changed $CONF"
 [[ "$(sql 'PRAGMA user_version')" == 1 ]] || die "the upgrade itself touched the inventory"
+[[ -L $WANTS ]] || die "the upgrade disabled the service the administrator had enabled"
 start_daemon
 wait_for_nodes 7 9
 stop_daemon
@@ -357,6 +374,7 @@ installed warden && die "warden is still installed"
 [[ -f $CONF && -f $INVENTORY && -f $STATE/network.key ]] || die "remove deleted the configuration or the state"
 [[ "$(sha256sum "$CONF")" == "$CONF_SUM" ]] || die "remove changed $CONF"
 say "remove kept $CONF, $INVENTORY and $STATE/network.key"
+[[ "$(readlink /etc/systemd/system/wardend.service)" == /dev/null ]] || die "remove did not mask the unit"
 # libwarden-dev has no conffiles: remove forgot it completely.
 apt_get purge warden >"$WORK/purge.log" 2>&1 || { cat "$WORK/purge.log"; die "apt-get purge"; }
 grep 'warden: purge' "$WORK/purge.log" || die "purge did not say what it deletes"
@@ -364,6 +382,8 @@ grep 'warden: purge' "$WORK/purge.log" || die "purge did not say what it deletes
 for package in "${PACKAGES[@]}"; do
     known "$package" && die "$package is still known to dpkg after purge"
 done
-say "purge deleted $STATE and /etc/warden"
+[[ ! -e $WANTS && ! -L $WANTS && ! -L /etc/systemd/system/wardend.service ]] \
+    || die "purge left the unit enabled or masked"
+say "purge deleted $STATE and /etc/warden, and the unit's enablement"
 
 step "the packages passed"
