@@ -138,7 +138,8 @@ if grep -vE '^\./usr/(include/|lib/[^/]+/cmake/|lib/[^/]+/libwarden-core\.so$|sh
     die "files in libwarden-dev that are not development files (above)"
 fi
 for path in ./usr/bin/warden ./usr/bin/wardend ./usr/bin/wardenctl ./etc/warden/wardend.conf \
-    ./lib/systemd/system/wardend.service ./usr/share/doc/warden/copyright; do
+    ./lib/systemd/system/wardend.service ./usr/share/doc/warden/copyright \
+    ./usr/share/doc/warden/json-api.md; do
     grep -qxF "$path" "$WORK/warden.files" || die "the warden package has no $path"
 done
 for path in ./usr/include/warden/engine.h ./usr/share/doc/libwarden-dev/copyright; do
