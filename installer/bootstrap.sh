@@ -23,11 +23,11 @@ readonly PACKAGES=(
     clang-14 libclang-rt-14-dev clang-format-14 libbenchmark-dev
     socat mosquitto libmosquitto-dev
     libqrencode-dev
+    lintian
+    python3
     qtkeychain-qt6-dev gnome-keyring
     libqt6svg6 qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools desktop-file-utils
     xvfb
-    lintian
-    python3
 )
 readonly STAGES=(format ci package asan avr fuzz)
 # Each is tests/fuzz/fuzz_<name>.cpp with its seeds in tests/fuzz/corpus/<name>/.
