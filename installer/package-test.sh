@@ -21,14 +21,16 @@
 # deleted if this script created them.
 set -euo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-readonly SOURCE_DIR=$PWD
-BUILD_DIR=${1:-${WARDEN_PACKAGE_BUILD_DIR:-build/ci}}
+SOURCE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+readonly SOURCE_DIR
+# A relative BUILD_DIR is relative to the current folder; the default to the source tree.
+BUILD_DIR=${1:-${WARDEN_PACKAGE_BUILD_DIR:-$SOURCE_DIR/build/ci}}
 BUILD_DIR=$(cd "$BUILD_DIR" 2>/dev/null && pwd -P) || {
     printf 'package-test: no build folder %s\n' "${1:-${WARDEN_PACKAGE_BUILD_DIR:-build/ci}}" >&2
     exit 1
 }
 readonly BUILD_DIR
+cd "$SOURCE_DIR"
 readonly OLD_DIR=$BUILD_DIR/packages-old
 readonly PACKAGES=(warden libwarden-dev)
 readonly API_URL=ws://127.0.0.1:5004
