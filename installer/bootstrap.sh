@@ -5,7 +5,8 @@
 #                                         run `wardend [args...]` in the foreground (without a
 #                                         configured link: the simulated network; Ctrl-C stops it)
 #   installer/bootstrap.sh test           install what is missing, then every test, in stages:
-#                                         format, ci, asan, avr, fuzz (fails at the first broken one)
+#                                         format, ci, package, asan, avr, fuzz (fails at the first
+#                                         broken one; package needs root: it installs the .debs)
 #   installer/bootstrap.sh deps           only install what is missing
 #
 # Knobs for local iteration; CI sets none of them, so CI runs everything:
@@ -27,12 +28,14 @@ readonly PACKAGES=(
     clang-14 libclang-rt-14-dev clang-format-14 libbenchmark-dev
     socat mosquitto libmosquitto-dev
     libqrencode-dev
+    lintian
+    python3
     qtkeychain-qt6-dev gnome-keyring
     libqt6svg6 qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools desktop-file-utils
     xvfb
     avrdude
 )
-readonly STAGES=(format ci asan avr fuzz)
+readonly STAGES=(format ci package asan avr fuzz)
 # Each is tests/fuzz/fuzz_<name>.cpp with its seeds in tests/fuzz/corpus/<name>/.
 readonly FUZZERS=(frame rs485 textline management linesplitter mqtttopic jsonapi modemframing keystorecontent gatewayconfig stockinputs)
 readonly FORMAT_DIRS=(core plugins gui firmware tests)
@@ -166,6 +169,12 @@ stage_ci() {
     ctest --preset ci -j"$JOBS" --output-on-failure --no-tests=error
 }
 
+# The Debian packages from the ci build (no rebuild): lint, install, run, upgrade, purge.
+stage_package() {
+    ((EUID == 0)) || die "the package stage installs Debian packages: run as root, or WARDEN_SKIP=package"
+    installer/package-test.sh build/ci
+}
+
 stage_asan() {
     require_fuzzers
     cmake --preset asan
@@ -286,6 +295,7 @@ check_skip() {
 cmd_test() {
     run_stage format "format check, clang-format-14"
     run_stage ci "ci preset: build, ctest"
+    run_stage package "Debian packages: cpack, lintian, install, upgrade, purge (installer/package-test.sh)"
     run_stage asan "asan preset: ASan + UBSan build, ctest"
     run_stage avr "AVR portability build (avr-g++ 5.4, atmega328p, -Werror)"
     run_stage fuzz "fuzz preset: libFuzzer + ASan + UBSan, ${WARDEN_FUZZ_SECONDS:-60} s per target"
