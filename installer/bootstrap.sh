@@ -11,7 +11,7 @@
 #
 # Knobs for local iteration; CI sets none of them, so CI runs everything:
 #   WARDEN_SKIP="asan fuzz"   stages to leave out
-#   WARDEN_FUZZ_SECONDS=60    how long each libFuzzer target runs
+#   WARDEN_FUZZ_SECONDS=40    how long each libFuzzer target runs
 set -euo pipefail
 
 # Every Debian package the build, the tests and the tools need. The only list.
@@ -226,7 +226,7 @@ run_fuzzer() {
 
 stage_fuzz() {
     require_fuzzers
-    local seconds=${WARDEN_FUZZ_SECONDS:-60}
+    local seconds=${WARDEN_FUZZ_SECONDS:-40}
     # libFuzzer reads 0 as "no limit".
     [[ $seconds =~ ^[1-9][0-9]*$ ]] || die "WARDEN_FUZZ_SECONDS must be a positive number: $seconds"
     cmake --preset fuzz
@@ -298,7 +298,7 @@ cmd_test() {
     run_stage package "Debian packages: cpack, lintian, install, upgrade, purge (installer/package-test.sh)"
     run_stage asan "asan preset: ASan + UBSan build, ctest"
     run_stage avr "AVR portability build (avr-g++ 5.4, atmega328p, -Werror)"
-    run_stage fuzz "fuzz preset: libFuzzer + ASan + UBSan, ${WARDEN_FUZZ_SECONDS:-60} s per target"
+    run_stage fuzz "fuzz preset: libFuzzer + ASan + UBSan, ${WARDEN_FUZZ_SECONDS:-40} s per target"
     print_summary
     if [[ -n ${WARDEN_SKIP:-} ]]; then
         banner "passed, but skipped: $WARDEN_SKIP"
