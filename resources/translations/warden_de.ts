@@ -293,151 +293,161 @@
 <context>
     <name>Warden::Internal::ConsoleSession</name>
     <message>
-        <location filename="../../gui/app/consolesession.cpp" line="72"/>
+        <location filename="../../gui/app/consolesession.cpp" line="73"/>
         <source>Simulated network</source>
         <translation>Simuliertes Netzwerk</translation>
     </message>
     <message>
-        <location filename="../../gui/app/consolesession.cpp" line="79"/>
-        <location filename="../../gui/app/consolesession.cpp" line="634"/>
-        <location filename="../../gui/app/consolesession.cpp" line="655"/>
+        <location filename="../../gui/app/consolesession.cpp" line="80"/>
+        <location filename="../../gui/app/consolesession.cpp" line="749"/>
+        <location filename="../../gui/app/consolesession.cpp" line="770"/>
         <source>Disconnected</source>
         <translation>Getrennt</translation>
     </message>
     <message>
-        <location filename="../../gui/app/consolesession.cpp" line="81"/>
-        <location filename="../../gui/app/consolesession.cpp" line="659"/>
+        <location filename="../../gui/app/consolesession.cpp" line="82"/>
+        <location filename="../../gui/app/consolesession.cpp" line="774"/>
         <source>Connecting</source>
         <translation>Verbinde</translation>
     </message>
     <message>
-        <location filename="../../gui/app/consolesession.cpp" line="83"/>
-        <location filename="../../gui/app/consolesession.cpp" line="663"/>
+        <location filename="../../gui/app/consolesession.cpp" line="84"/>
+        <location filename="../../gui/app/consolesession.cpp" line="778"/>
         <source>Connected</source>
         <translation>Verbunden</translation>
     </message>
     <message>
-        <location filename="../../gui/app/consolesession.cpp" line="85"/>
+        <location filename="../../gui/app/consolesession.cpp" line="86"/>
         <source>Not connected, retrying</source>
         <translation>Nicht verbunden, neuer Versuch läuft</translation>
     </message>
     <message>
-        <location filename="../../gui/app/consolesession.cpp" line="88"/>
+        <location filename="../../gui/app/consolesession.cpp" line="89"/>
         <source>Failed</source>
         <translation>Fehlgeschlagen</translation>
     </message>
     <message>
-        <location filename="../../gui/app/consolesession.cpp" line="128"/>
+        <location filename="../../gui/app/consolesession.cpp" line="129"/>
         <source>No transport plugin could be loaded (looked in: %1), so no gateway can be connected.</source>
         <translation>Es konnte kein Transport-Plugin geladen werden (gesucht in: %1), daher kann kein Gateway verbunden werden.</translation>
     </message>
     <message>
-        <location filename="../../gui/app/consolesession.cpp" line="191"/>
+        <location filename="../../gui/app/consolesession.cpp" line="192"/>
         <source>The connection needs a name.</source>
         <translation>Die Verbindung braucht einen Namen.</translation>
     </message>
     <message>
-        <location filename="../../gui/app/consolesession.cpp" line="194"/>
+        <location filename="../../gui/app/consolesession.cpp" line="195"/>
         <source>The name &quot;%1&quot; starts or ends with a blank.</source>
         <translation>Der Name „%1“ beginnt oder endet mit einem Leerzeichen.</translation>
     </message>
     <message>
-        <location filename="../../gui/app/consolesession.cpp" line="197"/>
+        <location filename="../../gui/app/consolesession.cpp" line="198"/>
         <source>There is already a connection named &quot;%1&quot;.</source>
         <translation>Es gibt bereits eine Verbindung namens „%1“.</translation>
     </message>
     <message>
-        <location filename="../../gui/app/consolesession.cpp" line="201"/>
+        <location filename="../../gui/app/consolesession.cpp" line="202"/>
         <source>The transport &quot;%1&quot; is not available (available: %2).</source>
         <translation>Der Transport „%1“ ist nicht verfügbar (verfügbar: %2).</translation>
     </message>
     <message>
-        <location filename="../../gui/app/consolesession.cpp" line="216"/>
+        <location filename="../../gui/app/consolesession.cpp" line="219"/>
         <source>The &quot;mode&quot; host gateway needs radio frames, but this %1 link carries a stock gateway&apos;s text lines: choose classic mode (or modem framing).</source>
         <translation>Der Modus („mode“) Host-Gateway braucht Funk-Frames, aber diese %1-Verbindung überträgt die Textzeilen eines Standard-Gateways: Wählen Sie den klassischen Modus (oder Modem-Rahmung).</translation>
     </message>
     <message>
-        <location filename="../../gui/app/consolesession.cpp" line="221"/>
+        <location filename="../../gui/app/consolesession.cpp" line="224"/>
         <source>The &quot;mode&quot; classic needs a stock gateway&apos;s text lines, but this %1 link carries radio frames: choose host-gateway mode.</source>
         <translation>Der Modus („mode“) klassisch braucht die Textzeilen eines Standard-Gateways, aber diese %1-Verbindung überträgt Funk-Frames: Wählen Sie den Host-Gateway-Modus.</translation>
     </message>
     <message>
-        <location filename="../../gui/app/consolesession.cpp" line="254"/>
-        <location filename="../../gui/app/consolesession.cpp" line="286"/>
-        <location filename="../../gui/app/consolesession.cpp" line="299"/>
-        <location filename="../../gui/app/consolesession.cpp" line="521"/>
-        <location filename="../../gui/app/consolesession.cpp" line="543"/>
+        <location filename="../../gui/app/consolesession.cpp" line="259"/>
+        <location filename="../../gui/app/consolesession.cpp" line="293"/>
+        <location filename="../../gui/app/consolesession.cpp" line="306"/>
+        <location filename="../../gui/app/consolesession.cpp" line="582"/>
+        <location filename="../../gui/app/consolesession.cpp" line="604"/>
         <source>There is no connection named &quot;%1&quot;.</source>
         <translation>Es gibt keine Verbindung namens „%1“.</translation>
     </message>
     <message>
-        <location filename="../../gui/app/consolesession.cpp" line="305"/>
+        <location filename="../../gui/app/consolesession.cpp" line="312"/>
         <source>Cannot start: %1</source>
         <translation>Start nicht möglich: %1</translation>
     </message>
     <message>
-        <location filename="../../gui/app/consolesession.cpp" line="359"/>
+        <location filename="../../gui/app/consolesession.cpp" line="366"/>
         <source>Opening the inventory</source>
         <translation>Öffne das Inventar</translation>
     </message>
     <message>
-        <location filename="../../gui/app/consolesession.cpp" line="363"/>
+        <location filename="../../gui/app/consolesession.cpp" line="370"/>
         <source>Cannot create the folder for the inventory %1.</source>
         <translation>Der Ordner für das Inventar %1 kann nicht angelegt werden.</translation>
     </message>
     <message>
-        <location filename="../../gui/app/consolesession.cpp" line="367"/>
+        <location filename="../../gui/app/consolesession.cpp" line="374"/>
         <source>the inventory does not open: %1</source>
         <translation>das Inventar lässt sich nicht öffnen: %1</translation>
     </message>
     <message>
-        <location filename="../../gui/app/consolesession.cpp" line="494"/>
+        <location filename="../../gui/app/consolesession.cpp" line="555"/>
         <source>the security state does not restore: %1</source>
         <translation>der Sicherheitszustand lässt sich nicht wiederherstellen: %1</translation>
     </message>
     <message>
-        <location filename="../../gui/app/consolesession.cpp" line="524"/>
-        <location filename="../../gui/app/consolesession.cpp" line="548"/>
+        <location filename="../../gui/app/consolesession.cpp" line="585"/>
+        <location filename="../../gui/app/consolesession.cpp" line="609"/>
         <source>The simulated network uses a key store made for the session; it never holds a real network&apos;s keys.</source>
         <translation>Das simulierte Netzwerk verwendet einen für die Sitzung erzeugten Schlüsselspeicher; er enthält nie die Schlüssel eines echten Netzwerks.</translation>
     </message>
     <message>
-        <location filename="../../gui/app/consolesession.cpp" line="531"/>
+        <location filename="../../gui/app/consolesession.cpp" line="592"/>
         <source>The key store %1 does not open: wrong passphrase.</source>
         <translation>Der Schlüsselspeicher %1 lässt sich nicht öffnen: falsche Passphrase.</translation>
     </message>
     <message>
-        <location filename="../../gui/app/consolesession.cpp" line="533"/>
+        <location filename="../../gui/app/consolesession.cpp" line="594"/>
         <source>The key store %1 does not open: %2</source>
         <translation>Der Schlüsselspeicher %1 lässt sich nicht öffnen: %2</translation>
     </message>
     <message>
-        <location filename="../../gui/app/consolesession.cpp" line="545"/>
+        <location filename="../../gui/app/consolesession.cpp" line="606"/>
         <source>No key store was opened for %1.</source>
         <translation>Für %1 wurde kein Schlüsselspeicher geöffnet.</translation>
     </message>
     <message>
-        <location filename="../../gui/app/consolesession.cpp" line="586"/>
+        <location filename="../../gui/app/consolesession.cpp" line="649"/>
         <source>no temporary folder: %1</source>
         <translation>kein temporärer Ordner: %1</translation>
     </message>
     <message>
-        <location filename="../../gui/app/consolesession.cpp" line="659"/>
+        <location filename="../../gui/app/consolesession.cpp" line="690"/>
+        <source>the simulated transport does not tell its serials</source>
+        <translation>der simulierte Transport nennt seine Seriennummern nicht</translation>
+    </message>
+    <message>
+        <location filename="../../gui/app/consolesession.cpp" line="708"/>
+        <source>node %1 has no serial</source>
+        <translation>Knoten %1 hat keine Seriennummer</translation>
+    </message>
+    <message>
+        <location filename="../../gui/app/consolesession.cpp" line="774"/>
         <source>Connection lost, reconnecting</source>
         <translation>Verbindung verloren, verbinde neu</translation>
     </message>
     <message>
-        <location filename="../../gui/app/consolesession.cpp" line="670"/>
+        <location filename="../../gui/app/consolesession.cpp" line="785"/>
         <source>Connection lost%1.</source>
         <translation>Verbindung verloren%1.</translation>
     </message>
     <message>
-        <location filename="../../gui/app/consolesession.cpp" line="670"/>
+        <location filename="../../gui/app/consolesession.cpp" line="785"/>
         <source>Cannot connect%1.</source>
         <translation>Verbindung nicht möglich%1.</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../gui/app/consolesession.cpp" line="671"/>
+        <location filename="../../gui/app/consolesession.cpp" line="786"/>
         <source>Trying again in %n second(s).</source>
         <translation>
             <numerusform>Neuer Versuch in %n Sekunde.</numerusform>
@@ -1945,388 +1955,483 @@
 <context>
     <name>Warden::Internal::PersonalizationDialog</name>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="97"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="99"/>
         <source>Personalize a node</source>
         <translation>Einen Knoten personalisieren</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="98"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="100"/>
         <source>Warden node (&amp;USB)</source>
         <translation>Warden-Knoten (&amp;USB)</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="99"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="101"/>
         <source>S&amp;tock MySensors node</source>
         <translation>MySensors-S&amp;tandardknoten</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="100"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="102"/>
         <source>Close</source>
         <translation>Schließen</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="141"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="143"/>
         <source>Serial port</source>
         <translation>Serielle Schnittstelle</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="143"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="145"/>
         <source>R&amp;efresh</source>
         <translation>A&amp;ktualisieren</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="145"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="147"/>
         <source>&amp;Detect</source>
         <translation>E&amp;rkennen</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="146"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="148"/>
         <source>Opens the port and asks the board for its firmware and keys (fingerprints only).</source>
         <translation>Öffnet die Schnittstelle und fragt die Platine nach ihrer Firmware und ihren Schlüsseln (nur Fingerabdrücke).</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="150"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="152"/>
         <source>Plug the node in over USB, pick its port and detect it.</source>
         <translation>Schließen Sie den Knoten über USB an, wählen Sie seine Schnittstelle und erkennen Sie ihn.</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="152"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="155"/>
+        <source>&amp;Flash Warden firmware...</source>
+        <translation>Warden-Firmware &amp;flashen...</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="156"/>
+        <source>Writes a Warden firmware image into the board through its Arduino bootloader (avrdude), replacing the program it runs.</source>
+        <translation>Schreibt ein Warden-Firmware-Image über den Arduino-Bootloader (avrdude) auf die Platine und ersetzt das Programm, das sie ausführt.</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="160"/>
         <source>&amp;Port:</source>
         <translation>Sc&amp;hnittstelle:</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="161"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="169"/>
         <source>What to write</source>
         <translation>Was geschrieben wird</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="164"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="172"/>
         <source>Node id</source>
         <translation>Knoten-ID</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="166"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="174"/>
         <source>Network key</source>
         <translation>Netzwerkschlüssel</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="167"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="175"/>
         <source>Give it a link key of its &amp;own</source>
         <translation>Ihm einen &amp;eigenen Link-Schlüssel geben</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="168"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="176"/>
         <source>A key only this node and the gateway know: losing the node then exposes no other node.</source>
         <translation>Ein Schlüssel, den nur dieser Knoten und das Gateway kennen: Der Verlust des Knotens legt dann keinen anderen Knoten offen.</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="170"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="178"/>
         <source>&amp;Whitelist the gateway&apos;s serial</source>
         <translation>Die Seriennummer des Gateways auf die &amp;Whitelist setzen</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="173"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="181"/>
         <source>Policy</source>
         <translation>Richtlinie</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="174"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="182"/>
         <source>Default: signatures, and whitelisting when the gateway is listed</source>
         <translation>Standard: Signaturen, und Whitelisting, wenn das Gateway eingetragen ist</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="175"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="183"/>
         <source>Signatures and whitelisting</source>
         <translation>Signaturen und Whitelisting</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="176"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="184"/>
         <source>Signatures only</source>
         <translation>Nur Signaturen</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="177"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="185"/>
         <source>Nothing required (not recommended)</source>
         <translation>Nichts verlangt (nicht empfohlen)</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="178"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="186"/>
         <source>Repl&amp;ace the keys the store holds for this id</source>
         <translation>Die im Speicher für diese ID hinterlegten Schlüssel ersetze&amp;n</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="179"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="187"/>
         <source>Readmit this re&amp;voked node with the new keys</source>
         <translation>Diesen widerrufenen Knoten mit den neuen Schlüsseln wieder &amp;zulassen</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="181"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="189"/>
         <source>Why it is trusted again (for the audit log)</source>
         <translation>Warum ihm wieder vertraut wird (für das Audit-Protokoll)</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="182"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="190"/>
         <source>Reason for the readmission</source>
         <translation>Grund für die Wiederzulassung</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="186"/>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="304"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="194"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="315"/>
         <source>Node &amp;id:</source>
         <translation>Knoten-&amp;ID:</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="189"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="197"/>
         <source>Network &amp;key:</source>
         <translation>Netzwerks&amp;chlüssel:</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="192"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="200"/>
         <source>Po&amp;licy:</source>
         <translation>Richt&amp;linie:</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="201"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="209"/>
         <source>Per&amp;sonalize</source>
         <translation>Per&amp;sonalisieren</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="204"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="212"/>
         <source>&amp;Cancel the personalization</source>
         <translation>Personalisierung &amp;abbrechen</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="211"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="219"/>
         <source>Progress</source>
         <translation>Fortschritt</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="221"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="229"/>
         <source>The node</source>
         <translation>Der Knoten</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="227"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="235"/>
         <source>QR label</source>
         <translation>QR-Etikett</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="230"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="238"/>
         <source>Save the la&amp;bel...</source>
         <translation>Etikett s&amp;peichern...</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="234"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="242"/>
         <source>Save the label as</source>
         <translation>Etikett speichern unter</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="236"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="244"/>
         <source>PNG image (*.png);;SVG drawing (*.svg)</source>
         <translation>PNG-Bild (*.png);;SVG-Zeichnung (*.svg)</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="240"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="248"/>
         <source>The label was not saved: %1</source>
         <translation>Das Etikett wurde nicht gespeichert: %1</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="242"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="250"/>
         <source>Label saved to %1.</source>
         <translation>Etikett nach %1 gespeichert.</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="244"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="252"/>
         <source>Pri&amp;nt the label...</source>
         <translation>Etikett &amp;drucken...</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="249"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="257"/>
         <source>Serial:</source>
         <translation>Seriennummer:</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="250"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="258"/>
         <source>Link key:</source>
         <translation>Link-Schlüssel:</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="251"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="259"/>
         <source>Network key:</source>
         <translation>Netzwerkschlüssel:</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="252"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="260"/>
         <source>Management key:</source>
         <translation>Verwaltungsschlüssel:</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="280"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="291"/>
         <source>A node running stock MySensors firmware is personalized with MySensors&apos; own SecurityPersonalizer sketch. Paste these snippets into it, into the node&apos;s sketch and into the Linux gateway&apos;s configuration.</source>
         <translation>Ein Knoten mit MySensors-Standardfirmware wird mit MySensors&apos; eigenem SecurityPersonalizer-Sketch personalisiert. Fügen Sie diese Schnipsel dort, in den Sketch des Knotens und in die Konfiguration des Linux-Gateways ein.</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="286"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="297"/>
         <source>These snippets contain your network key. Anyone who reads them can sign as any node of this network: paste them only into your own sketches, do not share or store them, and close this window when done (it clears them).</source>
         <translation>Diese Schnipsel enthalten Ihren Netzwerkschlüssel. Wer sie liest, kann als jeder Knoten dieses Netzwerks signieren: Fügen Sie sie nur in Ihre eigenen Sketches ein, geben Sie sie nicht weiter, speichern Sie sie nicht und schließen Sie dieses Fenster danach (es löscht sie).</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="295"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="306"/>
         <source>Stock node id</source>
         <translation>Knoten-ID des Standardknotens</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="296"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="307"/>
         <source>S&amp;how the snippets</source>
         <translation>Schnipsel &amp;anzeigen</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="297"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="308"/>
         <source>A node without a serial in the key store gets a new random one, saved there: the gateway needs it to whitelist the node.</source>
         <translation>Ein Knoten ohne Seriennummer im Schlüsselspeicher bekommt eine neue zufällige, die dort gespeichert wird: Das Gateway braucht sie, um den Knoten auf die Whitelist zu setzen.</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="312"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="323"/>
         <source>SecurityPersonalizer definitions</source>
         <translation>SecurityPersonalizer-Definitionen</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="313"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="324"/>
         <source>Node whitelist</source>
         <translation>Whitelist des Knotens</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="314"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="325"/>
         <source>Linux gateway</source>
         <translation>Linux-Gateway</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="315"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="326"/>
         <source>&amp;Copy</source>
         <translation>&amp;Kopieren</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="316"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="327"/>
         <source>C&amp;opy</source>
         <translation>K&amp;opieren</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="317"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="328"/>
         <source>Cop&amp;y</source>
         <translation>Kop&amp;ieren</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="322"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="333"/>
         <source>Copied. Clear the clipboard once pasted.</source>
         <translation>Kopiert. Leeren Sie die Zwischenablage nach dem Einfügen.</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="337"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="348"/>
         <source>SecurityPersonalizer sketch (paste above its setup):</source>
         <translation>SecurityPersonalizer-Sketch (oberhalb seines setup einfügen):</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="339"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="350"/>
         <source>The node&apos;s sketch (MY_SIGNING_NODE_WHITELISTING):</source>
         <translation>Der Sketch des Knotens (MY_SIGNING_NODE_WHITELISTING):</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="341"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="352"/>
         <source>Linux gateway (mysensors.conf key lines, configure option):</source>
         <translation>Linux-Gateway (Schlüsselzeilen der mysensors.conf, configure-Option):</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="370"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="381"/>
         <source>No serial port found. Plug the node in and refresh, or type the port&apos;s path.</source>
         <translation>Keine serielle Schnittstelle gefunden. Schließen Sie den Knoten an und aktualisieren Sie, oder geben Sie den Pfad der Schnittstelle ein.</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="385"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="396"/>
         <source>The active network key</source>
         <translation>Der aktive Netzwerkschlüssel</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="390"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="401"/>
         <source>Epoch %1 (%2), %3</source>
         <translation>Epoche %1 (%2), %3</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="392"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="403"/>
         <source>active</source>
         <translation>aktiv</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="392"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="403"/>
         <source>pending</source>
         <translation>ausstehend</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="416"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="427"/>
         <source>Pick a serial port first.</source>
         <translation>Wählen Sie zuerst eine serielle Schnittstelle.</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="422"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="433"/>
         <source>The port %1 does not open: %2</source>
         <translation>Die Schnittstelle %1 lässt sich nicht öffnen: %2</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="467"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="480"/>
         <source>Asking the board on %1...</source>
         <translation>Frage die Platine an %1...</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="508"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="524"/>
         <source>Personalizing node %1: the keys are saved in the key store, written to the node and read back...</source>
         <translation>Personalisiere Knoten %1: Die Schlüssel werden im Schlüsselspeicher gesichert, auf den Knoten geschrieben und zurückgelesen...</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="518"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="534"/>
         <source>Cancelled. </source>
         <translation>Abgebrochen. </translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="519"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="535"/>
         <source>Node %1 was not personalized: %2</source>
         <translation>Knoten %1 wurde nicht personalisiert: %2</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="528"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="544"/>
         <source>Node %1 is personalized and readmitted; it is in the inventory.</source>
         <translation>Knoten %1 ist personalisiert und wieder zugelassen; er ist im Inventar.</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="531"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="547"/>
         <source>Node %1 is personalized and in the inventory.</source>
         <translation>Knoten %1 ist personalisiert und im Inventar.</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="548"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="584"/>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="585"/>
+        <source>Another .hex file...</source>
+        <translation>Eine andere .hex-Datei...</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="589"/>
+        <source>Flash Warden firmware</source>
+        <translation>Warden-Firmware flashen</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="590"/>
+        <source>Image for the board on %1:</source>
+        <translation>Image für die Platine an %1:</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="594"/>
+        <source>Firmware image</source>
+        <translation>Firmware-Image</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="595"/>
+        <source>Intel HEX images (*.hex)</source>
+        <translation>Intel-HEX-Images (*.hex)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="606"/>
+        <source>Replace the board&apos;s program?</source>
+        <translation>Das Programm der Platine ersetzen?</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="607"/>
+        <source>The program the board on %1 runs now is replaced by %2. This cannot be undone here (keep the old program&apos;s .hex if you want it back). The board&apos;s EEPROM is kept.
+
+Flash it?</source>
+        <translation>Das Programm, das die Platine an %1 jetzt ausführt, wird durch %2 ersetzt. Das lässt sich hier nicht rückgängig machen (bewahren Sie die .hex-Datei des alten Programms auf, wenn Sie es zurückhaben wollen). Das EEPROM der Platine bleibt erhalten.
+
+Jetzt flashen?</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="622"/>
+        <source>Busy with the board.</source>
+        <translation>Die Platine ist beschäftigt.</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="634"/>
+        <source>Waiting for the board&apos;s bootloader...</source>
+        <translation>Warte auf den Bootloader der Platine...</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="636"/>
+        <source>Writing the firmware (%1 %)...</source>
+        <translation>Schreibe die Firmware (%1 %)...</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="637"/>
+        <source>Verifying what was written (%1 %)...</source>
+        <translation>Prüfe das Geschriebene (%1 %)...</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="642"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="654"/>
+        <source>Not flashed: %1</source>
+        <translation>Nicht geflasht: %1</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="658"/>
+        <source>Flashed and verified (%1 bytes). Asking the board again...</source>
+        <translation>Geflasht und geprüft (%1 Bytes). Frage die Platine erneut...</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="661"/>
+        <source>Flashed and verified (%1 bytes); the board runs Warden firmware %2.</source>
+        <translation>Geflasht und geprüft (%1 Bytes); die Platine läuft mit Warden-Firmware %2.</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="666"/>
+        <source>Flashed and verified (%1 bytes), but no Warden firmware answers yet: see above.</source>
+        <translation>Geflasht und geprüft (%1 Bytes), aber noch antwortet keine Warden-Firmware: siehe oben.</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="674"/>
         <source>none</source>
         <translation>keiner</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="554"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="680"/>
         <source>%1 (epoch %2)</source>
         <translation>%1 (Epoche %2)</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="575"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="701"/>
         <source>No QR label: %1</source>
         <translation>Kein QR-Etikett: %1</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="585"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="711"/>
         <source>There is no label yet: personalize a node first.</source>
         <translation>Es gibt noch kein Etikett: Personalisieren Sie zuerst einen Knoten.</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="593"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="719"/>
         <source>%1 cannot be written: %2</source>
         <translation>%1 kann nicht geschrieben werden: %2</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="615"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="741"/>
         <source>Node %1
 Serial %2
 Key %3</source>
@@ -2335,32 +2440,32 @@ Seriennummer %2
 Schlüssel %3</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="645"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="771"/>
         <source>The key store has no active network key, so there is nothing to give a stock node yet.</source>
         <translation>Der Schlüsselspeicher hat keinen aktiven Netzwerkschlüssel, daher gibt es noch nichts für einen Standardknoten.</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="667"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="793"/>
         <source>The new serial was not saved in the key store: %1</source>
         <translation>Die neue Seriennummer wurde nicht im Schlüsselspeicher gesichert: %1</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="672"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="798"/>
         <source>Node %1 got the new serial %2, saved in the key store. </source>
         <translation>Knoten %1 hat die neue Seriennummer %2 bekommen, gesichert im Schlüsselspeicher. </translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="692"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="818"/>
         <source>The snippets cannot be made: %1</source>
         <translation>Die Schnipsel können nicht erstellt werden: %1</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="706"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="832"/>
         <source>The key store has no gateway serial, so there are no gateway key lines. </source>
         <translation>Der Schlüsselspeicher hat keine Gateway-Seriennummer, daher gibt es keine Schlüsselzeilen für das Gateway. </translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="713"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="839"/>
         <source>Snippets for node %1 with the network key of epoch %2 (%3).</source>
         <translation>Schnipsel für Knoten %1 mit dem Netzwerkschlüssel der Epoche %2 (%3).</translation>
     </message>
@@ -3523,7 +3628,7 @@ Die Wiederzulassung hebt die Sperre und die Quarantäne der ID %2 auf und hält 
 <context>
     <name>screenshots</name>
     <message>
-        <location filename="../../gui/app/screenshots.cpp" line="169"/>
+        <location filename="../../gui/app/screenshots.cpp" line="172"/>
         <source>lost in the garden</source>
         <translation>im Garten verloren</translation>
     </message>
