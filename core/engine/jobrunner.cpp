@@ -263,7 +263,11 @@ qint64 JobRunnerPrivate::ackTimeout(bool unsignedAttempt) const
 {
     const qint64 smoothed = unsignedAttempt ? srttUnsigned : srtt;
     const qint64 variation = unsignedAttempt ? rttvarUnsigned : rttvar;
-    if (!options.adaptiveAckTimeout || smoothed < 0)
+    // Unsigned attempts start no nonce round trips, so a wait cut short costs the node
+    // nothing: they follow the estimate by default (adaptiveUnsignedAckTimeout).
+    const bool adaptive
+            = options.adaptiveAckTimeout || (unsignedAttempt && options.adaptiveUnsignedAckTimeout);
+    if (!adaptive || smoothed < 0)
         return options.ackTimeoutMs;
     const qint64 floor
             = unsignedAttempt ? options.minUnsignedAckTimeoutMs : options.minAckTimeoutMs;

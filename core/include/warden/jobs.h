@@ -75,6 +75,10 @@ struct WARDEN_CORE_EXPORT JobRunnerOptions
     /// (370 ms, 1.87x the radio floor); 64 queues every request at once and the timeouts grow
     /// with the queue (895 ms, 4.5x).
     int maxConcurrentUnsignedNodes = 8;
+    /// The adaptive wait for attempts sent unsigned, whatever adaptiveAckTimeout says: they
+    /// start no nonce round trips, so neither a shorter wait nor the extra attempt it may cost
+    /// counts towards the node's lock. On by default.
+    bool adaptiveUnsignedAckTimeout = true;
     /// The shortest adaptive wait for an attempt sent unsigned: the frames, the node's EEPROM
     /// commit and its unsigned acknowledgement, without nonce round trips.
     int minUnsignedAckTimeoutMs = 40;
