@@ -30,7 +30,7 @@ void tst_RotationFigures::fiftyNodesAtTenPercentLoss()
     // The adaptive timeouts of signed traffic: off by default, as they risk the nodes' lock
     // (engine.h). Management to these nodes goes unsigned, whose acknowledgement timeout
     // follows the estimate by default (JobRunnerOptions::adaptiveUnsignedAckTimeout): the
-    // same figures without the fast options, measured once: 1,950 ms, 4.23x the floor.
+    // same figures without the fast options, measured once: 975 ms, 2.12x the floor.
     RotationDaemon d(net, dir.path(), true, {}, true);
     QVERIFY(joinAll(d));
     net.setLoss(0.10);
