@@ -88,9 +88,11 @@ struct EngineOptions
     /// the gateway, so it counts what it sent. 3 leaves one request of the node's 4 to another
     /// sender. At the budget signed sends to the node are refused ("would lock itself").
     /// Off by default: the gateway learns of a node's verification only from an authenticated
-    /// management acknowledgement, so the application frames it signs (configuration, time,
-    /// registration answers) and every fragment of a request before its acknowledgement use
-    /// the budget up with nothing to refill it (a 3-fragment key delivery leaves no retry).
+    /// management acknowledgement to signed fragments, so the application frames it signs
+    /// (configuration, time, registration answers) and every fragment of a request before its
+    /// acknowledgement use the budget up with nothing to refill it (a 3-fragment key delivery
+    /// leaves no retry). Nodes that take management unsigned (sendsUnsignedManagement())
+    /// spend none of it on management, but nothing then refills it but echoes either.
     int nonceRequestBudget = 0;
     /// Host gateway: retry a nonce round trip after a timeout estimated from measured round
     /// trips (RFC 6298 style, >= 100 ms, doubled per retry, at most 2 retries) instead of
