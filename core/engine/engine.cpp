@@ -188,7 +188,30 @@ struct NodeState
     bool reminded = false;
     quint32 remindedAt = 0; ///< when the gateway last re-sent its signing presentation
     char signalMetric = '?'; ///< what the last I_SIGNAL_REPORT_REQUEST sent to it asked for
+    /// The node presented a library version whose "+wN" says it takes management requests
+    /// unsigned (management-channel.md section 11): they go out without a nonce round trip.
+    bool unsignedManagement = false;
 };
+
+namespace {
+
+/// A management request (C_STREAM 0x57 to sensor 255): self-authenticating.
+bool isManagementRequest(const Message &m)
+{
+    return m.command() == Command::Stream && m.type() == Protocol::kManagementRequestType
+           && m.sensor() == kNodeSensor;
+}
+
+/// An unsigned management acknowledgement as a node sends it to a Warden gateway: taken
+/// without a legacy signature from any node (the job runner authenticates it by its tag);
+/// one that asks for an echo is not (nothing unverified is echoed).
+bool isUnsignedManagementAck(const Message &m)
+{
+    return m.command() == Command::Stream && m.type() == Protocol::kManagementAckType
+           && m.sensor() == kNodeSensor && !m.isSigned() && !m.isEcho() && !m.requestEcho();
+}
+
+} // namespace
 
 class EnginePrivate
 {
@@ -341,8 +364,14 @@ void EnginePrivate::onFrame(Link *link, const QByteArray &unit)
     FrameVerdict verdict = FrameVerdict::UnsignedAllowed;
     const bool mustVerify = destination == kGatewayId && !Protocol::isSigningExempt(m)
                             && (options.requireSignatures || doSign.isRequired(sender));
-    if (mustVerify)
+    if (mustVerify && isUnsignedManagementAck(m)) {
+        // Section 11 of the management channel: a node answers an unsigned request unsigned.
+        // Every other unsigned frame from the node stays refused.
+        detail = u"management acknowledgement: authenticated by its own tag"_s;
+        ++stats.unsignedManagementAcks;
+    } else if (mustVerify) {
         verdict = verify(node, m, detail);
+    }
     record(link, false, verdict, &m, nullptr, detail);
     if (!isAccepted(verdict)) {
         if (verdict != FrameVerdict::NotSigned)
@@ -585,6 +614,18 @@ void EnginePrivate::noteInInventory(const Message &m)
 void EnginePrivate::handleAccepted(Link *link, const Message &m)
 {
     noteInInventory(m);
+    if (m.command() == Command::Presentation && m.sensor() == kNodeSensor && !m.isEcho()
+        && (m.type() == quint8(Protocol::Sensor::ArduinoNode)
+            || m.type() == quint8(Protocol::Sensor::ArduinoRepeaterNode))
+        && m.sender() != kBroadcast) {
+        NodeState &node = nodes[m.sender()];
+        const bool takes = Engine::takesUnsignedManagement(payloadString(m));
+        if (takes != node.unsignedManagement)
+            qCInfo(lcEngine) << "node" << m.sender()
+                             << (takes ? "takes management requests unsigned"
+                                       : "needs signed management requests");
+        node.unsignedManagement = takes;
+    }
     if (m.command() == Command::Internal && !m.isEcho()) {
         handleInternal(link, m);
         return;
@@ -1348,6 +1389,37 @@ bool Engine::isRevoked(quint8 node) const
     return d->nodes[node].revoked;
 }
 
+bool Engine::takesUnsignedManagement(QStringView libraryVersion)
+{
+    // Semver build metadata after '+', dot-separated identifiers: "w<N>" with N >= 1 is Warden
+    // management format N with unsigned requests ("2.3.2+w1"). Anything else: a stock node, or
+    // Warden firmware from before.
+    const qsizetype plus = libraryVersion.indexOf(u'+');
+    if (plus < 0)
+        return false;
+    for (const QStringView id : libraryVersion.mid(plus + 1).split(u'.')) {
+        if (id.size() < 2 || id.size() > 4 || id.front() != u'w')
+            continue;
+        bool ok = false;
+        const int format = id.mid(1).toInt(&ok);
+        if (ok && format >= 1 && id.mid(1).front().isDigit())
+            return true;
+    }
+    return false;
+}
+
+void Engine::setNodeLibraryVersion(quint8 node, QStringView libraryVersion)
+{
+    if (node == kGatewayId || node >= kBroadcast)
+        return;
+    d->nodes[node].unsignedManagement = takesUnsignedManagement(libraryVersion);
+}
+
+bool Engine::sendsUnsignedManagement(quint8 node) const
+{
+    return d->nodes[node].unsignedManagement;
+}
+
 void Engine::noteNodeVerified(quint8 node)
 {
     d->nodes[node].requestsUnverified = 0;
@@ -1420,8 +1492,14 @@ Result<quint64> Engine::send(const Protocol::Message &message)
     Message m = message;
     m.setSender(kGatewayId);
     m.setLast(kGatewayId);
+    // Management requests go unsigned to a node that takes them so (management-channel.md
+    // section 11): no nonce round trip, nothing for the node's lock counter (spec 4.10).
+    const bool unsignedManagement = node.unsignedManagement && isManagementRequest(m);
     const bool sign = d->options.mode == GatewayMode::HostGateway && destination != kBroadcast
-                      && d->doSign.isRequired(destination) && !Protocol::isSigningExempt(m);
+                      && d->doSign.isRequired(destination) && !Protocol::isSigningExempt(m)
+                      && !unsignedManagement;
+    if (unsignedManagement)
+        ++d->stats.unsignedManagementRequests;
     if (sign && node.signingHeld)
         return fail(ErrorCode::Refused,
                     u"node %1 may hold a new key: nothing is signed to it until a frame from it "

@@ -90,10 +90,14 @@ public:
         qint64 nextAttemptAt = 0;
         qint64 deadline = 0;
         int unanswered = 0; ///< attempts in a row without an answer
+        int quickRetries = 0; ///< unsigned attempts retried at once, in a row
         int refusals = 0;
         bool needsNewCounter = false;
         bool sendFailed = false;
         bool heard = false; ///< the node sent something during the attempt in flight
+        /// The attempt's frames were legacy-signed (a node without the unsigned-management
+        /// capability): an answer then shows the node verified them.
+        bool sentSigned = true;
         qint64 waitingSince = 0; ///< when the attempt's last frame went out
         int sends = 0; ///< attempts under the current counter (Karn: sample only the first)
         QSet<quint64> sendIds; ///< frames of the attempt in flight in the engine
@@ -137,7 +141,9 @@ public:
     void emitBatch(qint64 batch);
     qint64 backoff(int unanswered) const;
     /// The wait for an acknowledgement after the last frame went out.
-    qint64 ackTimeout() const;
+    qint64 ackTimeout() const { return ackTimeout(false); }
+    /// ... for an attempt sent unsigned (no nonce round trips: answers come far sooner).
+    qint64 ackTimeout(bool unsignedAttempt) const;
     void enterWaiting(Entry &e);
     void schedulePoll();
     Result<qint64> add(quint8 node, const ManagementAction &action, qint64 batch,
@@ -162,6 +168,10 @@ public:
     // node: the nodes of one network answer alike, and a push learns from its first answers.
     qint64 srtt = -1;
     qint64 rttvar = 0;
+    // The same for attempts sent unsigned: no nonce round trips, so answer times are those of
+    // the frames and the channel's queue alone (management-channel.md section 11).
+    qint64 srttUnsigned = -1;
+    qint64 rttvarUnsigned = 0;
 };
 
 QString JobRunnerPrivate::payload(const Entry &e) const
@@ -249,12 +259,20 @@ void JobRunnerPrivate::setPending(Entry &e, const QString &why, qint64 retryAt)
     Q_EMIT q->jobProgress(e.job.id, e.job.node, why);
 }
 
-qint64 JobRunnerPrivate::ackTimeout() const
+qint64 JobRunnerPrivate::ackTimeout(bool unsignedAttempt) const
 {
-    if (!options.adaptiveAckTimeout || srtt < 0)
+    const qint64 smoothed = unsignedAttempt ? srttUnsigned : srtt;
+    const qint64 variation = unsignedAttempt ? rttvarUnsigned : rttvar;
+    // Unsigned attempts start no nonce round trips, so a wait cut short costs the node
+    // nothing: they follow the estimate by default (adaptiveUnsignedAckTimeout).
+    const bool adaptive
+            = options.adaptiveAckTimeout || (unsignedAttempt && options.adaptiveUnsignedAckTimeout);
+    if (!adaptive || smoothed < 0)
         return options.ackTimeoutMs;
-    return std::clamp<qint64>(srtt + std::max<qint64>(4 * rttvar, 20), options.minAckTimeoutMs,
-                              std::max(options.minAckTimeoutMs, options.ackTimeoutMs));
+    const qint64 floor
+            = unsignedAttempt ? options.minUnsignedAckTimeoutMs : options.minAckTimeoutMs;
+    return std::clamp<qint64>(smoothed + std::max<qint64>(4 * variation, 20), floor,
+                              std::max(floor, qint64(options.ackTimeoutMs)));
 }
 
 void JobRunnerPrivate::enterWaiting(Entry &e)
@@ -262,7 +280,7 @@ void JobRunnerPrivate::enterWaiting(Entry &e)
     e.phase = Phase::Waiting;
     e.waitingSince = now();
     // The deadline follows the estimate (poll()); a failed send is given up at once.
-    e.deadline = e.sendFailed ? e.waitingSince : e.waitingSince + ackTimeout();
+    e.deadline = e.sendFailed ? e.waitingSince : e.waitingSince + ackTimeout(!e.sentSigned);
 }
 
 qint64 JobRunnerPrivate::backoff(int unanswered) const
@@ -347,6 +365,7 @@ void JobRunnerPrivate::sendAttempt(Entry &e)
     ++e.sends;
     ++e.job.attempts;
     ++stats.attempts;
+    e.sentSigned = !engine->sendsUnsignedManagement(e.job.node);
     const int frames = e.session->frameCount();
     for (int i = 0; i < frames; ++i) {
         const Result<quint64> id = engine->send(e.session->frame(i));
@@ -381,20 +400,25 @@ void JobRunnerPrivate::handleAnswer(Entry &e)
     ++stats.acksAccepted;
     if (e.phase == Phase::Waiting && e.sends == 1 && !e.sendFailed) {
         const qint64 r = std::max<qint64>(0, now() - e.waitingSince);
-        if (srtt < 0) {
-            srtt = r;
-            rttvar = r / 2;
+        qint64 &smoothed = e.sentSigned ? srtt : srttUnsigned;
+        qint64 &variation = e.sentSigned ? rttvar : rttvarUnsigned;
+        if (smoothed < 0) {
+            smoothed = r;
+            variation = r / 2;
         } else {
-            rttvar = (3 * rttvar + std::abs(srtt - r)) / 4;
-            srtt = (7 * srtt + r) / 8;
+            variation = (3 * variation + std::abs(smoothed - r)) / 4;
+            smoothed = (7 * smoothed + r) / 8;
         }
     }
     e.unanswered = 0;
+    e.quickRetries = 0;
     e.job.waitingForNode = false;
-    // An authenticated answer: the node assembled the request, so it verified the gateway's
-    // signature on its fragments (a node that requires signatures drops unverified ones), which
-    // reset its count of nonce requests (spec 4.10). Nothing else tells the engine that.
-    if (engine)
+    // An authenticated answer to signed fragments: the node assembled the request, so it
+    // verified the gateway's signature on them (a node that requires signatures drops
+    // unverified ones), which reset its count of nonce requests (spec 4.10). Nothing else
+    // tells the engine that. An answer to unsigned fragments shows no such thing: the node
+    // took them without a verification, and its count stays where it was.
+    if (engine && e.sentSigned)
         engine->noteNodeVerified(e.job.node);
     switch (result) {
     case Result8::Applied: {
@@ -703,6 +727,7 @@ JobRunnerStatistics JobRunner::statistics() const
 {
     JobRunnerStatistics s = d->stats;
     s.ackTimeoutMs = int(d->ackTimeout());
+    s.unsignedAckTimeoutMs = int(d->ackTimeout(true));
     return s;
 }
 
@@ -716,14 +741,13 @@ void JobRunner::poll()
     if (!d->started)
         return;
     const qint64 now = d->now();
-    const qint64 ackTimeout = d->ackTimeout();
     // 1. Attempts whose time is up.
     for (auto &[id, e] : d->entries) {
         if (isFinished(e.job.state) || e.phase == JobRunnerPrivate::Phase::Idle)
             continue;
         // A wait that began before the estimate improved ends by the estimate of now.
         if (e.phase == JobRunnerPrivate::Phase::Waiting && !e.sendFailed)
-            e.deadline = std::min(e.deadline, e.waitingSince + ackTimeout);
+            e.deadline = std::min(e.deadline, e.waitingSince + d->ackTimeout(!e.sentSigned));
         if (now < e.deadline)
             continue;
         ++d->stats.timeouts;
@@ -744,6 +768,20 @@ void JobRunner::poll()
                                                                    : d->options.firstRetryMs));
             continue;
         }
+        if (!e.sentSigned && !e.sendFailed && e.quickRetries < d->options.unsignedQuickRetries) {
+            // Unsigned frames cost the node nothing but air time (no nonce requests for its
+            // lock counter), and at the loss of a radio link an unanswered attempt is far more
+            // often a lost frame than a node asleep: again at once, a few times, before the
+            // backoff for sleeping nodes begins.
+            ++e.quickRetries;
+            ++d->stats.quickRetries;
+            d->setPending(e,
+                          u"no acknowledgement from node %1 (attempt %2, unsigned): retrying "
+                          u"at once"_s.arg(e.job.node)
+                                  .arg(e.job.attempts),
+                          now + kHeardRetryDelayMs);
+            continue;
+        }
         ++e.unanswered;
         const bool waiting = e.unanswered >= d->options.attemptsBeforeWaiting;
         e.job.waitingForNode = waiting;
@@ -759,22 +797,35 @@ void JobRunner::poll()
         d->setPending(e, why, now + (waiting ? d->options.maxBackoffMs : d->backoff(e.unanswered)));
     }
 
-    // 2. Due attempts: the first unfinished job of each node, a few nodes at a time.
-    QSet<quint8> busy;
-    QList<JobRunnerPrivate::Entry *> due;
+    // 2. Due attempts: the first unfinished job of each node, a few nodes at a time. Nodes
+    // that take management unsigned have a limit of their own: their attempts start no nonce
+    // round trips, so a longer queue on the air costs time, not lock budget.
+    const auto sendsUnsigned
+            = [this](quint8 node) { return d->engine && d->engine->sendsUnsignedManagement(node); };
+    qsizetype busySigned = 0;
+    qsizetype busyUnsigned = 0;
+    QList<JobRunnerPrivate::Entry *> candidates;
     QSet<quint8> seen;
     for (auto &[id, e] : d->entries) {
         if (isFinished(e.job.state) || seen.contains(e.job.node))
             continue;
         seen.insert(e.job.node);
         if (e.phase != JobRunnerPrivate::Phase::Idle)
-            busy.insert(e.job.node);
+            ++(e.sentSigned ? busySigned : busyUnsigned);
         else if (e.nextAttemptAt <= now)
-            due.append(&e);
+            candidates.append(&e);
     }
-    qsizetype room = std::max<qsizetype>(0, d->options.maxConcurrentNodes - busy.size());
-    if (due.size() > room)
-        due.resize(room);
+    qsizetype roomSigned = std::max<qsizetype>(0, d->options.maxConcurrentNodes - busySigned);
+    qsizetype roomUnsigned
+            = std::max<qsizetype>(0, d->options.maxConcurrentUnsignedNodes - busyUnsigned);
+    QList<JobRunnerPrivate::Entry *> due;
+    for (JobRunnerPrivate::Entry *e : std::as_const(candidates)) {
+        qsizetype &room = sendsUnsigned(e->job.node) ? roomUnsigned : roomSigned;
+        if (room > 0) {
+            --room;
+            due.append(e);
+        }
+    }
     if (due.isEmpty())
         return;
 

@@ -194,6 +194,10 @@ SecurityService::restoreEngine(Engine &engine, const Inventory &inventory, const
             engine.setNodeRequirements(r.id, r.signingRequired, r.whitelistRequired);
             ++s.requirements;
         }
+        // Whether its management requests go unsigned ("+w1" firmware) until it presents
+        // itself again.
+        if (!r.libraryVersion.isEmpty())
+            engine.setNodeLibraryVersion(r.id, r.libraryVersion);
     }
     return s;
 }

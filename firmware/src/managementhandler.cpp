@@ -303,7 +303,9 @@ WARDEN_NOINLINE void ManagementChannelHandler::answer(uint8_t operation, uint32_
 WARDEN_NOINLINE void ManagementChannelHandler::pump(SecureNode &node)
 {
     // One frame at a time through the node: when the gateway requires signatures each frame
-    // waits for its nonce (Pending) and the next goes out on a later poll.
+    // waits for its nonce (Pending) and the next goes out on a later poll. The answer to a
+    // request that came unsigned goes out unsigned, all frames at once, from the frame's own
+    // processing (SecureNode::dispatch, management-channel.md section 11).
     while (m_ackNext < m_ack.frameCount() && node.isReady() && !node.isSending()) {
         Message frame;
         m_ack.frame(m_ackNext, frame, node.nodeId(), Protocol::kGatewayAddress);

@@ -2,6 +2,8 @@
 
 #include "flashstring.h"
 
+#include <warden/protocol/management.h>
+
 #include <string.h>
 
 namespace Warden {
@@ -14,6 +16,15 @@ using Protocol::Verdict;
 
 namespace {
 
+// Header bytes 3-6 (little-endian) of an unsigned management request (spec 1.2): the signed
+// flag of byte 3 clear; byte 4 C_STREAM, no echo asked, not an echo, P_CUSTOM; type 0x57;
+// sensor 255.
+constexpr uint32_t kUnsignedRequestMask = 0xFFFFFF04;
+constexpr uint32_t kUnsignedRequestHeader = uint32_t(Protocol::kNodeSensorId) << 24
+                                            | uint32_t(Protocol::kManagementRequestType) << 16
+                                            | uint32_t(uint8_t(Protocol::PayloadType::Custom) << 5
+                                                       | uint8_t(Protocol::Command::Stream))
+                                                      << 8;
 // Spec 10.1 and 10.10.
 constexpr uint32_t kStateTimeoutMs = 2000;
 constexpr uint8_t kStateRetries = 3; ///< repeats after the first attempt
@@ -58,11 +69,11 @@ SecureNode::SecureNode(const Hal &hal, Protocol::Sha256Compressor &sha, const No
     , m_signer(sha)
     , m_session(hal.eeprom, m_store, sha)
 {
-    // Everything from m_counters to m_discoverPending is plain data that starts at zero (null
+    // Everything from m_counters to m_unsignedManagement is plain data that starts at zero (null
     // handlers, times, counters, flags): one memset instead of a store per member, which on
     // the AVR is about 4 bytes of code per member in the static constructor.
     uint8_t *const first = reinterpret_cast<uint8_t *>(&m_counters);
-    memset(first, 0, size_t(reinterpret_cast<uint8_t *>(&m_discoverPending) + 1 - first));
+    memset(first, 0, size_t(reinterpret_cast<uint8_t *>(&m_unsignedManagement) + 1 - first));
     static_assert(NodeState::Off == NodeState(0) && Step::SigningPresentation == Step(0)
                           && LockReason::None == LockReason(0) && KeySource::None == KeySource(0),
                   "the zeroed block starts the state machine");
@@ -421,7 +432,9 @@ WARDEN_NOINLINE void SecureNode::runPresenting(uint32_t nowMs)
     case Step::NodePresentation:
         command = Command::Presentation;
         type = uint8_t(Protocol::Sensor::ArduinoNode);
-        text = WARDEN_F("2.3.2");
+        // MySensors 2.3.2; "+w1": Warden management format 1, requests taken unsigned
+        // (management-channel.md section 11), which Warden's gateway looks for.
+        text = WARDEN_F("2.3.2+w1");
         present = true;
         m_step = Step::Config;
         break;
@@ -575,7 +588,11 @@ bool SecureNode::mustSign(const Message &message) const
 
 WARDEN_NOINLINE SendStatus SecureNode::dispatch(Message &message, uint32_t nowMs)
 {
-    if (!mustSign(message)) {
+    // Section 11: the management handler answers a request that reached this signing node
+    // unsigned (only a Warden gateway sends those; a stock gateway signs for a signing node)
+    // unsigned too, and the Warden gateway takes it (its tag authenticates it). A node that
+    // requires no signatures cannot tell the gateways apart, so it signs where asked to.
+    if (m_unsignedManagement || !mustSign(message)) {
         message.setSigned(false);
         return transmit(message) ? SendStatus::Sent : SendStatus::Failed;
     }
@@ -672,11 +689,22 @@ WARDEN_NOINLINE void SecureNode::processFrame(const uint8_t *data, uint8_t lengt
     if (m_nodeId != Protocol::kAutoAddress && message.sender() == m_nodeId)
         return; // our own broadcast, heard back
 
-    const bool exempt = Protocol::isSigningExempt(message);
-    if ((m_policy & PolicyFlag::kRequireSignatures) != 0 && !exempt) {
+    if ((m_policy & PolicyFlag::kRequireSignatures) != 0 && !Protocol::isSigningExempt(message)) {
         // A broadcast cannot carry a signature for us (nonces are per destination); MySensors
         // hands unverified broadcasts to the sketch, a node that requires signatures does not.
-        if (!toMe || !verifyFrame(message, nowMs))
+        if (!toMe)
+            return;
+        // Management requests (section 11 of the channel's document) authenticate themselves
+        // by their tag, which the handler always checks: a signing node takes them unsigned
+        // too, so a Warden gateway sends them without a nonce round trip, and the nonce
+        // requests the node counts towards its lock (spec 4.10) do not grow with management
+        // traffic. Nothing else is let through unsigned: header bytes 3-6 must be exactly an
+        // unsigned C_STREAM/P_CUSTOM request of type 0x57 to sensor 255 that asks for no echo
+        // (an echo of an unverified frame would confirm a forgery). One masked compare: the
+        // smallest code for the AVR.
+        m_unsignedManagement = (Protocol::readLe32(message.data() + 3) & kUnsignedRequestMask)
+                               == kUnsignedRequestHeader;
+        if (!m_unsignedManagement && !verifyFrame(message, nowMs))
             return;
     }
 
@@ -703,6 +731,9 @@ WARDEN_NOINLINE void SecureNode::processFrame(const uint8_t *data, uint8_t lengt
     default:
         break;
     }
+    // What the handler sent while it handled an unsigned request went unsigned (dispatch());
+    // an answer frame it sends later, and everything else, is signed as usual.
+    m_unsignedManagement = false;
 }
 
 WARDEN_NOINLINE bool SecureNode::verifyFrame(Message &message, uint32_t nowMs)

@@ -153,7 +153,8 @@ public:
     /// A C_SET message from this node to the gateway, payload still empty.
     Protocol::Message makeValue(uint8_t child, uint8_t type) const;
     /// Sends @p message (sender, last and routing are set here), signing it when its
-    /// destination requires signatures. Needs the node to be Ready.
+    /// destination requires signatures (not while the management handler answers a request
+    /// that came unsigned: management-channel.md section 11). Needs the node to be Ready.
     SendStatus send(const Protocol::Message &message);
     SendStatus sendFloat(uint8_t child, uint8_t type, float value, uint8_t decimals);
     SendStatus sendByte(uint8_t child, uint8_t type, uint8_t value);
@@ -245,7 +246,7 @@ private:
     NonceGenerator m_nonces;
     PersonalizationSession m_session;
     Protocol::Message m_outgoing; ///< the message waiting for its nonce
-    // From here to m_discoverPending: plain data only (the constructor zeroes it as one block).
+    // From here to m_unsignedManagement: plain data only (the constructor zeroes it as one block).
     NodeCounters m_counters;
     uint16_t m_verdicts[10];
 
@@ -289,6 +290,9 @@ private:
     bool m_registrationAnswered;
     bool m_presentedOnce;
     bool m_discoverPending;
+    /// While the management handler runs for a request that reached this signing node
+    /// without a legacy signature: its answer goes out unsigned.
+    bool m_unsignedManagement;
 };
 
 } // namespace Firmware

@@ -88,9 +88,11 @@ struct EngineOptions
     /// the gateway, so it counts what it sent. 3 leaves one request of the node's 4 to another
     /// sender. At the budget signed sends to the node are refused ("would lock itself").
     /// Off by default: the gateway learns of a node's verification only from an authenticated
-    /// management acknowledgement, so the application frames it signs (configuration, time,
-    /// registration answers) and every fragment of a request before its acknowledgement use
-    /// the budget up with nothing to refill it (a 3-fragment key delivery leaves no retry).
+    /// management acknowledgement to signed fragments, so the application frames it signs
+    /// (configuration, time, registration answers) and every fragment of a request before its
+    /// acknowledgement use the budget up with nothing to refill it (a 3-fragment key delivery
+    /// leaves no retry). Nodes that take management unsigned (sendsUnsignedManagement())
+    /// spend none of it on management, but nothing then refills it but echoes either.
     int nonceRequestBudget = 0;
     /// Host gateway: retry a nonce round trip after a timeout estimated from measured round
     /// trips (RFC 6298 style, >= 100 ms, doubled per retry, at most 2 retries) instead of
@@ -117,6 +119,10 @@ struct EngineStatistics
     int roundTripTimeoutMs = 0;
     /// Signed sends refused because the node's nonce-request budget was used up.
     quint64 nonceBudgetRefusals = 0;
+    /// Management request frames sent unsigned (no nonce round trip) to nodes that take them
+    /// so, and unsigned management acknowledgements accepted (authenticated by their tag).
+    quint64 unsignedManagementRequests = 0;
+    quint64 unsignedManagementAcks = 0;
 };
 
 class EnginePrivate;
@@ -176,6 +182,17 @@ public:
     /// budget with a key it may have dropped, until a frame from the node verifies.
     void holdSigning(quint8 node);
     bool isSigningHeld(quint8 node) const;
+    /// Whether a node that presents @p libraryVersion (its S_ARDUINO_NODE presentation) takes
+    /// management requests without a legacy signature: Warden firmware presents "2.3.2+w1"
+    /// (semver build metadata "w<N>", N >= 1; firmware/docs/management-channel.md section 11).
+    static bool takesUnsignedManagement(QStringView libraryVersion);
+    /// The library version @p node presented in an earlier run, as the inventory recorded it:
+    /// a restart restores from it whether management requests go to the node unsigned (no
+    /// nonce round trip) or signed per fragment (stock nodes, older Warden firmware). The
+    /// node's next presentation replaces it.
+    void setNodeLibraryVersion(quint8 node, QStringView libraryVersion);
+    /// True when management requests (C_STREAM 0x57) go to @p node unsigned.
+    bool sendsUnsignedManagement(quint8 node) const;
     /// Evidence that @p node verified a signed frame of the gateway: an authenticated
     /// management acknowledgement (JobRunner calls it). The node's own count of nonce requests
     /// is 0 then (spec 4.10), and so is the gateway's budget count for it. A nonce response is

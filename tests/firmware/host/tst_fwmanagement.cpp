@@ -26,6 +26,7 @@ using WardenTest::SimNode;
 using WardenTest::TestGateway;
 
 Q_DECLARE_METATYPE(ManagementOperation)
+Q_DECLARE_METATYPE(Verdict)
 
 namespace {
 
@@ -266,6 +267,7 @@ struct Answer
     QByteArray digest;
     uint32_t lastAccepted = 0;
     int ackFrames = 0;
+    Verdict ackVerdict = Verdict::NoKey; ///< the gateway's verdict on the last ack frame
 };
 
 /// One gateway, one bus, nodes with a management handler each, one clock; core's side of the
@@ -322,15 +324,20 @@ public:
     }
 
     /// Sends the built request to @p node through the gateway (signed per fragment when the
-    /// node requires signatures) and waits for an acknowledgement that core can open.
+    /// node requires signatures, unless sendUnsigned: as Warden's gateway sends them) and
+    /// waits for an acknowledgement that core can open.
     Answer exchange(ManagementRequestBuilder &builder, const ManagementKeys &keys,
                     uint8_t operation, uint32_t counter, uint8_t node = kNodeId,
                     uint32_t waitMs = 3000)
     {
         acks.clear();
         Message frame;
-        for (size_t i = 0; builder.frame(i, frame, kGatewayAddress, node); ++i)
-            gw.send(frame);
+        for (size_t i = 0; builder.frame(i, frame, kGatewayAddress, node); ++i) {
+            if (sendUnsigned)
+                gw.transmitRaw(node, frame);
+            else
+                gw.send(frame);
+        }
         ManagementAckReceiver receiver(sha);
         Answer answer;
         size_t fed = 0;
@@ -339,6 +346,7 @@ public:
                 if (acks[fed].message.sender() != node)
                     continue;
                 ++answer.ackFrames;
+                answer.ackVerdict = acks[fed].verdict;
                 if (receiver.feed(acks[fed].message, clock.millis())
                     == ManagementStatus::Assembled) {
                     answer.status = receiver.open(keys, operation, counter);
@@ -402,6 +410,7 @@ public:
     std::vector<std::unique_ptr<SimNode>> nodes;
     std::vector<std::unique_ptr<ManagementChannelHandler>> handlers;
     std::vector<TestGateway::Received> acks;
+    bool sendUnsigned = false;
 };
 
 } // namespace
@@ -423,6 +432,11 @@ private slots:
     void staleAndRepeatedCounters();
     void forgedRequestChangesNothing();
     void requestForAnotherNodeRefused();
+    void unsignedRequestsFromWardenGateway();
+    void unsignedForgedRequestChangesNothing();
+    void unsignedRequestsAndTheNodeLock();
+    void unsignedRequestToNodeWithoutSignatures_data();
+    void unsignedRequestToNodeWithoutSignatures();
     void powerCutDuringEveryOperation_data();
     void powerCutDuringEveryOperation();
 };
@@ -957,6 +971,170 @@ void tst_FwManagement::requestForAnotherNodeRefused()
     QCOMPARE(status, ManagementStatus::Assembled);
     QCOMPARE(receiver.open(keysB, op, 5), ManagementStatus::Complete);
     QCOMPARE(receiver.result(), ManagementResult::BadTag);
+}
+
+void tst_FwManagement::unsignedRequestsFromWardenGateway()
+{
+    // Section 11: a node that requires signatures takes management requests without a legacy
+    // signature (they authenticate themselves by their tag) and answers them unsigned, so that
+    // Warden's gateway needs no nonce round trip either way. A signed request (a stock
+    // gateway) still gets a signed answer, and nothing else is taken unsigned.
+    Net net;
+    SimNode &n = net.add(baseState());
+    net.boot(0);
+    QVERIFY(net.join(n));
+    const NodeCounters before = n.node().counters();
+    const uint16_t notSignedBefore = n.node().verdictCount(Verdict::NotSigned);
+
+    net.sendUnsigned = true;
+    const Answer added = net.request(ManagementOperation::AddWhitelistEntry, 5);
+    QCOMPARE(added.status, ManagementStatus::Complete);
+    QCOMPARE(added.result, ManagementResult::Applied);
+    QCOMPARE(added.ackVerdict, Verdict::NotSigned); // sent unsigned: no nonce asked for
+    const WardenState expected
+            = expectedAfter(baseState(), ManagementOperation::AddWhitelistEntry, 5);
+    QVERIFY(sameState(storedState(n.eeprom), expected));
+    // No nonce either way: none issued by the node, none asked of the gateway.
+    QCOMPARE(n.node().counters().noncesIssued, before.noncesIssued);
+    QCOMPARE(n.node().counters().signedSent, before.signedSent);
+    QCOMPARE(n.node().verdictCount(Verdict::NotSigned), notSignedBefore);
+    // A request whose answer (the digest) takes 3 frames, unsigned both ways.
+    const Answer digest = net.request(ManagementOperation::ReadConfigDigest, 6);
+    QCOMPARE(digest.result, ManagementResult::Applied);
+    QCOMPARE(digest.ackFrames, 3);
+    QCOMPARE(digest.ackVerdict, Verdict::NotSigned);
+    QCOMPARE(digest.digest, predictedDigest(storedState(n.eeprom)));
+
+    // The same node through a legacy-signing gateway: signed request, signed answer.
+    net.sendUnsigned = false;
+    const Answer signedAnswer = net.request(ManagementOperation::RemoveWhitelistEntry, 7);
+    QCOMPARE(signedAnswer.result, ManagementResult::Applied);
+    QCOMPARE(signedAnswer.ackVerdict, Verdict::Verified);
+
+    // Still refused unsigned: an application frame, a management request for a child sensor,
+    // one that asks for an echo, and the acknowledgement type.
+    const size_t delivered = n.delivered.size();
+    Message set;
+    set.setHeader(kGatewayAddress, kNodeId, Command::Set, uint8_t(Value::Status), 1);
+    set.setByte(1);
+    const ManagementKeys keys = channelKeys(kMgmtKey);
+    ManagementRequestBuilder builder(net.sha);
+    QCOMPARE(builder.beginReadConfigDigest(keys, 8), ManagementBuildError::None);
+    Message frame;
+    QVERIFY(builder.frame(0, frame, kGatewayAddress, kNodeId));
+    Message child = frame;
+    child.setSensor(3);
+    Message echo = frame;
+    echo.setRequestEcho(true);
+    Message ackType = frame;
+    ackType.setType(kManagementAckType);
+    const uint16_t refusedBefore = n.node().verdictCount(Verdict::NotSigned);
+    for (const Message &m : {set, child, echo, ackType})
+        net.gw.transmitRaw(kNodeId, m);
+    net.run(100);
+    QCOMPARE(n.node().verdictCount(Verdict::NotSigned), uint16_t(refusedBefore + 4));
+    QCOMPARE(n.delivered.size(), delivered);
+    QCOMPARE(storedState(n.eeprom).managementCounter, 7u);
+    QCOMPARE(n.node().state(), NodeState::Ready);
+}
+
+void tst_FwManagement::unsignedForgedRequestChangesNothing()
+{
+    // Taken unsigned does not mean believed: a request under another K_mgmt, or a tampered
+    // fragment, is bad-tag exactly as when it comes signed, and nothing changes.
+    Net net;
+    SimNode &n = net.add(baseState());
+    net.boot(0);
+    QVERIFY(net.join(n));
+    net.sendUnsigned = true;
+    const WardenState before = storedState(n.eeprom);
+    const Answer forged = net.request(ManagementOperation::SetLinkKey, 100, kWrongMgmtKey);
+    QCOMPARE(forged.status, ManagementStatus::BadTag);
+    QCOMPARE(forged.ackVerdict, Verdict::NotSigned);
+    QCOMPARE(net.handlers[0]->badTags(), uint16_t(1));
+    QVERIFY(sameState(storedState(n.eeprom), before));
+
+    const ManagementKeys right = channelKeys(kMgmtKey);
+    ManagementRequestBuilder real(net.sha);
+    QCOMPARE(real.beginSetLinkKey(right, 5, u8(kNewLinkKey)), ManagementBuildError::None);
+    for (size_t i = 0; i < 3; ++i) {
+        Message frame;
+        QVERIFY(real.frame(i, frame, kGatewayAddress, kNodeId));
+        if (i == 1) {
+            uint8_t payload[kManagementFramePayloadSize];
+            std::memcpy(payload, frame.payload(), frame.payloadLength());
+            payload[7] ^= 0x80;
+            frame.setPayload(PayloadType::Custom, payload, frame.payloadLength());
+        }
+        net.gw.transmitRaw(kNodeId, frame);
+    }
+    net.run(1000);
+    QCOMPARE(net.handlers[0]->badTags(), uint16_t(2));
+    QVERIFY(sameState(storedState(n.eeprom), before));
+    // The node still verifies with its old link key.
+    QCOMPARE(net.deliverSigned(n, WardenTest::kTestKey, nullptr), Verdict::Verified);
+}
+
+void tst_FwManagement::unsignedRequestsAndTheNodeLock()
+{
+    // Spec 4.10: the node locks at its 5th nonce request without a verified frame between,
+    // and after 5 failed verifications. Unsigned management requests, authentic or forged,
+    // neither feed those counts (6 of them, more than either budget) nor reset them (a
+    // captured request, replayed, must not keep a node from locking): the node still locks
+    // at the 5th nonce request.
+    Net net;
+    SimNode &n = net.add(baseState());
+    net.boot(0);
+    QVERIFY(net.join(n));
+    net.sendUnsigned = true;
+    const uint8_t lockByte = n.eeprom.read(LegacyEeprom::kNodeLock);
+    for (int i = 0; i < 4; ++i) {
+        net.gw.requestNonce(kNodeId);
+        net.run(20);
+    }
+    QCOMPARE(n.node().state(), NodeState::Ready);
+    for (uint32_t counter = 5; counter < 8; ++counter) {
+        QCOMPARE(net.request(ManagementOperation::ReadConfigDigest, counter).result,
+                 ManagementResult::Applied);
+        // Bad-tag: answered once per 10 s at most, counted every time.
+        net.request(ManagementOperation::SetLinkKey, counter + 100, kWrongMgmtKey);
+    }
+    QCOMPARE(net.handlers[0]->badTags(), uint16_t(3));
+    QCOMPARE(n.eeprom.read(LegacyEeprom::kNodeLock), lockByte);
+    QCOMPARE(n.node().state(), NodeState::Ready);
+    net.gw.requestNonce(kNodeId);
+    net.run(20);
+    QCOMPARE(n.node().state(), NodeState::Locked);
+    QCOMPARE(n.node().lockReason(), LockReason::NonceRequests);
+}
+
+void tst_FwManagement::unsignedRequestToNodeWithoutSignatures_data()
+{
+    QTest::addColumn<bool>("gatewayRequiresSignatures");
+    QTest::addColumn<Verdict>("ackVerdict");
+    // A node that requires no signatures gets every request unsigned, from any gateway, so an
+    // unsigned request tells it nothing: it signs its answer where the gateway asks for it.
+    QTest::newRow("gateway requires signatures") << true << Verdict::Verified;
+    QTest::newRow("gateway requires none") << false << Verdict::Exempt;
+}
+
+void tst_FwManagement::unsignedRequestToNodeWithoutSignatures()
+{
+    QFETCH(bool, gatewayRequiresSignatures);
+    QFETCH(Verdict, ackVerdict);
+    Net net;
+    net.config.requireSignatures = false;
+    net.gw.setRequireSignatures(gatewayRequiresSignatures);
+    SimNode &n = net.add(baseState(0));
+    net.boot(0);
+    QVERIFY(net.join(n));
+    net.sendUnsigned = true;
+    const Answer answer = net.request(ManagementOperation::AddWhitelistEntry, 5);
+    QCOMPARE(answer.status, ManagementStatus::Complete);
+    QCOMPARE(answer.result, ManagementResult::Applied);
+    QCOMPARE(answer.ackVerdict, ackVerdict);
+    QVERIFY(sameState(storedState(n.eeprom),
+                      expectedAfter(baseState(0), ManagementOperation::AddWhitelistEntry, 5)));
 }
 
 void tst_FwManagement::powerCutDuringEveryOperation_data()
