@@ -1,6 +1,7 @@
 #include <warden/engine.h>
 #include <warden/inventory.h>
 #include <warden/jobs.h>
+#include <warden/securityservice.h>
 #include <warden/securityworkflows.h>
 
 #include "../security/exposure.h"
@@ -751,6 +752,36 @@ Result<ReadmissionReport> SecurityWorkflows::readmitNode(quint8 node,
     if (report)
         d->migrations.erase(node);
     return report;
+}
+
+Result<NodeReloadSummary> SecurityWorkflows::reloadNode(quint8 node)
+{
+    Result<NodeReloadSummary> reloaded
+            = SecurityService::restoreNode(*d->engine, *d->inventory, *d->keys, node);
+    if (!reloaded || reloaded->revoked)
+        return reloaded;
+    // A migration in flight stays in flight: migrations start from the shared key, so the
+    // node is a shared-key node whose new key (already in the store) is the candidate, and
+    // its frames verify under either key until it proves it switched.
+    const auto m = d->migrations.find(node);
+    if (m != d->migrations.end()
+        && (m->second.progress.step == MigrationStep::KeyStored
+            || m->second.progress.step == MigrationStep::Delivering)) {
+        if (const auto key = Internal::workflowLinkKey(*d->keys, node);
+            key && key->fingerprint() == m->second.progress.keyFingerprint) {
+            d->engine->clearNodeKey(node);
+            if (d->engine->setNodeKeyCandidate(node, *key)) {
+                reloaded->migrationInFlight = true;
+                reloaded->linkKeyFingerprint.clear();
+            }
+        } else {
+            reloaded->problems << u"the link key migration of node %1 (%2) no longer matches the "
+                                  "key store"_s.arg(node)
+                                          .arg(m->second.progress.keyFingerprint);
+        }
+    }
+    qCInfo(lcWorkflows).noquote() << "engine reloaded:" << reloaded->text();
+    return reloaded;
 }
 
 Result<QList<quint8>> SecurityWorkflows::migrateToNodeKeys(const QList<quint8> &nodes,

@@ -5,6 +5,7 @@
 // engine verifies exactly what it verified before (the link-key node, the shared-key nodes on
 // the new epoch, signed sends to them) and still refuses the revoked node. A second run
 // destroys the daemon in the middle of a rotation: the fresh service resumes and completes it.
+#include "engine/readmission_p.h"
 #include "rotationharness.h"
 
 #include <warden/securityworkflows.h>
@@ -63,6 +64,33 @@ QString verdictText(const std::optional<FrameVerdict> &v)
     return v ? QString::fromLatin1(frameVerdictName(*v)) : u"none"_s;
 }
 
+Serial serialFrom(const QByteArray &bytes)
+{
+    Serial s {};
+    std::copy(bytes.cbegin(), bytes.cend(), s.begin());
+    return s;
+}
+
+/// Re-personalizes the simulated node @p id "over USB" as the station would: a new serial and,
+/// when given, a link key of its own (it then signs with it).
+void usbPersonalize(SimNetwork &net, quint8 id, const QByteArray &serial,
+                    const QByteArray &linkKey = {})
+{
+    auto &n = net.node(id);
+    Fw::WardenStore store(*n.eeprom, Signer::hostSha256());
+    store.load();
+    Fw::WardenState s;
+    store.read(s);
+    std::memcpy(s.serial, serial.constData(), 9);
+    if (!linkKey.isEmpty()) {
+        s.flags |= Fw::SlotFlag::kLinkKey;
+        std::memcpy(s.key(Fw::KeySlot::Link), linkKey.constData(), 32);
+    }
+    if (store.commit(s) != Fw::StoreStatus::Ok)
+        qFatal("node %d not re-personalized", id);
+    n.node->reloadSecurity();
+}
+
 } // namespace
 
 class tst_SecurityService : public QObject
@@ -75,6 +103,9 @@ private slots:
     void planAndReportSurviveRestart();
     void cancelledRotationLeavesPlanPending();
     void refusals();
+    void personalizedWhileRunning();
+    void readmittedOfflineWhileRunning();
+    void reloadRefusals();
     void epochStates_data();
     void epochStates();
 };
@@ -342,6 +373,138 @@ void tst_SecurityService::refusals()
     const auto refused = incomplete.start();
     QVERIFY(!refused);
     QVERIFY(refused.error().message().contains(u"inventory"_s));
+}
+
+void tst_SecurityService::personalizedWhileRunning()
+{
+    // Node 6 is personalized with a link key of its own while the service runs (the station's
+    // records: key store saved, inventory written): the engine verifies its next signed frame,
+    // and signs to it with its key, without a restart.
+    QTemporaryDir dir;
+    SimNetwork net(specs(3), kOldKey, kPolicy, 81);
+    ServiceDaemon d(net, dir.path(), true);
+    QVERIFY(d.service->start());
+    QVERIFY(joinAll(d));
+
+    const QByteArray link = filled(0x66);
+    const QByteArray serial = QByteArray::fromHex("5E00000000000006AA");
+    SimNodeSpec spec;
+    spec.id = 6;
+    net.addNode(spec, kOldKey, kPolicy, 81006, true);
+    usbPersonalize(net, 6, serial, link);
+    KeyStore &store = *d.files.store;
+    QVERIFY(store.setSerial(6, serialFrom(serial)));
+    QVERIFY(store.setLinkKey(6, secretOf(link)));
+    QVERIFY(store.setManagementKey(6, secretOf(managementKeyOf(6))));
+    QVERIFY(store.save());
+    NodeSecurity security;
+    security.serialHex = QString::fromLatin1(serial.toHex());
+    security.linkKeyFingerprint = secretOf(link).fingerprint();
+    security.managementKeyFingerprint = secretOf(managementKeyOf(6)).fingerprint();
+    QVERIFY(d.files.inventory->setNodeSecurity(6, security));
+    QVERIFY(d.files.inventory->flush());
+    QVERIFY(d.runUntil(30000, [&] { return net.allReady(); }));
+
+    // What the engine knew before: not this key.
+    QVERIFY(verdictText(nodeToGateway(d, 6)) != u"verified"_s);
+
+    const auto reloaded = d.service->reloadNode(6);
+    QVERIFY2(reloaded, reloaded ? "" : qPrintable(reloaded.error().message()));
+    qInfo().noquote() << reloaded->text();
+    QCOMPARE(reloaded->node, quint8(6));
+    QVERIFY(!reloaded->revoked && !reloaded->readmitted);
+    QVERIFY(reloaded->serial);
+    QCOMPARE(reloaded->linkKeyFingerprint, security.linkKeyFingerprint);
+    QVERIFY2(reloaded->problems.isEmpty(), qPrintable(reloaded->problems.join(u"; ")));
+    QVERIFY(!reloaded->text().contains(QString::fromLatin1(link.toHex())));
+    d.run(1000);
+    QCOMPARE(verdictText(nodeToGateway(d, 6)), u"verified"_s);
+    // The station's real order: the engine is given node 7 before the node, off the USB cable,
+    // boots and presents itself (node 6 booted first: the gateway's signed frames to it failed
+    // and locked it, which is why a node must not be on the air before the engine knows it).
+    const QByteArray link7 = filled(0x77);
+    const QByteArray serial7 = QByteArray::fromHex("5E00000000000007AA");
+    QVERIFY(store.setSerial(7, serialFrom(serial7)));
+    QVERIFY(store.setLinkKey(7, secretOf(link7)));
+    QVERIFY(store.save());
+    security.serialHex = QString::fromLatin1(serial7.toHex());
+    security.linkKeyFingerprint = secretOf(link7).fingerprint();
+    security.managementKeyFingerprint.clear();
+    QVERIFY(d.files.inventory->setNodeSecurity(7, security));
+    QVERIFY(d.service->reloadNode(7));
+    spec.id = 7;
+    net.addNode(spec, kOldKey, kPolicy, 81007, true);
+    usbPersonalize(net, 7, serial7, link7);
+    net.node(7).node->begin(); // at once: the boot with what the "USB" wrote
+    QVERIFY(d.runUntil(30000, [&] { return net.allReady(); }));
+    d.run(500);
+    QCOMPARE(verdictText(nodeToGateway(d, 7)), u"verified"_s);
+    QVERIFY(gatewayToNode(d, 7));
+    // The others are untouched.
+    QCOMPARE(verdictText(nodeToGateway(d, 1)), u"verified"_s);
+}
+
+void tst_SecurityService::readmittedOfflineWhileRunning()
+{
+    // Node 3 revoked by the running service; re-personalized and readmitted on the files alone
+    // (the station without a facade, as `wardenctl personalize --readmit` does): the running
+    // engine still drops it until reloadNode(), then verifies its next frame.
+    QTemporaryDir dir;
+    SimNetwork net(specs(3), kOldKey, kPolicy, 83);
+    ServiceDaemon d(net, dir.path(), true);
+    QVERIFY(d.service->start());
+    QVERIFY(joinAll(d));
+    QVERIFY(d.service->workflows()->revokeNode(3, u"lost"_s, u"test"_s));
+    QCOMPARE(verdictText(nodeToGateway(d, 3)), u"revoked-sender"_s);
+
+    const QByteArray serial = QByteArray::fromHex("5E000000000000F303");
+    usbPersonalize(net, 3, serial);
+    NodePersonalization record;
+    record.serial = serialFrom(serial);
+    const auto readmitted = Internal::readmitRecorded(nullptr, *d.files.inventory, *d.files.store,
+                                                      3, record, u"test"_s, u"found"_s);
+    QVERIFY2(readmitted, readmitted ? "" : qPrintable(readmitted.error().message()));
+    QVERIFY(d.engine->isRevoked(3)); // the files say readmitted, the engine does not know
+    d.run(500);
+    QCOMPARE(verdictText(nodeToGateway(d, 3)), u"revoked-sender"_s);
+
+    const auto reloaded = d.service->reloadNode(3);
+    QVERIFY2(reloaded, reloaded ? "" : qPrintable(reloaded.error().message()));
+    QVERIFY(reloaded->readmitted);
+    QVERIFY(reloaded->serial);
+    QVERIFY(!d.engine->isRevoked(3));
+    d.run(1000);
+    QCOMPARE(verdictText(nodeToGateway(d, 3)), u"verified"_s);
+
+    // Reloading a node revoked in the inventory blocks it in an engine that forgot it.
+    QVERIFY(d.service->workflows()->revokeNode(3, u"lost again"_s, u"test"_s));
+    d.engine->readmit(3); // an engine out of date
+    const auto blocked = d.service->reloadNode(3);
+    QVERIFY(blocked && blocked->revoked);
+    QVERIFY(d.engine->isRevoked(3));
+}
+
+void tst_SecurityService::reloadRefusals()
+{
+    QTemporaryDir dir;
+    SimNetwork net(specs(2), kOldKey, kPolicy, 85);
+    ServiceDaemon d(net, dir.path(), true);
+    const auto early = d.service->reloadNode(1);
+    QVERIFY(!early);
+    QVERIFY(early.error().message().contains(u"not started"_s));
+    QVERIFY(d.service->start());
+    for (const int id : {0, 255, 77}) {
+        const auto refused = d.service->reloadNode(quint8(id));
+        QVERIFY(!refused);
+        QVERIFY2(refused.error().message().contains(u"node %1"_s.arg(id)),
+                 qPrintable(refused.error().message()));
+    }
+    // The static form on a bare engine: what a restart gives node 2.
+    Engine engine(EngineOptions {});
+    const auto bare = SecurityService::restoreNode(engine, *d.files.inventory, *d.files.store, 2);
+    QVERIFY2(bare, bare ? "" : qPrintable(bare.error().message()));
+    QVERIFY(bare->serial);
+    QVERIFY(bare->linkKeyFingerprint.isEmpty());
 }
 
 void tst_SecurityService::epochStates_data()

@@ -190,6 +190,10 @@ int runPersonalize(Cli &cli, const QCommandLineParser &parser, const QStringList
         cli.line(QStringLiteral("Readmitted: the revocation of node %1 is lifted (audit entry %2).")
                          .arg(report->nodeId)
                          .arg(report->readmissionAuditId));
+    // wardenctl works on the files alone, and a running wardend reads its key store only when
+    // it starts (it holds the store open in memory): say so rather than let it look instant.
+    cli.line(QStringLiteral("A wardend that is running now takes this node at its next start "
+                            "(restart it): it reads the key store only when it starts."));
     return kExitOk;
 }
 
