@@ -474,8 +474,10 @@ Result<RotationPlanInput> SecurityWorkflows::rotationFromRevocation(quint8 node,
                                                                     const QString &why) const
 {
     const auto plans = pendingRotationPlans();
-    if (!plans)
-        return tl::unexpected(plans.error());
+    if (!plans) // not "no plan": the plan may well be there
+        return fail(plans.error().code(),
+                    u"the rotation plans of the revocations cannot be read from the inventory: "_s
+                            + plans.error().message());
     const PendingRotationPlan *found = nullptr;
     for (const PendingRotationPlan &p : *plans)
         if (p.node == node)

@@ -248,6 +248,12 @@ MethodResult rotationStart(State &s, const QJsonObject &p, const QString &caller
             return invalidParams(u"params.fromRevocation takes the revocation's plan: "
                                  "overTheAir, usb and newEpoch are not allowed with it"_s);
         const quint8 node = quint8(**from);
+        // A plan that cannot be read is not a plan that is not there: no "give oldEpoch" then.
+        if (const auto readable = s.service->workflows()->pendingRotationPlans(); !readable)
+            return apiError(Codes::Unavailable,
+                            u"the rotation plans of the revocations cannot be read from the "
+                            "inventory: "_s
+                                    + readable.error().message());
         const Result<RotationPlanInput> stored
                 = s.service->workflows()->rotationFromRevocation(node, caller, *reason);
         if (!stored)

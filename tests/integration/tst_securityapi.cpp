@@ -14,6 +14,8 @@
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
 #include <QtCore/QTemporaryDir>
+#include <QtSql/QSqlDatabase>
+#include <QtSql/QSqlQuery>
 #include <QtTest/QTest>
 #include <QtWebSockets/QWebSocket>
 
@@ -132,6 +134,7 @@ private slots:
     void namedParams_data();
     void namedParams();
     void planAndReportAfterRestart();
+    void planReadErrorIsNotNoPlan();
     void cleanupTestCase();
 
 private:
@@ -495,6 +498,44 @@ void tst_SecurityApi::planAndReportAfterRestart()
     QVERIFY(stored.value(u"exportText"_s).toString().startsWith(u"Key rotation %1"_s.arg(id)));
     QVERIFY(noKeyMaterial(stored));
     QVERIFY(noKeyMaterial(status));
+}
+
+void tst_SecurityApi::planReadErrorIsNotNoPlan()
+{
+    // The inventory's plan table cannot be read (dropped behind the daemon's back: storage
+    // damage): starting from the revocation's plan is an error that names the read failure,
+    // not "no plan, give oldEpoch".
+    QTemporaryDir dir;
+    SimNetwork net(specs(3), kOldKey, kPolicy, 89);
+    Rig rig(net, dir.path());
+    QVERIFY(rig.result(u"revoke"_s, {{u"node"_s, 3}, {u"reason"_s, u"stolen"_s}})
+                    .value(u"rotation"_s)
+                    .toObject()
+                    .value(u"needed"_s)
+                    .toBool());
+    QVERIFY(rig.daemon.files.inventory->flush());
+    {
+        auto raw = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"damage"_s);
+        raw.setDatabaseName(rig.daemon.files.inventory->path());
+        QVERIFY(raw.open());
+        QSqlQuery drop(raw);
+        QVERIFY(drop.exec(u"DROP TABLE revocation_plans"_s));
+        raw.close();
+    }
+    QSqlDatabase::removeDatabase(u"damage"_s);
+
+    const auto input = rig.daemon.service->workflows()->rotationFromRevocation(3, u"test"_s, {});
+    QVERIFY(!input);
+    QVERIFY2(input.error().message().contains(u"cannot be read from the inventory"_s),
+             qPrintable(input.error().message()));
+    const QJsonObject error = rig.call(u"rotation.start"_s, {{u"fromRevocation"_s, 3}})
+                                      .value(u"error"_s)
+                                      .toObject();
+    QCOMPARE(error.value(u"code"_s).toString(), u"unavailable"_s);
+    const QString message = error.value(u"message"_s).toString();
+    QVERIFY2(message.contains(u"cannot be read from the inventory"_s), qPrintable(message));
+    QVERIFY2(!message.contains(u"oldEpoch"_s), qPrintable(message));
+    QVERIFY(!rig.daemon.service->rotation()->status()); // nothing started
 }
 
 void tst_SecurityApi::cleanupTestCase()
