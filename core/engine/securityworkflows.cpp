@@ -1,6 +1,7 @@
 #include <warden/engine.h>
 #include <warden/inventory.h>
 #include <warden/jobs.h>
+#include <warden/keystore.h>
 #include <warden/securityservice.h>
 #include <warden/securityworkflows.h>
 
@@ -489,8 +490,51 @@ Result<RotationPlanInput> SecurityWorkflows::rotationFromRevocation(quint8 node,
                 u"(never revoked, nothing shared was burnt, or a rotation covers it)"_s.arg(node));
     RotationPlanInput input;
     input.oldEpoch = quint16(found->plan.burntEpoch);
-    input.overTheAir = found->plan.overTheAir;
-    input.usb = found->plan.usb;
+    // The plan names the epoch that was active when the node was revoked. The rule, from the
+    // security model's "assess which keys the lost node held": the lost node may hold every
+    // network key that existed before its revocation, for a rotation under way delivers the
+    // pending key to nodes before it becomes active (the node may have had it before it was
+    // lost). A pending plan is not covered by a rotation started after the revocation, so if
+    // the burnt epoch is no longer the active one, a rotation begun BEFORE the revocation
+    // moved the network on since. Then:
+    //  - the active key was generated before the revocation: the node may hold it too, the
+    //    plan follows the active epoch (rotate away from it);
+    //  - it was generated after the revocation (the node was blocked and its management key
+    //    deleted by then: nothing can have reached it): nothing the node held is accepted any
+    //    more, there is nothing left to rotate and that is said.
+    // A burnt epoch that is still active (the usual case) is taken as it is.
+    std::optional<NetworkKeyInfo> active;
+    for (const NetworkKeyInfo &info : d->keys->networkKeys())
+        if (info.state == NetworkKeyState::Active && (!active || info.epoch > active->epoch))
+            active = info;
+    if (active && active->epoch > found->plan.burntEpoch) {
+        const qint64 generatedMs = active->created.toMSecsSinceEpoch();
+        if (generatedMs > found->createdMs)
+            return fail(ErrorCode::Refused,
+                        u"the rotation plan of revocation %1 (node %2) is already carried out: "
+                        "epoch %3 is no longer active and the active epoch %4 was generated after "
+                        "the revocation, so nothing node %2 held is accepted any more"_s
+                                .arg(found->revocationId)
+                                .arg(node)
+                                .arg(found->plan.burntEpoch)
+                                .arg(active->epoch));
+        qCInfo(lcWorkflows).noquote()
+                << "the plan of revocation" << found->revocationId << "burnt epoch"
+                << found->plan.burntEpoch << "which a rotation begun before it has replaced by"
+                << active->epoch << "(generated before the revocation): rotating away from"
+                << active->epoch;
+        input.oldEpoch = quint16(active->epoch);
+    }
+    // Nodes revoked since the plan was made are not re-keyed.
+    const auto inForce = [this](const QList<quint8> &nodes) {
+        QList<quint8> out;
+        for (const quint8 n : nodes)
+            if (!d->engine->isRevoked(n))
+                out << n;
+        return out;
+    };
+    input.overTheAir = inForce(found->plan.overTheAir);
+    input.usb = inForce(found->plan.usb);
     input.who = who;
     input.why = why.isEmpty() ? u"revocation %1 of node %2"_s.arg(found->revocationId).arg(node)
                               : why;

@@ -106,6 +106,7 @@ private slots:
     void personalizedWhileRunning();
     void readmittedOfflineWhileRunning();
     void reloadRefusals();
+    void revokedMidRotationPlanFollows();
     void epochStates_data();
     void epochStates();
 };
@@ -505,6 +506,71 @@ void tst_SecurityService::reloadRefusals()
     QVERIFY2(bare, bare ? "" : qPrintable(bare.error().message()));
     QVERIFY(bare->serial);
     QVERIFY(bare->linkKeyFingerprint.isEmpty());
+}
+
+void tst_SecurityService::revokedMidRotationPlanFollows()
+{
+    // Node 3 is lost while a rotation 1 -> 2 is under way, after it got the pending key: its
+    // revocation's plan says epoch 1 is burnt, but the rotation completes (node 3 excluded)
+    // and epoch 1 is retired. Starting from the plan then rotates away from epoch 2, which
+    // node 3 held too, instead of being refused for an epoch that is no longer active.
+    QTemporaryDir dir;
+    SimNetwork net(specs(4), kOldKey, kPolicy, 91);
+    ServiceDaemon d(net, dir.path(), true);
+    QVERIFY(d.service->start());
+    QVERIFY(joinAll(d));
+    RotationPlanInput first;
+    first.oldEpoch = 1;
+    first.overTheAir = {1, 2, 3, 4};
+    first.who = u"test"_s;
+    first.why = u"scheduled"_s;
+    QVERIFY(d.service->rotation()->start(first));
+    const auto stateOf = [&](quint8 node) {
+        const auto s = d.service->rotation()->status();
+        for (const NodeRotationStatus &n : s->nodes)
+            if (n.node == node)
+                return n.state;
+        return NodeRotationState::Pending;
+    };
+    QVERIFY(d.runUntil(60000, [&] {
+        const NodeRotationState s = stateOf(3);
+        return s == NodeRotationState::Delivered || s == NodeRotationState::Activating
+               || s == NodeRotationState::Activated;
+    }));
+    QCOMPARE(net.stored(3).activeEpoch == 2 || net.stored(3).flags & Fw::SlotFlag::kPendingKey,
+             true); // node 3 holds the key of epoch 2
+
+    const auto report = d.service->workflows()->revokeNode(3, u"stolen"_s, u"test"_s);
+    QVERIFY2(report, report ? "" : qPrintable(report.error().message()));
+    QVERIFY(report->rotation.needed);
+    QCOMPARE(report->rotation.burntEpoch, 1u); // what was active when it was revoked
+    if (stateOf(3) != NodeRotationState::Activated)
+        QVERIFY(d.service->rotation()->exclude(3, u"test"_s, u"revoked"_s));
+    QVERIFY(d.runUntil(200000, [&] {
+        const auto s = d.service->rotation()->status();
+        return s && s->step == RotationStep::Completed;
+    }));
+    QCOMPARE(d.engine->activeEpoch(), std::optional<quint32>(2));
+    // The rotation began before the revocation: it does not cover the plan.
+    QCOMPARE(d.service->workflows()->pendingRotationPlans()->size(), 1);
+
+    const auto input = d.service->workflows()->rotationFromRevocation(3, u"test"_s, {});
+    QVERIFY2(input, input ? "" : qPrintable(input.error().message()));
+    QCOMPARE(input->oldEpoch, quint16(2));
+    QVERIFY(!input->overTheAir.contains(3));
+    const auto second = d.service->rotation()->start(*input);
+    QVERIFY2(second, second ? "" : qPrintable(second.error().message()));
+    QCOMPARE(d.service->workflows()->pendingRotationPlans()->size(), 0); // covered now
+    QVERIFY(d.runUntil(200000, [&] {
+        const auto s = d.service->rotation()->status();
+        return s && s->step == RotationStep::Completed;
+    }));
+    QCOMPARE(d.engine->activeEpoch(), std::optional<quint32>(3));
+    for (const quint8 id : {1, 2, 4}) {
+        QCOMPARE(net.stored(id).activeEpoch, quint16(3));
+        QCOMPARE(verdictText(nodeToGateway(d, id)), u"verified"_s);
+    }
+    QCOMPARE(verdictText(nodeToGateway(d, 3)), u"revoked-sender"_s);
 }
 
 void tst_SecurityService::epochStates_data()

@@ -202,7 +202,12 @@ public:
     [[nodiscard]] Result<QList<PendingRotationPlan>> rotationPlans() const;
     /// KeyRotation::start()'s input from the pending plan of @p node's newest revocation: the
     /// burnt epoch and the nodes over the air and by USB. Refused when @p node has no pending
-    /// plan (never revoked, nothing shared burnt, or a rotation covers it already).
+    /// plan (never revoked, nothing shared burnt, or a rotation covers it already). The plan
+    /// is re-assessed against the key store's active epoch: when a rotation begun before the
+    /// revocation has replaced the burnt epoch since, the input rotates away from the active
+    /// epoch if its key existed before the revocation (the node may have got it), and is
+    /// refused as already carried out if it was generated after. Nodes revoked since are left
+    /// out. An inventory read error is an error that says so (not "no plan").
     [[nodiscard]] Result<RotationPlanInput> rotationFromRevocation(quint8 node, const QString &who,
                                                                    const QString &why) const;
 
