@@ -106,6 +106,7 @@ private slots:
     void personalizedWhileRunning();
     void readmittedOfflineWhileRunning();
     void reloadRefusals();
+    void reloadKeepsMigrationInFlight();
     void revokedMidRotationPlanFollows();
     void epochStates_data();
     void epochStates();
@@ -506,6 +507,34 @@ void tst_SecurityService::reloadRefusals()
     QVERIFY2(bare, bare ? "" : qPrintable(bare.error().message()));
     QVERIFY(bare->serial);
     QVERIFY(bare->linkKeyFingerprint.isEmpty());
+}
+
+void tst_SecurityService::reloadKeepsMigrationInFlight()
+{
+    // Reloading a node whose move to a link key is under way leaves the move under way: the
+    // engine still accepts the shared key from it (and the new one), and the move completes.
+    QTemporaryDir dir;
+    SimNetwork net(specs(2), kOldKey, kPolicy, 87);
+    ServiceDaemon d(net, dir.path(), true);
+    QVERIFY(d.service->start());
+    QVERIFY(joinAll(d));
+    QVERIFY(d.service->workflows()->migrateToNodeKeys({1}, u"test"_s));
+    QCOMPARE(d.service->workflows()->migration().first().step, MigrationStep::KeyStored);
+    const auto reloaded = d.service->reloadNode(1);
+    QVERIFY2(reloaded, reloaded ? "" : qPrintable(reloaded.error().message()));
+    QVERIFY2(reloaded->problems.isEmpty(), qPrintable(reloaded->problems.join(u"; ")));
+    QVERIFY(reloaded->migrationInFlight);
+    QVERIFY(reloaded->linkKeyFingerprint.isEmpty()); // not the only key accepted yet
+    QVERIFY(d.engine->hasNodeKeyCandidate(1));
+    QVERIFY(d.runUntil(60000, [&] {
+        return d.service->workflows()->migration().first().step == MigrationStep::Switched;
+    }));
+    QCOMPARE(verdictText(nodeToGateway(d, 1)), u"verified"_s);
+    // Switched: a reload now gives the engine the link key alone.
+    const auto after = d.service->reloadNode(1);
+    QVERIFY(after && !after->migrationInFlight);
+    QCOMPARE(after->linkKeyFingerprint, d.service->workflows()->migration().first().keyFingerprint);
+    QCOMPARE(verdictText(nodeToGateway(d, 1)), u"verified"_s);
 }
 
 void tst_SecurityService::revokedMidRotationPlanFollows()
