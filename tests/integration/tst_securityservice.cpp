@@ -10,8 +10,10 @@
 
 #include <warden/securityworkflows.h>
 
+#include <QtCore/QDateTime>
 #include <QtCore/QRegularExpression>
 #include <QtCore/QTemporaryDir>
+#include <QtCore/QThread>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
@@ -108,6 +110,7 @@ private slots:
     void reloadRefusals();
     void reloadKeepsMigrationInFlight();
     void revokedMidRotationPlanFollows();
+    void revokedBeforeKeyGeneratedPlanDone();
     void epochStates_data();
     void epochStates();
 };
@@ -600,6 +603,41 @@ void tst_SecurityService::revokedMidRotationPlanFollows()
         QCOMPARE(verdictText(nodeToGateway(d, id)), u"verified"_s);
     }
     QCOMPARE(verdictText(nodeToGateway(d, 3)), u"revoked-sender"_s);
+}
+
+void tst_SecurityService::revokedBeforeKeyGeneratedPlanDone()
+{
+    // A rotation is started (assessed, its key not generated yet), node 3 is revoked at once,
+    // the key of epoch 2 is generated afterwards, with node 3 blocked and its management key
+    // gone: the plan's burnt epoch 1 is rotated away and nothing node 3 held is accepted any
+    // more; starting from the plan says so instead of rotating again.
+    QTemporaryDir dir;
+    SimNetwork net(specs(3), kOldKey, kPolicy, 93);
+    ServiceDaemon d(net, dir.path(), true);
+    QVERIFY(d.service->start());
+    QVERIFY(joinAll(d));
+    RotationPlanInput first;
+    first.oldEpoch = 1;
+    first.overTheAir = {1, 2, 3};
+    first.who = u"test"_s;
+    first.why = u"scheduled"_s;
+    QVERIFY(d.service->rotation()->start(first));
+    QCOMPARE(d.service->rotation()->status()->step, RotationStep::Assessed);
+    QVERIFY(!d.files.store->networkKeyInfo(2)); // not generated yet
+    QVERIFY(d.service->workflows()->revokeNode(3, u"stolen"_s, u"test"_s));
+    const qint64 revokedMs = d.service->workflows()->pendingRotationPlans()->first().createdMs;
+    while (QDateTime::currentMSecsSinceEpoch() <= revokedMs) // the key comes strictly later
+        QThread::msleep(1);
+    QVERIFY(d.service->rotation()->exclude(3, u"test"_s, u"revoked"_s));
+    QVERIFY(d.runUntil(200000, [&] {
+        const auto s = d.service->rotation()->status();
+        return s && s->step == RotationStep::Completed;
+    }));
+    QVERIFY(d.files.store->networkKeyInfo(2)->created.toMSecsSinceEpoch() > revokedMs);
+    const auto input = d.service->workflows()->rotationFromRevocation(3, u"test"_s, {});
+    QVERIFY(!input);
+    QVERIFY2(input.error().message().contains(u"already carried out"_s),
+             qPrintable(input.error().message()));
 }
 
 void tst_SecurityService::epochStates_data()
