@@ -298,6 +298,11 @@ Result<NodeReloadSummary> SecurityService::reloadNode(quint8 node)
     if (!d->started)
         return fail(ErrorCode::Refused,
                     u"node %1 cannot be reloaded: the security service is not started"_s.arg(node));
+    // Another program may have saved the key store since (`wardenctl personalize` on the files
+    // while this service runs): read it again first, else its new keys stay unseen here.
+    if (const Result<bool> reread = d->store->reload(); !reread)
+        return fail(reread.error().code(),
+                    u"node %1 was not reloaded: "_s.arg(node) + reread.error().message());
     return d->workflows->reloadNode(node);
 }
 

@@ -613,6 +613,36 @@ Result<void> addSecurityMethods(JsonApi &api, SecurityService *service)
                      return refused(r.error());
                  return statusJson(*state);
              }},
+            {u"node.reload"_s,
+             [state](const QJsonObject &p, const QString &caller) -> MethodResult {
+                 if (auto bad = checkNames(p, {u"node"_s}))
+                     return tl::unexpected(*bad);
+                 const auto node = integer(p, u"node"_s, 1, 254, true);
+                 if (!node)
+                     return tl::unexpected(node.error());
+                 qCInfo(lcSecurityApi).noquote() << caller << "reloads node" << **node;
+                 const auto r = state->service->reloadNode(quint8(**node));
+                 if (!r)
+                     return r.error().code() == ErrorCode::InvalidArgument
+                                    ? apiError(Codes::NotFound, r.error().message())
+                                    : refused(r.error());
+                 QJsonArray problems;
+                 for (const QString &problem : r->problems)
+                     problems.append(problem);
+                 return QJsonObject {
+                         {u"node"_s, int(r->node)},
+                         {u"revoked"_s, r->revoked},
+                         {u"readmitted"_s, r->readmitted},
+                         {u"serial"_s, r->serial},
+                         {u"linkKey"_s, r->linkKeyFingerprint.isEmpty()
+                                                ? QJsonValue(QJsonValue::Null)
+                                                : QJsonValue(r->linkKeyFingerprint)},
+                         {u"requirements"_s, r->requirements},
+                         {u"migrationInFlight"_s, r->migrationInFlight},
+                         {u"problems"_s, problems},
+                         {u"text"_s, r->text()},
+                 };
+             }},
             {u"revoke.preview"_s,
              [state](const QJsonObject &p, const QString &) -> MethodResult {
                  if (auto bad = checkNames(p, {u"node"_s}))

@@ -7,6 +7,7 @@
 // cancelled once nodes may use the new key; hostile params are refused by name and the link keeps
 // running. Here the simulated clock drives everything (fast, deterministic); the real wardend
 // with real-time nodes in another process is tst_wardendsecurity and tst_wardendkill.
+#include "engine/readmission_p.h"
 #include "rotationharness.h"
 #include "securitymethods.h"
 
@@ -135,6 +136,7 @@ private slots:
     void namedParams();
     void planAndReportAfterRestart();
     void planReadErrorIsNotNoPlan();
+    void offlineReadmitThenNodeReload();
     void cleanupTestCase();
 
 private:
@@ -536,6 +538,51 @@ void tst_SecurityApi::planReadErrorIsNotNoPlan()
     QVERIFY2(message.contains(u"cannot be read from the inventory"_s), qPrintable(message));
     QVERIFY2(!message.contains(u"oldEpoch"_s), qPrintable(message));
     QVERIFY(!rig.daemon.service->rotation()->status()); // nothing started
+}
+
+void tst_SecurityApi::offlineReadmitThenNodeReload()
+{
+    // Node 3 revoked through the API; then re-personalized and readmitted on the files by
+    // another program (its own KeyStore object on the same file, as `wardenctl personalize
+    // --readmit` does) while the daemon runs. The daemon's engine still drops it until
+    // `node.reload`, which reads the saved key store again and gives the engine the new keys.
+    QTemporaryDir dir;
+    SimNetwork net(specs(3), kOldKey, kPolicy, 95);
+    Rig rig(net, dir.path());
+    QVERIFY(rig.result(u"revoke"_s, {{u"node"_s, 3}, {u"reason"_s, u"lost"_s}})
+                    .value(u"blocked"_s)
+                    .toBool());
+    QVERIFY(rig.daemon.engine->isRevoked(3));
+
+    const auto other = openTestStore(rig.daemon.files.store->path());
+    QVERIFY(other);
+    NodePersonalization record;
+    Serial serial {};
+    serial.fill(0x33);
+    record.serial = serial;
+    const QByteArray link = filled(0x3c);
+    record.linkKey = secretOf(link);
+    record.managementKey = secretOf(filled(0x3d));
+    const auto readmitted = Internal::readmitRecorded(nullptr, *rig.daemon.files.inventory, *other,
+                                                      3, record, u"wardenctl"_s, u"back"_s);
+    QVERIFY2(readmitted, readmitted ? "" : qPrintable(readmitted.error().message()));
+    QVERIFY(rig.daemon.engine->isRevoked(3));
+    QVERIFY(!rig.daemon.files.store->linkKey(3)); // the daemon's store has not seen it
+
+    const QJsonObject r = rig.result(u"node.reload"_s, {{u"node"_s, 3}});
+    QVERIFY2(r.value(u"readmitted"_s).toBool(), QJsonDocument(r).toJson().constData());
+    QCOMPARE(r.value(u"linkKey"_s).toString(), secretOf(link).fingerprint());
+    QVERIFY(r.value(u"serial"_s).toBool());
+    QCOMPARE(r.value(u"problems"_s).toArray().size(), 0);
+    QVERIFY(noKeyMaterial(r));
+    QVERIFY(!rig.daemon.engine->isRevoked(3));
+    QCOMPARE(rig.daemon.files.store->linkKey(3)->fingerprint(), secretOf(link).fingerprint());
+    // The daemon's store saves again afterwards (it read what the other program wrote).
+    QVERIFY(rig.daemon.files.store->setManagementKey(3, secretOf(filled(0x3e))));
+    QVERIFY(rig.daemon.files.store->save());
+
+    QCOMPARE(rig.errorCode(u"node.reload"_s, {{u"node"_s, 99}}), u"not-found"_s);
+    QCOMPARE(rig.errorCode(u"node.reload"_s, {{u"node"_s, 0}}), u"invalid-params"_s);
 }
 
 void tst_SecurityApi::cleanupTestCase()

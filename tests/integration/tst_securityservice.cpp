@@ -510,6 +510,25 @@ void tst_SecurityService::reloadRefusals()
     QVERIFY2(bare, bare ? "" : qPrintable(bare.error().message()));
     QVERIFY(bare->serial);
     QVERIFY(bare->linkKeyFingerprint.isEmpty());
+
+    // KeyStore::reload() under reloadNode(): unchanged file, nothing to do; a file another
+    // program saved while this one has unsaved changes: refused, nothing changes here, and so
+    // is the reload of the node.
+    KeyStore &store = *d.files.store;
+    const auto unchanged = store.reload();
+    QVERIFY(unchanged && !*unchanged);
+    const auto other = openTestStore(store.path());
+    QVERIFY(other->setManagementKey(2, secretOf(filled(0x52))));
+    QVERIFY(other->save());
+    QVERIFY(store.setManagementKey(1, secretOf(filled(0x51)))); // unsaved here
+    const auto dirty = store.reload();
+    QVERIFY(!dirty);
+    QVERIFY2(dirty.error().message().contains(u"unsaved changes"_s),
+             qPrintable(dirty.error().message()));
+    const auto refusedNode = d.service->reloadNode(2);
+    QVERIFY(!refusedNode);
+    QVERIFY(refusedNode.error().message().contains(u"node 2 was not reloaded"_s));
+    QCOMPARE(store.managementKey(1)->fingerprint(), secretOf(filled(0x51)).fingerprint());
 }
 
 void tst_SecurityService::reloadKeepsMigrationInFlight()

@@ -419,7 +419,7 @@ void tst_StationReadmit::wardenctlReadmits()
     QVERIFY2(readmitted == 0, err.constData());
     QVERIFY2(out.contains("Readmitted"), out.constData());
     // Offline: it says plainly when a running daemon sees it.
-    QVERIFY2(out.contains("at its next start"), out.constData());
+    QVERIFY2(out.contains("at its next start") && out.contains("node.reload"), out.constData());
     node.stop();
     auto inventory = Inventory::open(inventoryPath);
     QVERIFY2(inventory, qPrintable(errorOf(inventory)));

@@ -105,7 +105,10 @@ public:
     Inventory *inventory() const;
     KeyStore *keyStore() const;
     /// SecurityWorkflows::reloadNode(): a node personalized or readmitted while the service
-    /// runs reaches the running engine at once. Refused before start().
+    /// runs reaches the running engine at once. The key store is read again first when another
+    /// program saved it (KeyStore::reload()), so a `wardenctl personalize [--readmit]` made on
+    /// the files while wardend runs is taken too (JSON API `node.reload`). Refused before
+    /// start(), and when the store cannot be reloaded (nothing changed then).
     Result<NodeReloadSummary> reloadNode(quint8 node);
 
     /// Null before start().
