@@ -454,6 +454,21 @@ PersonalizationStation::personalize(QIODevice *device, const PersonalizationRequ
     }
 
     PersonalizationReport report;
+    // 7. The running engine, when there is one: the node's next signed frame verifies without
+    // a restart. The node is personalized and recorded either way; a refusal here is reported,
+    // not an error (the engine's next start reads the same files).
+    if (m_workflows) {
+        if (const auto reloaded = m_workflows->reloadNode(id); reloaded) {
+            report.engineUpdated = reloaded->problems.isEmpty();
+            report.engineProblem = reloaded->problems.join(u"; ");
+        } else {
+            report.engineProblem = reloaded.error().message();
+        }
+        if (!report.engineUpdated)
+            qCWarning(lcStation).noquote()
+                    << "node" << id << "is personalized, the running engine did not take it:"
+                    << report.engineProblem;
+    }
     report.readmissionAuditId = readmissionAuditId;
     report.nodeId = id;
     report.serialHex = security.serialHex;

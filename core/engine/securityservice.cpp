@@ -6,6 +6,8 @@
 
 #include <QtCore/QLoggingCategory>
 
+#include <algorithm>
+
 using namespace Qt::StringLiterals;
 
 namespace Warden {
@@ -47,6 +49,25 @@ QString SecurityRestoreSummary::text() const
     if (!problems.isEmpty())
         parts << u"%1 problem(s): %2"_s.arg(problems.size()).arg(problems.join(u"; "));
     return parts.join(u"; ");
+}
+
+QString NodeReloadSummary::text() const
+{
+    if (revoked)
+        return u"node %1: revoked, blocked by the engine"_s.arg(node);
+    QStringList parts;
+    if (readmitted)
+        parts << u"readmitted"_s;
+    parts << (serial ? u"serial"_s : u"no serial"_s);
+    parts << (linkKeyFingerprint.isEmpty() ? u"shared network key"_s
+                                           : u"link key "_s + linkKeyFingerprint);
+    if (migrationInFlight)
+        parts << u"link-key migration in flight"_s;
+    if (requirements)
+        parts << u"requirements restored"_s;
+    if (!problems.isEmpty())
+        parts << u"%1 problem(s): %2"_s.arg(problems.size()).arg(problems.join(u"; "));
+    return u"node %1: "_s.arg(node) + parts.join(u", ");
 }
 
 class SecurityServicePrivate
@@ -200,6 +221,93 @@ SecurityService::restoreEngine(Engine &engine, const Inventory &inventory, const
             engine.setNodeLibraryVersion(r.id, r.libraryVersion);
     }
     return s;
+}
+
+Result<NodeReloadSummary> SecurityService::restoreNode(Engine &engine, const Inventory &inventory,
+                                                       const KeyStore &store, quint8 node)
+{
+    if (node == 0 || node == 255)
+        return fail(ErrorCode::InvalidArgument,
+                    u"node %1 cannot be reloaded: node ids are 1..254"_s.arg(node));
+    // Everything is read before the engine is touched: a read error changes nothing.
+    const auto record = inventory.node(node);
+    if (!record)
+        return fail(record.error().code(), u"node %1 cannot be reloaded: the inventory cannot be "
+                                           "read: %2"_s.arg(node)
+                                                   .arg(record.error().message()));
+    const std::optional<NodeKeyInfo> stored = store.node(node);
+    if (!*record && !stored)
+        return fail(
+                ErrorCode::InvalidArgument,
+                u"node %1 is unknown: neither the inventory nor the key store has it"_s.arg(node));
+    NodeReloadSummary s;
+    s.node = node;
+    if (*record && (*record)->revoked) {
+        // The inventory is where a revocation is in force (Engine::setInventory reloads it
+        // from there too); revoke() also forgets the node's key and serial.
+        if (!engine.isRevoked(node))
+            engine.revoke(node, u"revoked in the inventory"_s);
+        s.revoked = true;
+        return s;
+    }
+    if (engine.isRevoked(node)) {
+        // Lifted elsewhere (an offline readmission): the inventory says so, and only a
+        // readmission ever un-revokes there.
+        engine.readmit(node);
+        s.readmitted = true;
+    }
+
+    std::optional<Serial> serial = stored ? stored->serial : std::nullopt;
+    if (!serial && *record && (*record)->serialHex.size() == 18) {
+        const QByteArray bytes = QByteArray::fromHex((*record)->serialHex.toLatin1());
+        if (bytes.size() == 9) {
+            Serial fromInventory {};
+            std::copy(bytes.cbegin(), bytes.cend(), fromInventory.begin());
+            serial = fromInventory;
+        }
+    }
+    if (serial) {
+        if (Result<void> r = engine.setNodeSerial(
+                    node, QByteArrayView(reinterpret_cast<const char *>(serial->data()),
+                                         qsizetype(serial->size())));
+            r)
+            s.serial = true;
+        else
+            s.problems << u"the serial of node %1: "_s.arg(node) + r.error().message();
+    } else {
+        engine.clearNodeSerial(node);
+    }
+
+    if (stored && !stored->linkKeyFingerprint.isEmpty()) {
+        Result<SecretBytes> key = store.linkKey(node);
+        if (key && engine.setNodeKey(node, *key))
+            s.linkKeyFingerprint = stored->linkKeyFingerprint;
+        else
+            s.problems << u"the link key of node %1 (%2) was not loaded"_s.arg(node).arg(
+                    stored->linkKeyFingerprint);
+    } else {
+        // A shared-key node (again): a link key the engine still holds would refuse it.
+        engine.clearNodeKey(node);
+    }
+
+    if (*record && ((*record)->signingRequired || (*record)->whitelistRequired)) {
+        engine.setNodeRequirements(node, (*record)->signingRequired, (*record)->whitelistRequired);
+        s.requirements = true;
+    }
+    return s;
+}
+
+Result<NodeReloadSummary> SecurityService::reloadNode(quint8 node)
+{
+    if (!d->started)
+        return fail(ErrorCode::Refused,
+                    u"node %1 cannot be reloaded: the security service is not started"_s.arg(node));
+    // Another program may have saved the key store since (`wardenctl personalize` on the files
+    // while this service runs): read it again first, else its new keys stay unseen here.
+    if (const Result<bool> reread = d->store->reload(); !reread)
+        return fail(reread.error().code(),
+                    u"node %1 was not reloaded: "_s.arg(node) + reread.error().message());
+    return d->workflows->reloadNode(node);
 }
 
 void SecurityService::setClock(std::function<qint64()> clockMs)

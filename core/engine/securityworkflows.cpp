@@ -1,6 +1,8 @@
 #include <warden/engine.h>
 #include <warden/inventory.h>
 #include <warden/jobs.h>
+#include <warden/keystore.h>
+#include <warden/securityservice.h>
 #include <warden/securityworkflows.h>
 
 #include "../security/exposure.h"
@@ -473,8 +475,10 @@ Result<RotationPlanInput> SecurityWorkflows::rotationFromRevocation(quint8 node,
                                                                     const QString &why) const
 {
     const auto plans = pendingRotationPlans();
-    if (!plans)
-        return tl::unexpected(plans.error());
+    if (!plans) // not "no plan": the plan may well be there
+        return fail(plans.error().code(),
+                    u"the rotation plans of the revocations cannot be read from the inventory: "_s
+                            + plans.error().message());
     const PendingRotationPlan *found = nullptr;
     for (const PendingRotationPlan &p : *plans)
         if (p.node == node)
@@ -486,8 +490,51 @@ Result<RotationPlanInput> SecurityWorkflows::rotationFromRevocation(quint8 node,
                 u"(never revoked, nothing shared was burnt, or a rotation covers it)"_s.arg(node));
     RotationPlanInput input;
     input.oldEpoch = quint16(found->plan.burntEpoch);
-    input.overTheAir = found->plan.overTheAir;
-    input.usb = found->plan.usb;
+    // The plan names the epoch that was active when the node was revoked. The rule, from the
+    // security model's "assess which keys the lost node held": the lost node may hold every
+    // network key that existed before its revocation, for a rotation under way delivers the
+    // pending key to nodes before it becomes active (the node may have had it before it was
+    // lost). A pending plan is not covered by a rotation started after the revocation, so if
+    // the burnt epoch is no longer the active one, a rotation begun BEFORE the revocation
+    // moved the network on since. Then:
+    //  - the active key was generated before the revocation: the node may hold it too, the
+    //    plan follows the active epoch (rotate away from it);
+    //  - it was generated after the revocation (the node was blocked and its management key
+    //    deleted by then: nothing can have reached it): nothing the node held is accepted any
+    //    more, there is nothing left to rotate and that is said.
+    // A burnt epoch that is still active (the usual case) is taken as it is.
+    std::optional<NetworkKeyInfo> active;
+    for (const NetworkKeyInfo &info : d->keys->networkKeys())
+        if (info.state == NetworkKeyState::Active && (!active || info.epoch > active->epoch))
+            active = info;
+    if (active && active->epoch > found->plan.burntEpoch) {
+        const qint64 generatedMs = active->created.toMSecsSinceEpoch();
+        if (generatedMs > found->createdMs)
+            return fail(ErrorCode::Refused,
+                        u"the rotation plan of revocation %1 (node %2) is already carried out: "
+                        "epoch %3 is no longer active and the active epoch %4 was generated after "
+                        "the revocation, so nothing node %2 held is accepted any more"_s
+                                .arg(found->revocationId)
+                                .arg(node)
+                                .arg(found->plan.burntEpoch)
+                                .arg(active->epoch));
+        qCInfo(lcWorkflows).noquote()
+                << "the plan of revocation" << found->revocationId << "burnt epoch"
+                << found->plan.burntEpoch << "which a rotation begun before it has replaced by"
+                << active->epoch << "(generated before the revocation): rotating away from"
+                << active->epoch;
+        input.oldEpoch = quint16(active->epoch);
+    }
+    // Nodes revoked since the plan was made are not re-keyed.
+    const auto inForce = [this](const QList<quint8> &nodes) {
+        QList<quint8> out;
+        for (const quint8 n : nodes)
+            if (!d->engine->isRevoked(n))
+                out << n;
+        return out;
+    };
+    input.overTheAir = inForce(found->plan.overTheAir);
+    input.usb = inForce(found->plan.usb);
     input.who = who;
     input.why = why.isEmpty() ? u"revocation %1 of node %2"_s.arg(found->revocationId).arg(node)
                               : why;
@@ -751,6 +798,36 @@ Result<ReadmissionReport> SecurityWorkflows::readmitNode(quint8 node,
     if (report)
         d->migrations.erase(node);
     return report;
+}
+
+Result<NodeReloadSummary> SecurityWorkflows::reloadNode(quint8 node)
+{
+    Result<NodeReloadSummary> reloaded
+            = SecurityService::restoreNode(*d->engine, *d->inventory, *d->keys, node);
+    if (!reloaded || reloaded->revoked)
+        return reloaded;
+    // A migration in flight stays in flight: migrations start from the shared key, so the
+    // node is a shared-key node whose new key (already in the store) is the candidate, and
+    // its frames verify under either key until it proves it switched.
+    const auto m = d->migrations.find(node);
+    if (m != d->migrations.end()
+        && (m->second.progress.step == MigrationStep::KeyStored
+            || m->second.progress.step == MigrationStep::Delivering)) {
+        if (const auto key = Internal::workflowLinkKey(*d->keys, node);
+            key && key->fingerprint() == m->second.progress.keyFingerprint) {
+            d->engine->clearNodeKey(node);
+            if (d->engine->setNodeKeyCandidate(node, *key)) {
+                reloaded->migrationInFlight = true;
+                reloaded->linkKeyFingerprint.clear();
+            }
+        } else {
+            reloaded->problems << u"the link key migration of node %1 (%2) no longer matches the "
+                                  "key store"_s.arg(node)
+                                          .arg(m->second.progress.keyFingerprint);
+        }
+    }
+    qCInfo(lcWorkflows).noquote() << "engine reloaded:" << reloaded->text();
+    return reloaded;
 }
 
 Result<QList<quint8>> SecurityWorkflows::migrateToNodeKeys(const QList<quint8> &nodes,

@@ -428,6 +428,40 @@ Result<void> KeyStore::save()
     return {};
 }
 
+Result<bool> KeyStore::reload()
+{
+    auto bytes = readFile(d->path, QStringLiteral("key store"));
+    if (!bytes)
+        return fail(bytes.error().code(),
+                    QStringLiteral("not reloaded: %1").arg(bytes.error().message()));
+    const QByteArray digest = QCryptographicHash::hash(*bytes, QCryptographicHash::Sha256);
+    if (digest == d->diskDigest)
+        return false;
+    if (d->dirty)
+        return fail(ErrorCode::Refused,
+                    QStringLiteral("not reloaded: the key store '%1' was changed by another "
+                                   "program and has unsaved changes here")
+                            .arg(d->path));
+    auto plaintext = openWithKey(d->key, *bytes, kMagic);
+    if (!plaintext)
+        return fail(ErrorCode::Refused,
+                    QStringLiteral("not reloaded: the key store '%1' no longer opens with the key "
+                                   "it was opened with (a new passphrase, or damage): %2; open "
+                                   "it again")
+                            .arg(d->path, plaintext.error().message()));
+    auto content = decodeKeyStoreContent(plaintext->data(), plaintext->size());
+    if (!content)
+        return fail(content.error().code(), QStringLiteral("not reloaded: the key store '%1': %2")
+                                                    .arg(d->path, content.error().message()));
+    d->content = std::move(*content);
+    d->diskDigest = digest;
+    qCInfo(lcKeyStore,
+           "reloaded the key store '%s' saved by another program: %d network keys, "
+           "%d nodes",
+           qPrintable(d->path), int(d->content.networkKeys.size()), int(d->content.nodes.size()));
+    return true;
+}
+
 Result<void> KeyStore::changePassphrase(const SecretBytes &newPassphrase,
                                         const std::optional<KeyStoreParams> &params)
 {

@@ -50,8 +50,8 @@ public:
     /// Neither owned; both must outlive the dialog. Readmissions go through the key store and
     /// the inventory alone unless setWorkflows() is called.
     PersonalizationDialog(KeyStore *store, Inventory *inventory, QWidget *parent = nullptr);
-    /// The service's key store, inventory and workflows (a readmitted node is accepted by the
-    /// running engine at once).
+    /// The service's key store, inventory and workflows: a node personalized or readmitted
+    /// here reaches the running engine at once (SecurityWorkflows::reloadNode()).
     explicit PersonalizationDialog(SecurityService *service, QWidget *parent = nullptr);
     ~PersonalizationDialog() override;
 

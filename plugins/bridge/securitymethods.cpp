@@ -248,6 +248,12 @@ MethodResult rotationStart(State &s, const QJsonObject &p, const QString &caller
             return invalidParams(u"params.fromRevocation takes the revocation's plan: "
                                  "overTheAir, usb and newEpoch are not allowed with it"_s);
         const quint8 node = quint8(**from);
+        // A plan that cannot be read is not a plan that is not there: no "give oldEpoch" then.
+        if (const auto readable = s.service->workflows()->pendingRotationPlans(); !readable)
+            return apiError(Codes::Unavailable,
+                            u"the rotation plans of the revocations cannot be read from the "
+                            "inventory: "_s
+                                    + readable.error().message());
         const Result<RotationPlanInput> stored
                 = s.service->workflows()->rotationFromRevocation(node, caller, *reason);
         if (!stored)
@@ -606,6 +612,36 @@ Result<void> addSecurityMethods(JsonApi &api, SecurityService *service)
                      !r)
                      return refused(r.error());
                  return statusJson(*state);
+             }},
+            {u"node.reload"_s,
+             [state](const QJsonObject &p, const QString &caller) -> MethodResult {
+                 if (auto bad = checkNames(p, {u"node"_s}))
+                     return tl::unexpected(*bad);
+                 const auto node = integer(p, u"node"_s, 1, 254, true);
+                 if (!node)
+                     return tl::unexpected(node.error());
+                 qCInfo(lcSecurityApi).noquote() << caller << "reloads node" << **node;
+                 const auto r = state->service->reloadNode(quint8(**node));
+                 if (!r)
+                     return r.error().code() == ErrorCode::InvalidArgument
+                                    ? apiError(Codes::NotFound, r.error().message())
+                                    : refused(r.error());
+                 QJsonArray problems;
+                 for (const QString &problem : r->problems)
+                     problems.append(problem);
+                 return QJsonObject {
+                         {u"node"_s, int(r->node)},
+                         {u"revoked"_s, r->revoked},
+                         {u"readmitted"_s, r->readmitted},
+                         {u"serial"_s, r->serial},
+                         {u"linkKey"_s, r->linkKeyFingerprint.isEmpty()
+                                                ? QJsonValue(QJsonValue::Null)
+                                                : QJsonValue(r->linkKeyFingerprint)},
+                         {u"requirements"_s, r->requirements},
+                         {u"migrationInFlight"_s, r->migrationInFlight},
+                         {u"problems"_s, problems},
+                         {u"text"_s, r->text()},
+                 };
              }},
             {u"revoke.preview"_s,
              [state](const QJsonObject &p, const QString &) -> MethodResult {

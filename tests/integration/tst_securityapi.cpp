@@ -7,6 +7,7 @@
 // cancelled once nodes may use the new key; hostile params are refused by name and the link keeps
 // running. Here the simulated clock drives everything (fast, deterministic); the real wardend
 // with real-time nodes in another process is tst_wardendsecurity and tst_wardendkill.
+#include "engine/readmission_p.h"
 #include "rotationharness.h"
 #include "securitymethods.h"
 
@@ -14,6 +15,8 @@
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
 #include <QtCore/QTemporaryDir>
+#include <QtSql/QSqlDatabase>
+#include <QtSql/QSqlQuery>
 #include <QtTest/QTest>
 #include <QtWebSockets/QWebSocket>
 
@@ -132,6 +135,8 @@ private slots:
     void namedParams_data();
     void namedParams();
     void planAndReportAfterRestart();
+    void planReadErrorIsNotNoPlan();
+    void offlineReadmitThenNodeReload();
     void cleanupTestCase();
 
 private:
@@ -495,6 +500,89 @@ void tst_SecurityApi::planAndReportAfterRestart()
     QVERIFY(stored.value(u"exportText"_s).toString().startsWith(u"Key rotation %1"_s.arg(id)));
     QVERIFY(noKeyMaterial(stored));
     QVERIFY(noKeyMaterial(status));
+}
+
+void tst_SecurityApi::planReadErrorIsNotNoPlan()
+{
+    // The inventory's plan table cannot be read (dropped behind the daemon's back: storage
+    // damage): starting from the revocation's plan is an error that names the read failure,
+    // not "no plan, give oldEpoch".
+    QTemporaryDir dir;
+    SimNetwork net(specs(3), kOldKey, kPolicy, 89);
+    Rig rig(net, dir.path());
+    QVERIFY(rig.result(u"revoke"_s, {{u"node"_s, 3}, {u"reason"_s, u"stolen"_s}})
+                    .value(u"rotation"_s)
+                    .toObject()
+                    .value(u"needed"_s)
+                    .toBool());
+    QVERIFY(rig.daemon.files.inventory->flush());
+    {
+        auto raw = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"damage"_s);
+        raw.setDatabaseName(rig.daemon.files.inventory->path());
+        QVERIFY(raw.open());
+        QSqlQuery drop(raw);
+        QVERIFY(drop.exec(u"DROP TABLE revocation_plans"_s));
+        raw.close();
+    }
+    QSqlDatabase::removeDatabase(u"damage"_s);
+
+    const auto input = rig.daemon.service->workflows()->rotationFromRevocation(3, u"test"_s, {});
+    QVERIFY(!input);
+    QVERIFY2(input.error().message().contains(u"cannot be read from the inventory"_s),
+             qPrintable(input.error().message()));
+    const QJsonObject error = rig.call(u"rotation.start"_s, {{u"fromRevocation"_s, 3}})
+                                      .value(u"error"_s)
+                                      .toObject();
+    QCOMPARE(error.value(u"code"_s).toString(), u"unavailable"_s);
+    const QString message = error.value(u"message"_s).toString();
+    QVERIFY2(message.contains(u"cannot be read from the inventory"_s), qPrintable(message));
+    QVERIFY2(!message.contains(u"oldEpoch"_s), qPrintable(message));
+    QVERIFY(!rig.daemon.service->rotation()->status()); // nothing started
+}
+
+void tst_SecurityApi::offlineReadmitThenNodeReload()
+{
+    // Node 3 revoked through the API; then re-personalized and readmitted on the files by
+    // another program (its own KeyStore object on the same file, as `wardenctl personalize
+    // --readmit` does) while the daemon runs. The daemon's engine still drops it until
+    // `node.reload`, which reads the saved key store again and gives the engine the new keys.
+    QTemporaryDir dir;
+    SimNetwork net(specs(3), kOldKey, kPolicy, 95);
+    Rig rig(net, dir.path());
+    QVERIFY(rig.result(u"revoke"_s, {{u"node"_s, 3}, {u"reason"_s, u"lost"_s}})
+                    .value(u"blocked"_s)
+                    .toBool());
+    QVERIFY(rig.daemon.engine->isRevoked(3));
+
+    const auto other = openTestStore(rig.daemon.files.store->path());
+    QVERIFY(other);
+    NodePersonalization record;
+    Serial serial {};
+    serial.fill(0x33);
+    record.serial = serial;
+    const QByteArray link = filled(0x3c);
+    record.linkKey = secretOf(link);
+    record.managementKey = secretOf(filled(0x3d));
+    const auto readmitted = Internal::readmitRecorded(nullptr, *rig.daemon.files.inventory, *other,
+                                                      3, record, u"wardenctl"_s, u"back"_s);
+    QVERIFY2(readmitted, readmitted ? "" : qPrintable(readmitted.error().message()));
+    QVERIFY(rig.daemon.engine->isRevoked(3));
+    QVERIFY(!rig.daemon.files.store->linkKey(3)); // the daemon's store has not seen it
+
+    const QJsonObject r = rig.result(u"node.reload"_s, {{u"node"_s, 3}});
+    QVERIFY2(r.value(u"readmitted"_s).toBool(), QJsonDocument(r).toJson().constData());
+    QCOMPARE(r.value(u"linkKey"_s).toString(), secretOf(link).fingerprint());
+    QVERIFY(r.value(u"serial"_s).toBool());
+    QCOMPARE(r.value(u"problems"_s).toArray().size(), 0);
+    QVERIFY(noKeyMaterial(r));
+    QVERIFY(!rig.daemon.engine->isRevoked(3));
+    QCOMPARE(rig.daemon.files.store->linkKey(3)->fingerprint(), secretOf(link).fingerprint());
+    // The daemon's store saves again afterwards (it read what the other program wrote).
+    QVERIFY(rig.daemon.files.store->setManagementKey(3, secretOf(filled(0x3e))));
+    QVERIFY(rig.daemon.files.store->save());
+
+    QCOMPARE(rig.errorCode(u"node.reload"_s, {{u"node"_s, 99}}), u"not-found"_s);
+    QCOMPARE(rig.errorCode(u"node.reload"_s, {{u"node"_s, 0}}), u"invalid-params"_s);
 }
 
 void tst_SecurityApi::cleanupTestCase()

@@ -5,12 +5,15 @@
 // engine verifies exactly what it verified before (the link-key node, the shared-key nodes on
 // the new epoch, signed sends to them) and still refuses the revoked node. A second run
 // destroys the daemon in the middle of a rotation: the fresh service resumes and completes it.
+#include "engine/readmission_p.h"
 #include "rotationharness.h"
 
 #include <warden/securityworkflows.h>
 
+#include <QtCore/QDateTime>
 #include <QtCore/QRegularExpression>
 #include <QtCore/QTemporaryDir>
+#include <QtCore/QThread>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
@@ -63,6 +66,33 @@ QString verdictText(const std::optional<FrameVerdict> &v)
     return v ? QString::fromLatin1(frameVerdictName(*v)) : u"none"_s;
 }
 
+Serial serialFrom(const QByteArray &bytes)
+{
+    Serial s {};
+    std::copy(bytes.cbegin(), bytes.cend(), s.begin());
+    return s;
+}
+
+/// Re-personalizes the simulated node @p id "over USB" as the station would: a new serial and,
+/// when given, a link key of its own (it then signs with it).
+void usbPersonalize(SimNetwork &net, quint8 id, const QByteArray &serial,
+                    const QByteArray &linkKey = {})
+{
+    auto &n = net.node(id);
+    Fw::WardenStore store(*n.eeprom, Signer::hostSha256());
+    store.load();
+    Fw::WardenState s;
+    store.read(s);
+    std::memcpy(s.serial, serial.constData(), 9);
+    if (!linkKey.isEmpty()) {
+        s.flags |= Fw::SlotFlag::kLinkKey;
+        std::memcpy(s.key(Fw::KeySlot::Link), linkKey.constData(), 32);
+    }
+    if (store.commit(s) != Fw::StoreStatus::Ok)
+        qFatal("node %d not re-personalized", id);
+    n.node->reloadSecurity();
+}
+
 } // namespace
 
 class tst_SecurityService : public QObject
@@ -75,6 +105,12 @@ private slots:
     void planAndReportSurviveRestart();
     void cancelledRotationLeavesPlanPending();
     void refusals();
+    void personalizedWhileRunning();
+    void readmittedOfflineWhileRunning();
+    void reloadRefusals();
+    void reloadKeepsMigrationInFlight();
+    void revokedMidRotationPlanFollows();
+    void revokedBeforeKeyGeneratedPlanDone();
     void epochStates_data();
     void epochStates();
 };
@@ -342,6 +378,285 @@ void tst_SecurityService::refusals()
     const auto refused = incomplete.start();
     QVERIFY(!refused);
     QVERIFY(refused.error().message().contains(u"inventory"_s));
+}
+
+void tst_SecurityService::personalizedWhileRunning()
+{
+    // Node 6 is personalized with a link key of its own while the service runs (the station's
+    // records: key store saved, inventory written): the engine verifies its next signed frame,
+    // and signs to it with its key, without a restart.
+    QTemporaryDir dir;
+    SimNetwork net(specs(3), kOldKey, kPolicy, 81);
+    ServiceDaemon d(net, dir.path(), true);
+    QVERIFY(d.service->start());
+    QVERIFY(joinAll(d));
+
+    const QByteArray link = filled(0x66);
+    const QByteArray serial = QByteArray::fromHex("5E00000000000006AA");
+    SimNodeSpec spec;
+    spec.id = 6;
+    net.addNode(spec, kOldKey, kPolicy, 81006, true);
+    usbPersonalize(net, 6, serial, link);
+    KeyStore &store = *d.files.store;
+    QVERIFY(store.setSerial(6, serialFrom(serial)));
+    QVERIFY(store.setLinkKey(6, secretOf(link)));
+    QVERIFY(store.setManagementKey(6, secretOf(managementKeyOf(6))));
+    QVERIFY(store.save());
+    NodeSecurity security;
+    security.serialHex = QString::fromLatin1(serial.toHex());
+    security.linkKeyFingerprint = secretOf(link).fingerprint();
+    security.managementKeyFingerprint = secretOf(managementKeyOf(6)).fingerprint();
+    QVERIFY(d.files.inventory->setNodeSecurity(6, security));
+    QVERIFY(d.files.inventory->flush());
+    QVERIFY(d.runUntil(30000, [&] { return net.allReady(); }));
+
+    // What the engine knew before: not this key.
+    QVERIFY(verdictText(nodeToGateway(d, 6)) != u"verified"_s);
+
+    const auto reloaded = d.service->reloadNode(6);
+    QVERIFY2(reloaded, reloaded ? "" : qPrintable(reloaded.error().message()));
+    qInfo().noquote() << reloaded->text();
+    QCOMPARE(reloaded->node, quint8(6));
+    QVERIFY(!reloaded->revoked && !reloaded->readmitted);
+    QVERIFY(reloaded->serial);
+    QCOMPARE(reloaded->linkKeyFingerprint, security.linkKeyFingerprint);
+    QVERIFY2(reloaded->problems.isEmpty(), qPrintable(reloaded->problems.join(u"; ")));
+    QVERIFY(!reloaded->text().contains(QString::fromLatin1(link.toHex())));
+    d.run(1000);
+    QCOMPARE(verdictText(nodeToGateway(d, 6)), u"verified"_s);
+    // The station's real order: the engine is given node 7 before the node, off the USB cable,
+    // boots and presents itself (node 6 booted first: the gateway's signed frames to it failed
+    // and locked it, which is why a node must not be on the air before the engine knows it).
+    const QByteArray link7 = filled(0x77);
+    const QByteArray serial7 = QByteArray::fromHex("5E00000000000007AA");
+    QVERIFY(store.setSerial(7, serialFrom(serial7)));
+    QVERIFY(store.setLinkKey(7, secretOf(link7)));
+    QVERIFY(store.save());
+    security.serialHex = QString::fromLatin1(serial7.toHex());
+    security.linkKeyFingerprint = secretOf(link7).fingerprint();
+    security.managementKeyFingerprint.clear();
+    QVERIFY(d.files.inventory->setNodeSecurity(7, security));
+    QVERIFY(d.service->reloadNode(7));
+    spec.id = 7;
+    net.addNode(spec, kOldKey, kPolicy, 81007, true);
+    usbPersonalize(net, 7, serial7, link7);
+    net.node(7).node->begin(); // at once: the boot with what the "USB" wrote
+    QVERIFY(d.runUntil(30000, [&] { return net.allReady(); }));
+    d.run(500);
+    QCOMPARE(verdictText(nodeToGateway(d, 7)), u"verified"_s);
+    QVERIFY(gatewayToNode(d, 7));
+    // The others are untouched.
+    QCOMPARE(verdictText(nodeToGateway(d, 1)), u"verified"_s);
+}
+
+void tst_SecurityService::readmittedOfflineWhileRunning()
+{
+    // Node 3 revoked by the running service; re-personalized and readmitted on the files alone
+    // (the station without a facade, as `wardenctl personalize --readmit` does): the running
+    // engine still drops it until reloadNode(), then verifies its next frame.
+    QTemporaryDir dir;
+    SimNetwork net(specs(3), kOldKey, kPolicy, 83);
+    ServiceDaemon d(net, dir.path(), true);
+    QVERIFY(d.service->start());
+    QVERIFY(joinAll(d));
+    QVERIFY(d.service->workflows()->revokeNode(3, u"lost"_s, u"test"_s));
+    QCOMPARE(verdictText(nodeToGateway(d, 3)), u"revoked-sender"_s);
+
+    const QByteArray serial = QByteArray::fromHex("5E000000000000F303");
+    usbPersonalize(net, 3, serial);
+    NodePersonalization record;
+    record.serial = serialFrom(serial);
+    const auto readmitted = Internal::readmitRecorded(nullptr, *d.files.inventory, *d.files.store,
+                                                      3, record, u"test"_s, u"found"_s);
+    QVERIFY2(readmitted, readmitted ? "" : qPrintable(readmitted.error().message()));
+    QVERIFY(d.engine->isRevoked(3)); // the files say readmitted, the engine does not know
+    d.run(500);
+    QCOMPARE(verdictText(nodeToGateway(d, 3)), u"revoked-sender"_s);
+
+    const auto reloaded = d.service->reloadNode(3);
+    QVERIFY2(reloaded, reloaded ? "" : qPrintable(reloaded.error().message()));
+    QVERIFY(reloaded->readmitted);
+    QVERIFY(reloaded->serial);
+    QVERIFY(!d.engine->isRevoked(3));
+    d.run(1000);
+    QCOMPARE(verdictText(nodeToGateway(d, 3)), u"verified"_s);
+
+    // Reloading a node revoked in the inventory blocks it in an engine that forgot it.
+    QVERIFY(d.service->workflows()->revokeNode(3, u"lost again"_s, u"test"_s));
+    d.engine->readmit(3); // an engine out of date
+    const auto blocked = d.service->reloadNode(3);
+    QVERIFY(blocked && blocked->revoked);
+    QVERIFY(d.engine->isRevoked(3));
+}
+
+void tst_SecurityService::reloadRefusals()
+{
+    QTemporaryDir dir;
+    SimNetwork net(specs(2), kOldKey, kPolicy, 85);
+    ServiceDaemon d(net, dir.path(), true);
+    const auto early = d.service->reloadNode(1);
+    QVERIFY(!early);
+    QVERIFY(early.error().message().contains(u"not started"_s));
+    QVERIFY(d.service->start());
+    for (const int id : {0, 255, 77}) {
+        const auto refused = d.service->reloadNode(quint8(id));
+        QVERIFY(!refused);
+        QVERIFY2(refused.error().message().contains(u"node %1"_s.arg(id)),
+                 qPrintable(refused.error().message()));
+    }
+    // The static form on a bare engine: what a restart gives node 2.
+    Engine engine(EngineOptions {});
+    const auto bare = SecurityService::restoreNode(engine, *d.files.inventory, *d.files.store, 2);
+    QVERIFY2(bare, bare ? "" : qPrintable(bare.error().message()));
+    QVERIFY(bare->serial);
+    QVERIFY(bare->linkKeyFingerprint.isEmpty());
+
+    // KeyStore::reload() under reloadNode(): unchanged file, nothing to do; a file another
+    // program saved while this one has unsaved changes: refused, nothing changes here, and so
+    // is the reload of the node.
+    KeyStore &store = *d.files.store;
+    const auto unchanged = store.reload();
+    QVERIFY(unchanged && !*unchanged);
+    const auto other = openTestStore(store.path());
+    QVERIFY(other->setManagementKey(2, secretOf(filled(0x52))));
+    QVERIFY(other->save());
+    QVERIFY(store.setManagementKey(1, secretOf(filled(0x51)))); // unsaved here
+    const auto dirty = store.reload();
+    QVERIFY(!dirty);
+    QVERIFY2(dirty.error().message().contains(u"unsaved changes"_s),
+             qPrintable(dirty.error().message()));
+    const auto refusedNode = d.service->reloadNode(2);
+    QVERIFY(!refusedNode);
+    QVERIFY(refusedNode.error().message().contains(u"node 2 was not reloaded"_s));
+    QCOMPARE(store.managementKey(1)->fingerprint(), secretOf(filled(0x51)).fingerprint());
+}
+
+void tst_SecurityService::reloadKeepsMigrationInFlight()
+{
+    // Reloading a node whose move to a link key is under way leaves the move under way: the
+    // engine still accepts the shared key from it (and the new one), and the move completes.
+    QTemporaryDir dir;
+    SimNetwork net(specs(2), kOldKey, kPolicy, 87);
+    ServiceDaemon d(net, dir.path(), true);
+    QVERIFY(d.service->start());
+    QVERIFY(joinAll(d));
+    QVERIFY(d.service->workflows()->migrateToNodeKeys({1}, u"test"_s));
+    QCOMPARE(d.service->workflows()->migration().first().step, MigrationStep::KeyStored);
+    const auto reloaded = d.service->reloadNode(1);
+    QVERIFY2(reloaded, reloaded ? "" : qPrintable(reloaded.error().message()));
+    QVERIFY2(reloaded->problems.isEmpty(), qPrintable(reloaded->problems.join(u"; ")));
+    QVERIFY(reloaded->migrationInFlight);
+    QVERIFY(reloaded->linkKeyFingerprint.isEmpty()); // not the only key accepted yet
+    QVERIFY(d.engine->hasNodeKeyCandidate(1));
+    QVERIFY(d.runUntil(60000, [&] {
+        return d.service->workflows()->migration().first().step == MigrationStep::Switched;
+    }));
+    QCOMPARE(verdictText(nodeToGateway(d, 1)), u"verified"_s);
+    // Switched: a reload now gives the engine the link key alone.
+    const auto after = d.service->reloadNode(1);
+    QVERIFY(after && !after->migrationInFlight);
+    QCOMPARE(after->linkKeyFingerprint, d.service->workflows()->migration().first().keyFingerprint);
+    QCOMPARE(verdictText(nodeToGateway(d, 1)), u"verified"_s);
+}
+
+void tst_SecurityService::revokedMidRotationPlanFollows()
+{
+    // Node 3 is lost while a rotation 1 -> 2 is under way, after it got the pending key: its
+    // revocation's plan says epoch 1 is burnt, but the rotation completes (node 3 excluded)
+    // and epoch 1 is retired. Starting from the plan then rotates away from epoch 2, which
+    // node 3 held too, instead of being refused for an epoch that is no longer active.
+    QTemporaryDir dir;
+    SimNetwork net(specs(4), kOldKey, kPolicy, 91);
+    ServiceDaemon d(net, dir.path(), true);
+    QVERIFY(d.service->start());
+    QVERIFY(joinAll(d));
+    RotationPlanInput first;
+    first.oldEpoch = 1;
+    first.overTheAir = {1, 2, 3, 4};
+    first.who = u"test"_s;
+    first.why = u"scheduled"_s;
+    QVERIFY(d.service->rotation()->start(first));
+    const auto stateOf = [&](quint8 node) {
+        const auto s = d.service->rotation()->status();
+        for (const NodeRotationStatus &n : s->nodes)
+            if (n.node == node)
+                return n.state;
+        return NodeRotationState::Pending;
+    };
+    QVERIFY(d.runUntil(60000, [&] {
+        const NodeRotationState s = stateOf(3);
+        return s == NodeRotationState::Delivered || s == NodeRotationState::Activating
+               || s == NodeRotationState::Activated;
+    }));
+    QCOMPARE(net.stored(3).activeEpoch == 2 || net.stored(3).flags & Fw::SlotFlag::kPendingKey,
+             true); // node 3 holds the key of epoch 2
+
+    const auto report = d.service->workflows()->revokeNode(3, u"stolen"_s, u"test"_s);
+    QVERIFY2(report, report ? "" : qPrintable(report.error().message()));
+    QVERIFY(report->rotation.needed);
+    QCOMPARE(report->rotation.burntEpoch, 1u); // what was active when it was revoked
+    if (stateOf(3) != NodeRotationState::Activated)
+        QVERIFY(d.service->rotation()->exclude(3, u"test"_s, u"revoked"_s));
+    QVERIFY(d.runUntil(200000, [&] {
+        const auto s = d.service->rotation()->status();
+        return s && s->step == RotationStep::Completed;
+    }));
+    QCOMPARE(d.engine->activeEpoch(), std::optional<quint32>(2));
+    // The rotation began before the revocation: it does not cover the plan.
+    QCOMPARE(d.service->workflows()->pendingRotationPlans()->size(), 1);
+
+    const auto input = d.service->workflows()->rotationFromRevocation(3, u"test"_s, {});
+    QVERIFY2(input, input ? "" : qPrintable(input.error().message()));
+    QCOMPARE(input->oldEpoch, quint16(2));
+    QVERIFY(!input->overTheAir.contains(3));
+    const auto second = d.service->rotation()->start(*input);
+    QVERIFY2(second, second ? "" : qPrintable(second.error().message()));
+    QCOMPARE(d.service->workflows()->pendingRotationPlans()->size(), 0); // covered now
+    QVERIFY(d.runUntil(200000, [&] {
+        const auto s = d.service->rotation()->status();
+        return s && s->step == RotationStep::Completed;
+    }));
+    QCOMPARE(d.engine->activeEpoch(), std::optional<quint32>(3));
+    for (const quint8 id : {1, 2, 4}) {
+        QCOMPARE(net.stored(id).activeEpoch, quint16(3));
+        QCOMPARE(verdictText(nodeToGateway(d, id)), u"verified"_s);
+    }
+    QCOMPARE(verdictText(nodeToGateway(d, 3)), u"revoked-sender"_s);
+}
+
+void tst_SecurityService::revokedBeforeKeyGeneratedPlanDone()
+{
+    // A rotation is started (assessed, its key not generated yet), node 3 is revoked at once,
+    // the key of epoch 2 is generated afterwards, with node 3 blocked and its management key
+    // gone: the plan's burnt epoch 1 is rotated away and nothing node 3 held is accepted any
+    // more; starting from the plan says so instead of rotating again.
+    QTemporaryDir dir;
+    SimNetwork net(specs(3), kOldKey, kPolicy, 93);
+    ServiceDaemon d(net, dir.path(), true);
+    QVERIFY(d.service->start());
+    QVERIFY(joinAll(d));
+    RotationPlanInput first;
+    first.oldEpoch = 1;
+    first.overTheAir = {1, 2, 3};
+    first.who = u"test"_s;
+    first.why = u"scheduled"_s;
+    QVERIFY(d.service->rotation()->start(first));
+    QCOMPARE(d.service->rotation()->status()->step, RotationStep::Assessed);
+    QVERIFY(!d.files.store->networkKeyInfo(2)); // not generated yet
+    QVERIFY(d.service->workflows()->revokeNode(3, u"stolen"_s, u"test"_s));
+    const qint64 revokedMs = d.service->workflows()->pendingRotationPlans()->first().createdMs;
+    while (QDateTime::currentMSecsSinceEpoch() <= revokedMs) // the key comes strictly later
+        QThread::msleep(1);
+    QVERIFY(d.service->rotation()->exclude(3, u"test"_s, u"revoked"_s));
+    QVERIFY(d.runUntil(200000, [&] {
+        const auto s = d.service->rotation()->status();
+        return s && s->step == RotationStep::Completed;
+    }));
+    QVERIFY(d.files.store->networkKeyInfo(2)->created.toMSecsSinceEpoch() > revokedMs);
+    const auto input = d.service->workflows()->rotationFromRevocation(3, u"test"_s, {});
+    QVERIFY(!input);
+    QVERIFY2(input.error().message().contains(u"already carried out"_s),
+             qPrintable(input.error().message()));
 }
 
 void tst_SecurityService::epochStates_data()

@@ -295,6 +295,7 @@ void tst_StationReadmit::readmissionThroughTheStation()
         second = *report;
     }
     QVERIFY(second.readmissionAuditId > 0);
+    QVERIFY2(second.engineUpdated, qPrintable(second.engineProblem)); // reloadNode, with a facade
     QVERIFY(second.linkKeyFingerprint != firstLink);
     QVERIFY(!daemon.engine->isRevoked(kNode));
     auto record = (*inventory)->node(kNode);
@@ -417,6 +418,8 @@ void tst_StationReadmit::wardenctlReadmits()
             = wardenctl({u"--readmit"_s, u"--why"_s, u"back from repair"_s}, &out, &err);
     QVERIFY2(readmitted == 0, err.constData());
     QVERIFY2(out.contains("Readmitted"), out.constData());
+    // Offline: it says plainly when a running daemon sees it.
+    QVERIFY2(out.contains("at its next start") && out.contains("node.reload"), out.constData());
     node.stop();
     auto inventory = Inventory::open(inventoryPath);
     QVERIFY2(inventory, qPrintable(errorOf(inventory)));

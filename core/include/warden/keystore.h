@@ -107,6 +107,13 @@ public:
     /// wrote, i.e. another program saved it meanwhile; saves of several processes are
     /// serialized by a lock file "<store>.lock".
     [[nodiscard]] Result<void> save();
+    /// Reads the file again when another program saved it since this object last read or
+    /// wrote it (`wardenctl personalize` while a daemon holds the store open), opened with the
+    /// key this object already holds (no passphrase needed). True: the content was replaced;
+    /// false: the file is unchanged. Refused, changing nothing, when this object has unsaved
+    /// changes (they would be lost) or the file does not open with that key (re-sealed with
+    /// another passphrase, or damaged: open it again).
+    [[nodiscard]] Result<bool> reload();
     /// Re-seals with a new passphrase (and fresh salt) and saves at once, with a backup of the
     /// old file (which still opens with the old passphrase) first.
     [[nodiscard]] Result<void> changePassphrase(const SecretBytes &newPassphrase,

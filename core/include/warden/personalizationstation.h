@@ -42,6 +42,9 @@
 // started later reads the lifted revocation from the inventory). The inventory then holds
 // "personalize" followed by "readmit". A readmission that fails leaves the node personalized
 // and still revoked; the error says so.
+//
+// With a facade the running engine gets every personalized node at once (its serial, link key,
+// requirements: SecurityWorkflows::reloadNode()), readmitted or not; the report says whether.
 #pragma once
 
 #include <warden/error.h>
@@ -101,6 +104,10 @@ struct WARDEN_CORE_EXPORT PersonalizationReport
     QString firmwareVersion;
     qint64 auditId = 0;
     qint64 readmissionAuditId = 0; ///< the "readmit" entry; 0 when none was asked for
+    /// The running engine was given the node at once (SecurityWorkflows::reloadNode(), with a
+    /// facade); false: no facade, an engine started later reads it from the files.
+    bool engineUpdated = false;
+    QString engineProblem; ///< why the facade's engine did not take it; empty when it did
 };
 
 /// Timeouts of one session (milliseconds).
@@ -125,9 +132,9 @@ public:
     PersonalizationStation(const PersonalizationStation &) = delete;
     PersonalizationStation &operator=(const PersonalizationStation &) = delete;
 
-    /// The facade readmissions go through (not owned; it must use the same key store and
-    /// inventory and outlive the station). Without one they are made on the key store and the
-    /// inventory alone.
+    /// The facade readmissions go through and whose engine is given each personalized node at
+    /// once (not owned; it must use the same key store and inventory and outlive the station).
+    /// Without one they are made on the key store and the inventory alone.
     void setWorkflows(SecurityWorkflows *workflows);
 
     /// Runs one session over @p device (open for reading and writing: a QSerialPort the caller

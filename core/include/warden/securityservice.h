@@ -10,6 +10,7 @@
 #include <warden/global.h>
 #include <warden/jobs.h>
 #include <warden/rotation.h>
+#include <warden/securityworkflows.h>
 
 #include <QtCore/QList>
 #include <QtCore/QObject>
@@ -79,6 +80,15 @@ public:
     static Result<SecurityRestoreSummary> restoreEngine(Engine &engine, const Inventory &inventory,
                                                         const KeyStore &store);
 
+    /// restoreEngine() for one node: gives @p engine what @p store and @p inventory hold about
+    /// @p node now. A node revoked in the inventory is revoked in the engine (no key given); a
+    /// node the engine holds revoked and the inventory no longer does is readmitted; else its
+    /// serial (the store's, else the inventory's), its link key (none: cleared, it signs with
+    /// the shared key) and its recorded requirements are set. The per-node epoch is left as it
+    /// is (the rotation's). Refused for ids 0 and 255 and for a node neither file knows.
+    static Result<NodeReloadSummary> restoreNode(Engine &engine, const Inventory &inventory,
+                                                 const KeyStore &store, quint8 node);
+
     /// Milliseconds for the runner's and the rotation's timing (tests: a simulated clock).
     /// Call before start().
     void setClock(std::function<qint64()> clockMs);
@@ -94,6 +104,13 @@ public:
     Engine *engine() const;
     Inventory *inventory() const;
     KeyStore *keyStore() const;
+    /// SecurityWorkflows::reloadNode(): a node personalized or readmitted while the service
+    /// runs reaches the running engine at once. The key store is read again first when another
+    /// program saved it (KeyStore::reload()), so a `wardenctl personalize [--readmit]` made on
+    /// the files while wardend runs is taken too (JSON API `node.reload`). Refused before
+    /// start(), and when the store cannot be reloaded (nothing changed then).
+    Result<NodeReloadSummary> reloadNode(quint8 node);
+
     /// Null before start().
     JobRunner *jobs() const;
     SecurityWorkflows *workflows() const;

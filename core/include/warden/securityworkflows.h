@@ -144,6 +144,26 @@ struct WARDEN_CORE_EXPORT MigrationProgress
     QString detail; ///< the last word of the job ("sent 3 frames ...", why it failed)
 };
 
+/// What the engine was given for one node by SecurityService::restoreNode() or
+/// SecurityWorkflows::reloadNode(): what a restart would give it. Fingerprints only, no key.
+struct WARDEN_CORE_EXPORT NodeReloadSummary
+{
+    quint8 node = 0;
+    /// Revoked in the inventory: the engine blocks it (revoked now if it did not yet) and
+    /// got none of its keys.
+    bool revoked = false;
+    /// The engine held the node revoked and the inventory no longer does (a readmission made
+    /// elsewhere, e.g. `wardenctl personalize --readmit`): the engine lifted its block.
+    bool readmitted = false;
+    bool serial = false; ///< the engine has the node's serial (whitelisting)
+    QString linkKeyFingerprint; ///< the link key the engine verifies it with; empty: shared key
+    bool requirements = false; ///< the node's recorded signing requirements were restored
+    bool migrationInFlight = false; ///< a link-key migration goes on: either key is accepted
+    QStringList problems; ///< what could not be given (a key that does not load, ...)
+    /// "node 6: serial, link key ab12-..., requirements restored"
+    QString text() const;
+};
+
 class SecurityWorkflowsPrivate;
 
 /// The one-call security workflows. Not thread-safe; lives in the thread of the engine.
@@ -182,7 +202,12 @@ public:
     [[nodiscard]] Result<QList<PendingRotationPlan>> rotationPlans() const;
     /// KeyRotation::start()'s input from the pending plan of @p node's newest revocation: the
     /// burnt epoch and the nodes over the air and by USB. Refused when @p node has no pending
-    /// plan (never revoked, nothing shared burnt, or a rotation covers it already).
+    /// plan (never revoked, nothing shared burnt, or a rotation covers it already). The plan
+    /// is re-assessed against the key store's active epoch: when a rotation begun before the
+    /// revocation has replaced the burnt epoch since, the input rotates away from the active
+    /// epoch if its key existed before the revocation (the node may have got it), and is
+    /// refused as already carried out if it was generated after. Nodes revoked since are left
+    /// out. An inventory read error is an error that says so (not "no plan").
     [[nodiscard]] Result<RotationPlanInput> rotationFromRevocation(quint8 node, const QString &who,
                                                                    const QString &why) const;
 
@@ -206,6 +231,14 @@ public:
     /// start().
     [[nodiscard]] Result<void> resume();
     QList<MigrationProgress> migration() const;
+    /// Brings the engine's view of @p node up to what the key store and the inventory hold
+    /// now, as a restart would give it: revoked or not, serial, link key, recorded signing
+    /// requirements (SecurityService::restoreNode()), and a link-key migration in flight kept
+    /// in flight. For a node personalized or readmitted while the network runs (the station
+    /// calls it when it has a facade; `wardenctl reload-node` through the daemon). Refused for
+    /// an id the inventory and the key store both do not know; an inventory read error is an
+    /// error that names it, and then nothing changed.
+    [[nodiscard]] Result<NodeReloadSummary> reloadNode(quint8 node);
 
 Q_SIGNALS:
     void migrationProgress(const Warden::MigrationProgress &progress);

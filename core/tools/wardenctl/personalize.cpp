@@ -190,6 +190,13 @@ int runPersonalize(Cli &cli, const QCommandLineParser &parser, const QStringList
         cli.line(QStringLiteral("Readmitted: the revocation of node %1 is lifted (audit entry %2).")
                          .arg(report->nodeId)
                          .arg(report->readmissionAuditId));
+    // wardenctl works on the files alone; a running wardend holds the key store in memory and
+    // reads it again only at its next start or on node.reload: say so rather than let it look
+    // instant.
+    cli.line(QStringLiteral("A wardend that is running now takes node %1 at its next start, or "
+                            "at once through its JSON API: {\"method\": \"node.reload\", "
+                            "\"params\": {\"node\": %1}}.")
+                     .arg(report->nodeId));
     return kExitOk;
 }
 
