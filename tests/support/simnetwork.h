@@ -305,6 +305,8 @@ public:
     quint64 nonceResponses() const { return m_nonceResponses; }
     /// Sees every frame on its way to the gateway; false drops it.
     std::function<bool(const Message &)> uplinkFilter;
+    /// Sees every frame the gateway transmits; false drops it (lost on the air).
+    std::function<bool(const Message &)> downlinkFilter;
 
 protected:
     void openTransport() override { transportConnected(); }
@@ -314,6 +316,8 @@ protected:
         Message m;
         if (Message::decode(u8(unit), size_t(unit.size()), m)
             != Warden::Protocol::DecodeError::None)
+            return true;
+        if (downlinkFilter && !downlinkFilter(m))
             return true;
         m_gateway->send(m.destination(), u8(unit), uint8_t(unit.size()));
         return true;
