@@ -1199,6 +1199,16 @@ void Engine::setNodeEpoch(quint8 node, quint32 epoch)
     d->nodes[node].epoch = epoch;
 }
 
+std::optional<quint32> Engine::nodeEpoch(quint8 node) const
+{
+    const auto &n = d->nodes[node];
+    if (n.revoked)
+        return std::nullopt;
+    if (n.epoch != 0)
+        return n.epoch;
+    return d->active;
+}
+
 Result<void> Engine::setNodeKey(quint8 node, const SecretBytes &key)
 {
     if (key.size() != Protocol::kSigningKeySize)

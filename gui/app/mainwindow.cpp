@@ -16,6 +16,7 @@
 #include <views/trafficview.h>
 #include <wizards/rotationwizard.h>
 
+#include <warden/engine.h>
 #include <warden/keystore.h>
 #include <warden/rotation.h>
 #include <warden/securityservice.h>
@@ -352,6 +353,11 @@ void MainWindow::refreshNodes(const QString &network)
     // A whole network handed over resets its rows: the user's selection is put back.
     const auto selected = m_inventoryView->selectedNode();
     m_nodes->setNodes(network, *nodes);
+    QList<quint8> ids;
+    ids.reserve(nodes->size());
+    for (const NodeRecord &n : *nodes)
+        ids << n.id;
+    showEpochs(network, ids);
     if (selected && selected->first == network)
         selectNode(selected->first, selected->second);
 }
@@ -388,6 +394,18 @@ void MainWindow::updateNodes(const QString &network, const QList<quint8> &ids)
         if (*node)
             m_nodes->updateNode(network, **node);
     }
+    showEpochs(network, ids);
+}
+
+void MainWindow::showEpochs(const QString &network, const QList<quint8> &ids)
+{
+    // The inventory does not keep which key a node holds; the engine knows (a rotation moves
+    // it node by node).
+    const Engine *engine = m_session->engine(network);
+    if (!engine)
+        return;
+    for (const quint8 id : ids)
+        m_nodes->setNodeEpoch(network, id, engine->nodeEpoch(id).value_or(0));
 }
 
 void MainWindow::updateSimulatedLabel()

@@ -98,6 +98,8 @@ private:
     void showStatus(const QString &name, const ConnectionStatus &status);
     void refreshNodes(const QString &network);
     void updateNodes(const QString &network, const QList<quint8> &ids);
+    /// The key epoch column of @p ids, from the network's engine.
+    void showEpochs(const QString &network, const QList<quint8> &ids);
     void updateSimulatedLabel();
     void showInventoryMenu(const QPoint &position);
     QAction *action(const QString &objectName, const QString &text, const QKeySequence &shortcut);

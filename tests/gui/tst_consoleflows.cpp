@@ -77,6 +77,17 @@ std::optional<NodeSecurityState> rowState(MainWindow &window, quint8 node)
     return std::nullopt;
 }
 
+/// The inventory's "Key epoch" cell of @p node as shown.
+QString rowEpoch(MainWindow &window, quint8 node)
+{
+    QAbstractItemModel *proxy = window.inventoryView()->table()->model();
+    for (int row = 0; row < proxy->rowCount(); ++row) {
+        if (proxy->index(row, 0).data(NodeInventoryModel::NodeIdRole).toInt() == node)
+            return proxy->index(row, NodeInventoryModel::EpochColumn).data().toString();
+    }
+    return u"no row"_s;
+}
+
 QAction *windowAction(MainWindow &window, const QString &name)
 {
     return window.findChild<QAction *>(name);
@@ -217,6 +228,10 @@ void tst_ConsoleFlows::revokeRotateAndResume()
     QTRY_VERIFY(!window->rotationWizard());
     QTRY_VERIFY(!window->resumeRotationButton()->isVisible());
     QCOMPARE(rowState(*window, 3), std::optional(NodeSecurityState::Revoked));
+    // The inventory shows the key each node holds now; the revoked node none.
+    for (const quint8 node : {1, 2, 4, 5})
+        QTRY_COMPARE(rowEpoch(*window, node), u"2"_s);
+    QCOMPARE(rowEpoch(*window, 3), QString());
 }
 
 void tst_ConsoleFlows::nodeDetailsOpensFromTheInventory()

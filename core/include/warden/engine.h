@@ -155,6 +155,9 @@ public:
     void retireEpoch(quint32 epoch);
     std::optional<quint32> activeEpoch() const;
     void setNodeEpoch(quint8 node, quint32 epoch);
+    /// The network key epoch @p node is taken to hold (its setNodeEpoch pin, else the active
+    /// epoch); none for a revoked node or before any epoch is active.
+    std::optional<quint32> nodeEpoch(quint8 node) const;
     /// A per-node link key: that node signs and is verified with it alone.
     Result<void> setNodeKey(quint8 node, const SecretBytes &key);
     void clearNodeKey(quint8 node);
