@@ -261,7 +261,11 @@ int takeScreenshots(const QString &directory)
     settle(ConsoleSession::kSimulatedReportIntervalMs + 1000); // a report of every node
     window.inventoryView()->table()->resizeColumnsToContents();
     selectNode(window, 3);
+    // The live traffic filtered to what the gateway refused: node 3's frames, with the reason.
+    window.trafficView()->rejectedOnly()->setChecked(true);
+    settle(200);
     shooter.shoot(&window, u"traffic-rejected"_s);
+    window.trafficView()->rejectedOnly()->setChecked(false);
     window.close();
     session.stop();
     return shooter.failed() ? 2 : 0;
