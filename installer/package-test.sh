@@ -65,7 +65,7 @@ for package in "${PACKAGES[@]}"; do
     known "$package" && die "$package is already installed (or not purged): this test would remove it"
 done
 
-WORK=$(mktemp -d /tmp/warden-package-test.XXXXXX)
+WORK=$(mktemp -d -t warden-package-test.XXXXXX)
 chmod 0755 "$WORK"
 readonly WORK
 USER_EXISTED=0
