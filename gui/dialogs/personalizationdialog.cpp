@@ -10,6 +10,7 @@
 #include <QtCore/QSaveFile>
 #include <QtGui/QClipboard>
 #include <QtGui/QGuiApplication>
+#include <QtGui/QPainter>
 #include <QtGui/QPixmap>
 #include <QtSerialPort/QSerialPort>
 #include <QtSerialPort/QSerialPortInfo>
@@ -32,7 +33,6 @@
 #include <QtWidgets/QVBoxLayout>
 
 #ifdef WARDEN_GUI_HAS_PRINT
-#include <QtGui/QPainter>
 #include <QtPrintSupport/QPrintDialog>
 #include <QtPrintSupport/QPrinter>
 #endif
@@ -720,21 +720,20 @@ Result<void> PersonalizationDialog::saveLabel(const QString &path)
     return {};
 }
 
-void PersonalizationDialog::printLabel()
+Result<void> PersonalizationDialog::paintLabel(QPaintDevice *device) const
 {
-#ifdef WARDEN_GUI_HAS_PRINT
     if (!m_label)
-        return;
+        return fail(ErrorCode::Refused, tr("There is no label yet: personalize a node first."));
     auto png = m_label->toPng(8);
     if (!png)
-        return;
-    QPrinter printer;
-    QPrintDialog dialog(&printer, this);
-    if (dialog.exec() != QDialog::Accepted)
-        return;
+        return tl::unexpected(png.error());
     QPixmap pixmap;
-    pixmap.loadFromData(*png, "PNG");
-    QPainter painter(&printer);
+    if (!pixmap.loadFromData(*png, "PNG"))
+        return fail(ErrorCode::Malformed, tr("The label's picture cannot be drawn."));
+    QPainter painter;
+    if (!painter.begin(device))
+        return fail(ErrorCode::Refused, tr("The printer cannot be drawn on."));
+    // The QR code in the top left third of the page, the facts it carries written under it.
     const QRect page = painter.viewport();
     const int side = std::min(page.width(), page.height()) / 3;
     painter.drawPixmap(QRect(0, 0, side, side), pixmap);
@@ -743,6 +742,22 @@ void PersonalizationDialog::printLabel()
                                     .arg(serialText(m_label->serial()), m_label->fingerprint());
     painter.drawText(QRect(0, side + 10, page.width(), page.height() - side - 10),
                      Qt::AlignLeft | Qt::AlignTop, caption);
+    if (!painter.end())
+        return fail(ErrorCode::Refused, tr("The printer did not take the page."));
+    return {};
+}
+
+void PersonalizationDialog::printLabel()
+{
+#ifdef WARDEN_GUI_HAS_PRINT
+    if (!m_label)
+        return;
+    QPrinter printer;
+    QPrintDialog dialog(&printer, this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    if (const auto printed = paintLabel(&printer); !printed)
+        QMessageBox::warning(this, tr("Print the label"), printed.error().message());
 #endif
 }
 

@@ -26,6 +26,7 @@ class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
+class QPaintDevice;
 class QPlainTextEdit;
 class QProgressBar;
 class QPushButton;
@@ -110,6 +111,9 @@ public:
 
     /// Writes the QR label to @p path (PNG, or SVG when the name ends in .svg) atomically.
     Result<void> saveLabel(const QString &path);
+    /// Draws the label (QR code, node id, serial, fingerprint) on one page of @p device: what
+    /// "Print the label..." sends to the chosen printer.
+    Result<void> paintLabel(QPaintDevice *device) const;
 
 public Q_SLOTS:
     /// Lists the serial ports again (the typed path stays).

@@ -1042,269 +1042,269 @@
 <context>
     <name>Warden::Internal::MainWindow</name>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="79"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="80"/>
         <source>Live traffic</source>
         <translation>Live-Verkehr</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="80"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="81"/>
         <source>Simulated network</source>
         <translation>Simuliertes Netzwerk</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="93"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="94"/>
         <source>These nodes are simulated on this computer; nothing here reaches a real radio network.</source>
         <translation>Diese Knoten werden auf diesem Computer simuliert; nichts hiervon erreicht ein echtes Funknetz.</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="177"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="178"/>
         <source>&amp;Export traffic...</source>
         <translation>Verkehr &amp;exportieren...</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="180"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="181"/>
         <source>&amp;Quit</source>
         <translation>&amp;Beenden</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="184"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="185"/>
         <source>&amp;Manage connections...</source>
         <translation>Verbindungen &amp;verwalten...</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="187"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="188"/>
         <source>&amp;Connect all</source>
         <translation>Alle ver&amp;binden</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="192"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="193"/>
         <source>&amp;Disconnect all</source>
         <translation>Alle &amp;trennen</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="199"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="200"/>
         <source>Node &amp;details...</source>
         <translation>Knoten&amp;details...</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="205"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="206"/>
         <source>&amp;Revoke node...</source>
         <translation>Knoten wider&amp;rufen...</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="211"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="212"/>
         <source>Node &amp;whitelist...</source>
         <translation>&amp;Whitelist des Knotens...</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="216"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="217"/>
         <source>&amp;Rotate the network key...</source>
         <translation>Netzwerkschlüssel &amp;rotieren...</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="218"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="219"/>
         <source>&amp;Key store...</source>
         <translation>&amp;Schlüsselspeicher...</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="220"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="221"/>
         <source>&amp;Personalize a node...</source>
         <translation>Knoten &amp;personalisieren...</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="222"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="223"/>
         <source>Network &amp;whitelist...</source>
         <translation>&amp;Netzwerk-Whitelist...</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="225"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="226"/>
         <source>Unlock, lock, back up or restore the network&apos;s keys.</source>
         <translation>Die Schlüssel des Netzwerks entsperren, sperren, sichern oder wiederherstellen.</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="226"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="227"/>
         <source>Give a node on the USB cable its identity and keys.</source>
         <translation>Einem Knoten am USB-Kabel seine Identität und seine Schlüssel geben.</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="227"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="228"/>
         <source>Replace the network key on every node.</source>
         <translation>Den Netzwerkschlüssel auf jedem Knoten ersetzen.</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="229"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="230"/>
         <source>&amp;Find nodes</source>
         <translation>Knoten &amp;finden</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="234"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="235"/>
         <source>&amp;About Warden</source>
         <translation>Ü&amp;ber Warden</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="237"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="238"/>
         <source>About &amp;Qt</source>
         <translation>Über &amp;Qt</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="244"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="245"/>
         <source>&amp;File</source>
         <translation>&amp;Datei</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="249"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="250"/>
         <source>&amp;Connections</source>
         <translation>&amp;Verbindungen</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="255"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="256"/>
         <source>&amp;Node</source>
         <translation>&amp;Knoten</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="261"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="262"/>
         <source>&amp;Security</source>
         <translation>&amp;Sicherheit</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="268"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="269"/>
         <source>&amp;View</source>
         <translation>&amp;Ansicht</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="272"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="273"/>
         <source>Live &amp;traffic</source>
         <translation>Live-&amp;Verkehr</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="277"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="278"/>
         <source>&amp;Help</source>
         <translation>&amp;Hilfe</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="326"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="327"/>
         <source>%1 (simulated)</source>
         <translation>%1 (simuliert)</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="327"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="328"/>
         <source>%1: %2</source>
         <translation>%1: %2</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="330"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="331"/>
         <source>Last error: %1</source>
         <translation>Letzter Fehler: %1</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="331"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="332"/>
         <source>Connection %1</source>
         <translation>Verbindung %1</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="348"/>
-        <location filename="../../gui/app/mainwindow.cpp" line="383"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="349"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="389"/>
         <source>The inventory of %1 cannot be read: %2</source>
         <translation>Das Inventar von %1 kann nicht gelesen werden: %2</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="399"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="417"/>
         <source>Warden - Simulated network</source>
         <translation>Warden - Simuliertes Netzwerk</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="399"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="417"/>
         <source>Warden</source>
         <translation>Warden</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="410"/>
-        <location filename="../../gui/app/mainwindow.cpp" line="415"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="428"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="433"/>
         <source>Export traffic</source>
         <translation>Verkehr exportieren</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="411"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="429"/>
         <source>CSV files (*.csv)</source>
         <translation>CSV-Dateien (*.csv)</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="417"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="435"/>
         <source>Traffic exported to %1</source>
         <translation>Verkehr nach %1 exportiert</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="423"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="441"/>
         <source>About Warden</source>
         <translation>Über Warden</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="424"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="442"/>
         <source>&lt;h3&gt;Warden %1&lt;/h3&gt;&lt;p&gt;Secures and manages MySensors sensor networks: signing, whitelisting, revocation and key rotation.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;Warden %1&lt;/h3&gt;&lt;p&gt;Sichert und verwaltet MySensors-Sensornetzwerke: Signieren, Whitelisting, Widerruf und Schlüsselrotation.&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="477"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="495"/>
         <source>The network of this node has no unlocked key store: unlock it under Security &gt; Key store.</source>
         <translation>Das Netzwerk dieses Knotens hat keinen entsperrten Schlüsselspeicher: Entsperren Sie ihn unter Sicherheit &gt; Schlüsselspeicher.</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="479"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="497"/>
         <source>Select a node first.</source>
         <translation>Wählen Sie zuerst einen Knoten aus.</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="506"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="524"/>
         <source>Resume the key rotation of %1...</source>
         <translation>Schlüsselrotation von %1 fortsetzen...</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="508"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="526"/>
         <source>A key rotation of %1 is unfinished: open the wizard at its step.</source>
         <translation>Eine Schlüsselrotation von %1 ist nicht abgeschlossen: den Assistenten bei ihrem Schritt öffnen.</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="516"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="534"/>
         <source>Node details need the key store of %1 unlocked.</source>
         <translation>Knotendetails brauchen den entsperrten Schlüsselspeicher von %1.</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="537"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="555"/>
         <source>Revoking needs the key store of %1 unlocked.</source>
         <translation>Widerrufen braucht den entsperrten Schlüsselspeicher von %1.</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="585"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="603"/>
         <source>A key rotation needs the key store of %1 unlocked.</source>
         <translation>Eine Schlüsselrotation braucht den entsperrten Schlüsselspeicher von %1.</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="605"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="623"/>
         <source>Key store</source>
         <translation>Schlüsselspeicher</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="607"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="625"/>
         <source>The key store of %1 is unlocked.</source>
         <translation>Der Schlüsselspeicher von %1 ist entsperrt.</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="626"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="644"/>
         <source>Key store of %1</source>
         <translation>Schlüsselspeicher von %1</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="630"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="648"/>
         <source>The simulated network&apos;s key store lives as long as the session.</source>
         <translation>Der Schlüsselspeicher des simulierten Netzwerks lebt so lange wie die Sitzung.</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="644"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="662"/>
         <source>Personalizing needs an unlocked key store.</source>
         <translation>Personalisieren braucht einen entsperrten Schlüsselspeicher.</translation>
     </message>
     <message>
-        <location filename="../../gui/app/mainwindow.cpp" line="664"/>
+        <location filename="../../gui/app/mainwindow.cpp" line="682"/>
         <source>Whitelists need the key store of %1 unlocked.</source>
         <translation>Whitelists brauchen den entsperrten Schlüsselspeicher von %1.</translation>
     </message>
@@ -2422,6 +2422,7 @@ Jetzt flashen?</translation>
     </message>
     <message>
         <location filename="../../gui/dialogs/personalizationdialog.cpp" line="711"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="726"/>
         <source>There is no label yet: personalize a node first.</source>
         <translation>Es gibt noch kein Etikett: Personalisieren Sie zuerst einen Knoten.</translation>
     </message>
@@ -2431,7 +2432,17 @@ Jetzt flashen?</translation>
         <translation>%1 kann nicht geschrieben werden: %2</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="741"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="732"/>
+        <source>The label&apos;s picture cannot be drawn.</source>
+        <translation>Das Bild des Etiketts lässt sich nicht zeichnen.</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="735"/>
+        <source>The printer cannot be drawn on.</source>
+        <translation>Auf dem Drucker lässt sich nicht zeichnen.</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="740"/>
         <source>Node %1
 Serial %2
 Key %3</source>
@@ -2440,32 +2451,42 @@ Seriennummer %2
 Schlüssel %3</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="771"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="746"/>
+        <source>The printer did not take the page.</source>
+        <translation>Der Drucker hat die Seite nicht angenommen.</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="760"/>
+        <source>Print the label</source>
+        <translation>Etikett drucken</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="786"/>
         <source>The key store has no active network key, so there is nothing to give a stock node yet.</source>
         <translation>Der Schlüsselspeicher hat keinen aktiven Netzwerkschlüssel, daher gibt es noch nichts für einen Standardknoten.</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="793"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="808"/>
         <source>The new serial was not saved in the key store: %1</source>
         <translation>Die neue Seriennummer wurde nicht im Schlüsselspeicher gesichert: %1</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="798"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="813"/>
         <source>Node %1 got the new serial %2, saved in the key store. </source>
         <translation>Knoten %1 hat die neue Seriennummer %2 bekommen, gesichert im Schlüsselspeicher. </translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="818"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="833"/>
         <source>The snippets cannot be made: %1</source>
         <translation>Die Schnipsel können nicht erstellt werden: %1</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="832"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="847"/>
         <source>The key store has no gateway serial, so there are no gateway key lines. </source>
         <translation>Der Schlüsselspeicher hat keine Gateway-Seriennummer, daher gibt es keine Schlüsselzeilen für das Gateway. </translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="839"/>
+        <location filename="../../gui/dialogs/personalizationdialog.cpp" line="854"/>
         <source>Snippets for node %1 with the network key of epoch %2 (%3).</source>
         <translation>Schnipsel für Knoten %1 mit dem Netzwerkschlüssel der Epoche %2 (%3).</translation>
     </message>

@@ -29,6 +29,7 @@
 #include <QtGui/QClipboard>
 #include <QtGui/QGuiApplication>
 #include <QtGui/QImage>
+#include <QtGui/QPdfWriter>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 #include <QtWidgets/QCheckBox>
@@ -207,6 +208,42 @@ void tst_PersonalizationDialog::personalizeOverPty()
     QVERIFY(svgBytes.contains("<svg"));
     QVERIFY(svgBytes.contains(stored->linkKeyFingerprint.toLatin1()));
     QVERIFY(!dialog.saveLabel(dir.filePath(u"missing/dir/x.png"_s)));
+
+    // Printing draws the same label on a page: as a PDF "printer" (one page) and on a
+    // picture of a page, where the QR code's corner module is dark in the top left third and
+    // the caption puts ink under it.
+    const QString pdf = dir.filePath(u"node5.pdf"_s);
+    {
+        QPdfWriter writer(pdf);
+        auto printed = dialog.paintLabel(&writer);
+        QVERIFY2(printed, printed ? "" : qPrintable(printed.error().message()));
+    }
+    QFile pdfFile(pdf);
+    QVERIFY(pdfFile.open(QIODevice::ReadOnly));
+    const QByteArray pdfBytes = pdfFile.readAll();
+    QVERIFY(pdfBytes.startsWith("%PDF-"));
+    QCOMPARE(pdfBytes.count("/Type /Page\n") + pdfBytes.count("/Type /Page\r")
+                     + pdfBytes.count("/Type /Page "),
+             1);
+    QImage page(600, 900, QImage::Format_RGB32);
+    page.fill(Qt::white);
+    QVERIFY(dialog.paintLabel(&page));
+    const int qrSide = 600 / 3;
+    const int module = qrSide / (dialog.label()->modules() + 2 * QrLabel::kQuietZone);
+    const int corner = QrLabel::kQuietZone * module + module / 2;
+    QCOMPARE(qGray(page.pixel(corner, corner)), 0);
+    QCOMPARE(qGray(page.pixel(2, 2)), 255);
+    bool ink = false;
+    for (int y = qrSide + 10; y < qrSide + 80 && !ink; ++y) {
+        for (int x = 0; x < 300 && !ink; ++x)
+            ink = qGray(page.pixel(x, y)) < 128;
+    }
+    QVERIFY2(ink, "no caption under the QR code");
+    // Nothing personalized yet: nothing to print, said plainly.
+    PersonalizationDialog fresh(store.get(), inventory->get());
+    const auto nothing = fresh.paintLabel(&page);
+    QVERIFY(!nothing);
+    QVERIFY(nothing.error().message().contains(u"no label"_s));
 }
 
 void tst_PersonalizationDialog::nothingOnThePort()
