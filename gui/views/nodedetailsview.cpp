@@ -402,11 +402,11 @@ void NodeDetails::refresh()
     setOverview(QStringLiteral("Library"),
                 r.libraryVersion.isEmpty() ? tr("(unknown)") : r.libraryVersion);
     setOverview(QStringLiteral("Parent"),
-                r.parent < 0 ? tr("(unknown)")
-                             : tr("node %1, %2 hop(s) from the gateway")
-                                       .arg(r.parent)
-                                       .arg(r.distance < 0 ? QStringLiteral("?")
-                                                           : QString::number(r.distance)));
+                r.parent < 0    ? tr("(unknown)")
+                : r.parent == 0 ? tr("the gateway (node 0)")
+                : r.distance < 0
+                        ? tr("node %1 (distance to the gateway not reported)").arg(r.parent)
+                        : tr("node %1, %2 hop(s) from the gateway").arg(r.parent).arg(r.distance));
     setOverview(QStringLiteral("Battery"),
                 r.batteryPercent < 0 ? tr("(not reported)") : tr("%1 %").arg(r.batteryPercent));
     setOverview(QStringLiteral("First seen"), timeText(r.firstSeenMs));

@@ -1666,6 +1666,16 @@
     </message>
     <message>
         <location filename="../../gui/views/nodedetailsview.cpp" line="406"/>
+        <source>the gateway (node 0)</source>
+        <translation>das Gateway (Knoten 0)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/nodedetailsview.cpp" line="408"/>
+        <source>node %1 (distance to the gateway not reported)</source>
+        <translation>Knoten %1 (Entfernung zum Gateway nicht gemeldet)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/views/nodedetailsview.cpp" line="409"/>
         <source>node %1, %2 hop(s) from the gateway</source>
         <translation>Knoten %1, %2 Hop(s) vom Gateway</translation>
     </message>

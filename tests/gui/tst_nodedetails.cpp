@@ -99,6 +99,8 @@ void tst_NodeDetails::showsFingerprintsValuesAndStatistics()
     QVERIFY(details.overviewValue(u"Requires"_s).contains(u"signed frames"_s));
     QVERIFY(details.overviewValue(u"State"_s).startsWith(u"accepted"_s));
     QVERIFY(details.overviewValue(u"Last seen"_s) != u"never"_s);
+    // A node talking to the gateway directly (no repeater): said so, not as "? hop(s)".
+    QCOMPARE(details.overviewValue(u"Parent"_s), u"the gateway (node 0)"_s);
     // Never a key: neither the management key nor the network key appears anywhere.
     const QString shown = everything(details);
     QVERIFY(!shown.contains(QString::fromLatin1(managementKeyOf(2).toHex()), Qt::CaseInsensitive));
