@@ -354,16 +354,26 @@ void KeyStoreDialog::refresh()
     m_nodeKeys->setRowCount(int(nodes.size()));
     for (int row = 0; row < nodes.size(); ++row) {
         const NodeKeyInfo &n = nodes.at(row);
+        // A revoked node's keys were deleted with the revocation: say so, rather than
+        // "network key" / "stock node", which would describe a node still trusted.
+        bool revoked = false;
+        if (m_inventory) {
+            const auto record = m_inventory->node(n.nodeId);
+            revoked = record && *record && (*record)->revoked;
+        }
+        const QString deleted = tr("deleted (node revoked)");
         m_nodeKeys->setItem(row, 0, new QTableWidgetItem(QString::number(n.nodeId)));
         m_nodeKeys->setItem(row, 1, new QTableWidgetItem(serialText(n.serial)));
         m_nodeKeys->setItem(row, 2,
-                            new QTableWidgetItem(n.linkKeyFingerprint.isEmpty()
-                                                         ? tr("none (network key)")
-                                                         : n.linkKeyFingerprint));
+                            new QTableWidgetItem(!n.linkKeyFingerprint.isEmpty()
+                                                         ? n.linkKeyFingerprint
+                                                 : revoked ? deleted
+                                                           : tr("none (network key)")));
         m_nodeKeys->setItem(row, 3,
-                            new QTableWidgetItem(n.managementKeyFingerprint.isEmpty()
-                                                         ? tr("none (stock node)")
-                                                         : n.managementKeyFingerprint));
+                            new QTableWidgetItem(!n.managementKeyFingerprint.isEmpty()
+                                                         ? n.managementKeyFingerprint
+                                                 : revoked ? deleted
+                                                           : tr("none (stock node)")));
     }
     m_networkKeys->resizeColumnsToContents();
     m_nodeKeys->resizeColumnsToContents();

@@ -876,62 +876,67 @@
         <translation>Der Speicher enthält keine Gateway-Seriennummer.</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="361"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="364"/>
+        <source>deleted (node revoked)</source>
+        <translation>gelöscht (Knoten widerrufen)</translation>
+    </message>
+    <message>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="371"/>
         <source>none (network key)</source>
         <translation>keiner (Netzwerkschlüssel)</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="365"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="376"/>
         <source>none (stock node)</source>
         <translation>keiner (Standardknoten)</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="374"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="384"/>
         <source>The audit log cannot be read: %1</source>
         <translation>Das Audit-Protokoll kann nicht gelesen werden: %1</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="376"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="386"/>
         <source>Audit entries: %1</source>
         <translation>Audit-Einträge: %1</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="403"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="413"/>
         <source>The two backup passphrases differ; nothing was written.</source>
         <translation>Die beiden Sicherungs-Passphrasen unterscheiden sich; es wurde nichts geschrieben.</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="407"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="417"/>
         <source>The backup passphrase is too short: use at least %1 characters. Nothing was written.</source>
         <translation>Die Sicherungs-Passphrase ist zu kurz: Verwenden Sie mindestens %1 Zeichen. Es wurde nichts geschrieben.</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="414"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="424"/>
         <source>The backup was not written: %1</source>
         <translation>Die Sicherung wurde nicht geschrieben: %1</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="423"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="433"/>
         <source>Backup written to %1. It holds every key: keep it safe.</source>
         <translation>Sicherung nach %1 geschrieben. Sie enthält jeden Schlüssel: Bewahren Sie sie sicher auf.</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="440"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="450"/>
         <source>Nothing was restored and the current keys are unchanged: %1</source>
         <translation>Es wurde nichts wiederhergestellt, die aktuellen Schlüssel sind unverändert: %1</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="456"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="466"/>
         <source>The backup was restored.</source>
         <translation>Die Sicherung wurde wiederhergestellt.</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="457"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="467"/>
         <source>The backup was restored. The keys it replaced are in %1.</source>
         <translation>Die Sicherung wurde wiederhergestellt. Die ersetzten Schlüssel liegen in %1.</translation>
     </message>
     <message>
-        <location filename="../../gui/dialogs/keystoredialog.cpp" line="461"/>
+        <location filename="../../gui/dialogs/keystoredialog.cpp" line="471"/>
         <source>The running network still uses the keys it loaded when it started: reconnect it to use the restored ones.</source>
         <translation>Das laufende Netzwerk verwendet noch die beim Start geladenen Schlüssel: Verbinden Sie es neu, um die wiederhergestellten zu verwenden.</translation>
     </message>

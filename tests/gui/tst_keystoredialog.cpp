@@ -90,6 +90,19 @@ QStringList cells(const QTableWidget *table)
     return out;
 }
 
+/// The cells of the row whose first column reads @p first.
+QStringList rowCells(const QTableWidget *table, const QString &first)
+{
+    QStringList out;
+    for (int r = 0; r < table->rowCount(); ++r) {
+        if (!table->item(r, 0) || table->item(r, 0)->text() != first)
+            continue;
+        for (int c = 0; c < table->columnCount(); ++c)
+            out << (table->item(r, c) ? table->item(r, c)->text() : QString());
+    }
+    return out;
+}
+
 /// The fingerprints the store holds, in one comparable text.
 QString fingerprints(const KeyStore &store)
 {
@@ -291,6 +304,23 @@ void tst_KeyStoreDialog::keysByFingerprintOnly()
     }
     // The audit tab needs an inventory.
     QVERIFY(!dialog.auditTable()->isEnabled());
+
+    // A revoked node (its management key deleted with the revocation) is shown as such, not as
+    // a stock node.
+    auto inventory = Inventory::open(dir.filePath(u"inventory.db"_s));
+    QVERIFY(inventory);
+    Revocation revocation;
+    revocation.node = 9;
+    revocation.serialHex = u"5e5e5e5e5e5e5e5e09"_s;
+    revocation.who = u"test"_s;
+    revocation.why = u"lost in the garden"_s;
+    QVERIFY((*inventory)->revoke(revocation));
+    QVERIFY((*inventory)->flush());
+    QVERIFY(store->removeManagementKey(9));
+    KeyStoreDialog withInventory(store.get(), inventory->get());
+    const QStringList revokedRow = rowCells(withInventory.nodeKeyTable(), u"9"_s);
+    QCOMPARE(revokedRow.value(3), u"deleted (node revoked)"_s);
+    QCOMPARE(rowCells(withInventory.nodeKeyTable(), u"3"_s).value(3), key(0x43).fingerprint());
 
     // Every Alt+letter is used once per page.
     QVERIFY2(WardenTest::mnemonicClashes(&dialog).isEmpty(),
