@@ -229,7 +229,7 @@ void tst_RotationWizard::silentNodeWaitsAndExcludingAsksFirst()
     SecurityNetwork net(3, 47);
     QVERIFY(net.joinAll());
     // Node 3 is away: nothing it sends reaches the gateway.
-    net.network().uplinkFilter = [](const Message &m) { return m.sender() != 3; };
+    net.network().setAway(3, true);
     auto wizard = std::make_unique<RotationWizard>(net.service());
     QAbstractItemModelTester nodeTester(wizard->nodeModel(),
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
@@ -297,7 +297,7 @@ void tst_RotationWizard::givingUpAsksFirstAndKeepsTheOldKey()
 {
     SecurityNetwork net(3, 59);
     QVERIFY(net.joinAll());
-    net.network().uplinkFilter = [](const Message &m) { return m.sender() != 3; }; // slow
+    net.network().setAway(3, true); // slow
     auto wizard = std::make_unique<RotationWizard>(net.service());
     wizard->show();
     click(wizard->button(QWizard::NextButton));
@@ -316,7 +316,7 @@ void tst_RotationWizard::givingUpAsksFirstAndKeepsTheOldKey()
                          [&] { return wizard->currentId() == int(RotationWizard::ReportPage); }));
     QCOMPARE(net.service()->rotation()->status()->step, RotationStep::Cancelled);
     QVERIFY(wizard->reportText().contains(u"cancelled"_s));
-    net.network().uplinkFilter = nullptr;
+    net.network().setAway(3, false);
     QCOMPARE(net.engine()->activeEpoch(), std::optional<quint32>(1));
     QCOMPARE(net.network().stored(1).activeEpoch, quint16(1));
     QCOMPARE(verdictText(net.nodeToGateway(1)), u"verified"_s);
@@ -328,7 +328,7 @@ void tst_RotationWizard::retryAFailedNode()
     QVERIFY(net.joinAll());
     // Node 3 is away while its delivery is under way; then its delivery job is cancelled, as a
     // job the runner gave up on: the node fails.
-    net.network().uplinkFilter = [](const Message &m) { return m.sender() != 3; };
+    net.network().setAway(3, true);
     auto wizard = std::make_unique<RotationWizard>(net.service());
     QAbstractItemModelTester nodeTester(wizard->nodeModel(),
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
@@ -362,7 +362,7 @@ void tst_RotationWizard::retryAFailedNode()
     QCOMPARE(stateOf(net, 3), std::optional(NodeRotationState::Failed));
     QVERIFY(wizard->statusLabel()->text().contains(u"Select a node"_s));
     selectNode(*wizard, 3);
-    net.network().uplinkFilter = nullptr; // back in range
+    net.network().setAway(3, false); // back in range
     click(wizard->retryButton());
     QVERIFY2(wizard->statusLabel()->text().isEmpty(), qPrintable(wizard->statusLabel()->text()));
     QVERIFY(stateOf(net, 3) != NodeRotationState::Failed);

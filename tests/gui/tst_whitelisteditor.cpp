@@ -124,11 +124,8 @@ void tst_WhitelistEditor::editDiffAndPush()
     QCOMPARE(editor.diff().size(), 3);
     QCOMPARE(editor.diff().at(1).added.size(), 3);
 
-    // Node 3 is away: nothing reaches it and nothing it sends reaches the gateway. (A node
-    // that only cannot answer applies the request, unsigned management needing no round
-    // trip, and stays pending at the gateway until it is heard again.)
-    net.uplinkFilter = [](const Message &m) { return m.sender() != 3; };
-    net.downlinkFilter = [](const Message &m) { return m.destination() != 3; };
+    // Node 3 is away: nothing reaches it and nothing it sends reaches the gateway.
+    net.setAway(3, true);
     QSignalSpy settled(&editor, &WhitelistEditor::pushSettled);
     QVERIFY(editor.pushButton()->isEnabled());
     QTest::mouseClick(editor.pushButton(), Qt::LeftButton);

@@ -307,6 +307,19 @@ public:
     std::function<bool(const Message &)> uplinkFilter;
     /// Sees every frame the gateway transmits; false drops it (lost on the air).
     std::function<bool(const Message &)> downlinkFilter;
+    /// Node @p id out of range (or back): nothing it sends reaches the gateway and nothing the
+    /// gateway sends reaches it. (Only losing its answers is not "away": unsigned management
+    /// needs no round trip, so such a node still applies what it is sent.)
+    void setAway(quint8 id, bool away)
+    {
+        if (!away) {
+            uplinkFilter = nullptr;
+            downlinkFilter = nullptr;
+            return;
+        }
+        uplinkFilter = [id](const Message &m) { return m.sender() != id; };
+        downlinkFilter = [id](const Message &m) { return m.destination() != id; };
+    }
 
 protected:
     void openTransport() override { transportConnected(); }
